@@ -1,0 +1,402 @@
+"""The ``foundry-bench`` command. No Qt is imported unless the GUI is asked for.
+
+Exit codes (docs/design.md, "The CLI contract"): 0 the command did its job; 1 a regression
+found by ``compare --fail-on-regression``; 2 bad input (a message, never a traceback);
+130 cancelled with Ctrl-C, everything so far saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from foundry_bench import __version__
+
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class BadInput(Exception):
+    """Input the user must fix; printed as ``error: <message>`` with exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="foundry-bench",
+        description="Benchmark local language models (Foundry Local or any OpenAI-compatible "
+        "server). With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"foundry-bench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="drive the app offscreen through its main path and exit (packaging smoke test)",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    sub.add_parser("gui", help="open the app (the default)")
+
+    run = sub.add_parser("run", help="benchmark models x prompts x rounds; writes a run folder")
+    run.add_argument("--models", required=True, type=Path, help="models.json")
+    run.add_argument("--prompts", required=True, type=Path, help="prompts.json")
+    _add_run_options(run)
+
+    report = sub.add_parser("report", help="write a report from a run folder or results.json")
+    report.add_argument("run", type=Path, help="run folder or results.json")
+    report.add_argument("--annotations", type=Path, action="append", default=[])
+    report.add_argument(
+        "--format",
+        choices=("md", "csv", "summary-csv", "html", "json"),
+        default="md",
+    )
+    report.add_argument("--out", type=Path, help="file to write (default: stdout)")
+
+    compare = sub.add_parser("compare", help="per-model changes between two runs")
+    compare.add_argument("run_a", type=Path)
+    compare.add_argument("run_b", type=Path)
+    compare.add_argument("--fail-on-regression", type=float, metavar="PCT")
+    compare.add_argument("--format", choices=("md", "json"), default="md")
+
+    models = sub.add_parser("models", help="manage models of the embedded Foundry Local runtime")
+    msub = models.add_subparsers(dest="models_command", required=True)
+    mlist = msub.add_parser("list", help="registered and cached models (and the catalog)")
+    mlist.add_argument("--catalog", action="store_true", help="also fetch the public catalog")
+    for name, text in (
+        ("download", "download a catalog model (progress; Ctrl-C cancels)"),
+        ("load", "load a model and print the load time"),
+        ("unload", "unload a model"),
+        ("remove", "remove a model from the cache, or unregister a local one"),
+    ):
+        msub.add_parser(name, help=text).add_argument("name", help="model id or alias")
+    register = msub.add_parser("register", help="register a local ONNX Runtime GenAI folder")
+    register.add_argument("path", type=Path)
+    register.add_argument("--id", required=True, dest="model_id", help="NAME:VERSION")
+
+    demo = sub.add_parser("demo", help="offline end-to-end run with the bundled demo model")
+    demo.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
+    demo.add_argument("--rounds", type=int, default=2)
+    demo.add_argument("--warmup", type=int, default=1)
+    return parser
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint", help="OpenAI-compatible base URL (default: embedded runtime)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--max-tokens", type=int, default=256)
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--no-stream", action="store_true")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds without a byte")
+    p.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _dispatch(args)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "gui"
+    if args.self_test or command == "gui":
+        from foundry_bench.gui_entry import run_gui
+
+        return run_gui(self_test=args.self_test)
+    if command == "run":
+        return cmd_run(args)
+    if command == "report":
+        return cmd_report(args)
+    if command == "compare":
+        return cmd_compare(args)
+    if command == "models":
+        from foundry_bench.cli_models import cmd_models
+
+        return cmd_models(args)
+    if command == "demo":
+        return cmd_demo(args)
+    raise BadInput(f"unknown command {command!r}")
+
+
+# -- run ----------------------------------------------------------------------------------
+
+
+def _load_plan_inputs(models_path: Path, prompts_path: Path) -> tuple[list, list]:  # type: ignore[type-arg]
+    from foundry_bench.core.config import ConfigError, load_models, load_prompts
+
+    try:
+        models = load_models(models_path)
+        prompts = load_prompts(prompts_path)
+    except ConfigError as exc:
+        raise BadInput(str(exc)) from exc
+    for warning in [*models.warnings, *prompts.warnings]:
+        print(f"warning: {warning}", file=sys.stderr)
+    return models.items, prompts.items
+
+
+def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
+    if value < 0 or (value == 0 and not allow_zero):
+        raise BadInput(f"{name} must be {'>= 0' if allow_zero else '> 0'} (got {value})")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from foundry_bench.core.results import RunSettings
+
+    models, prompts = _load_plan_inputs(args.models, args.prompts)
+    _check_positive("--rounds", args.rounds)
+    _check_positive("--warmup", args.warmup, allow_zero=True)
+    _check_positive("--max-tokens", args.max_tokens)
+    _check_positive("--timeout", args.timeout)
+    _check_positive("--temperature", args.temperature, allow_zero=True)
+    settings = RunSettings(
+        rounds=args.rounds,
+        warmup_rounds=args.warmup,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+        seed=args.seed,
+        stream=not args.no_stream,
+        timeout_s=args.timeout,
+    )
+    provider = _provider(args.endpoint)
+    return _execute(models, prompts, settings, provider, args.out)
+
+
+def _provider(endpoint_arg: str | None):  # type: ignore[no-untyped-def]
+    import os
+
+    from foundry_bench.core.paths import app_paths
+    from foundry_bench.core.providers import (
+        API_KEY_ENV,
+        EmbeddedProvider,
+        ExternalProvider,
+        resolve_endpoint,
+    )
+    from foundry_bench.core.settings import SettingsError, load_settings
+
+    settings_endpoint = None
+    try:
+        settings_endpoint = load_settings(app_paths().settings_file).endpoint
+    except SettingsError as exc:
+        print(f"warning: {exc}; using defaults", file=sys.stderr)
+    try:
+        endpoint = resolve_endpoint(endpoint_arg, settings_endpoint)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    if endpoint is not None:
+        return ExternalProvider(endpoint, os.environ.get(API_KEY_ENV))
+    from foundry_bench.core.runtime import FoundryRuntime, RuntimeFailure
+
+    try:
+        runtime = FoundryRuntime.get()
+        runtime.ensure_demo_model()
+    except RuntimeFailure as exc:
+        raise BadInput(str(exc)) from exc
+    return EmbeddedProvider(runtime)
+
+
+def _execute(models, prompts, settings, provider, out: Path | None) -> int:  # type: ignore[no-untyped-def]
+    from foundry_bench.core.paths import app_paths
+    from foundry_bench.core.report import write_reports
+    from foundry_bench.core.runner import RunDone, RunPlan, new_run_id, run_benchmark
+
+    plan = RunPlan(models=models, prompts=prompts, settings=settings, run_id=new_run_id())
+    out_dir = out or app_paths().runs_dir / str(plan.run_id)
+    cancel = threading.Event()
+    progress = Progress(sys.stdout)
+    events = run_benchmark(plan, provider, out_dir, cancel=cancel)
+    finished = None
+    try:
+        for event in events:
+            progress.on_event(event)
+            if isinstance(event, RunDone):
+                finished = event.run
+    except KeyboardInterrupt:
+        events.close()
+        progress.finish()
+        print(f"cancelled; finished samples are saved in {out_dir}", file=sys.stderr)
+        return EXIT_CANCELLED
+    progress.finish()
+    assert finished is not None
+    paths = write_reports(finished, out_dir, html=True)
+    _print_summary(finished, sys.stdout)
+    print(f"run folder: {out_dir}")
+    for path in paths:
+        print(f"  {path.name}")
+    return EXIT_OK
+
+
+class Progress:
+    """A one-line progress bar on a terminal; plain lines when output is not a TTY."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last_line = ""
+
+    def on_event(self, event: object) -> None:
+        from foundry_bench.core.runner import Log, ModelDone, ModelStarted, RunStarted, SampleDone
+
+        if isinstance(event, RunStarted):
+            self._line(
+                f"run {event.run.run_id}: {len(event.run.models)} model(s), "
+                f"{event.total_requests} requests -> {event.run_dir}"
+            )
+        elif isinstance(event, ModelStarted):
+            self._line(f"[{event.index + 1}/{event.count}] {event.model.id}")
+        elif isinstance(event, SampleDone):
+            s = event.sample
+            lat = f"{s.latency_s * 1000:.0f} ms" if s.latency_s is not None else "-"
+            text = f"  {event.done}/{event.total} {s.key} {s.status} {lat}"
+            if self.tty:
+                width = 30
+                filled = int(width * event.done / max(event.total, 1))
+                bar = "#" * filled + "." * (width - filled)
+                self._overwrite(f"  [{bar}] {event.done}/{event.total} {s.key} {s.status} {lat}")
+            else:
+                self._line(text)
+        elif isinstance(event, ModelDone):
+            m = event.model
+            detail = f" ({m.error})" if m.error else ""
+            self._line(f"  {m.id}: {m.status}{detail}")
+        elif isinstance(event, Log) and event.level >= logging.WARNING:
+            self._line(f"  ! {event.message}")
+
+    def _overwrite(self, text: str) -> None:
+        pad = max(len(self._last_line) - len(text), 0)
+        self.stream.write("\r" + text + " " * pad)
+        self.stream.flush()
+        self._last_line = text
+
+    def _line(self, text: str) -> None:
+        if self.tty and self._last_line:
+            self.stream.write("\n")
+            self._last_line = ""
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self._last_line:
+            self.stream.write("\n")
+            self._last_line = ""
+
+
+def _print_summary(run, stream: TextIO) -> None:  # type: ignore[no-untyped-def]
+    from foundry_bench.core.stats import ensure_summary
+
+    def ms(stats: dict, key: str) -> str:  # type: ignore[type-arg]
+        value = stats.get(key) if stats else None
+        return f"{value * 1000:.1f}" if isinstance(value, int | float) else "-"
+
+    stream.write(
+        f"{'model':40} {'status':8} {'ok':>4} {'p50 ms':>9} {'p95 ms':>9} "
+        f"{'ttft p50':>9} {'tok/s':>8}\n"
+    )
+    records = {m.id: m for m in run.models}
+    for row in ensure_summary(run):
+        tps = (row.get("output_tps") or {}).get("mean")
+        latency = row.get("latency_s") or {}
+        status = records[row["model"]].status if row["model"] in records else "?"
+        stream.write(
+            f"{row['model'][:40]:40} {status:8} {row['n_ok']:>4} "
+            f"{ms(latency, 'p50'):>9} {ms(latency, 'p95'):>9} "
+            f"{ms(row.get('ttft_s') or {}, 'p50'):>9} "
+            f"{(f'{tps:.1f}' if isinstance(tps, int | float) else '-'):>8}\n"
+        )
+
+
+# -- report / compare ---------------------------------------------------------------------
+
+
+def _load_run(path: Path):  # type: ignore[no-untyped-def]
+    from foundry_bench.core.results import RunFileError, load_run
+
+    try:
+        return load_run(path)
+    except RunFileError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from foundry_bench.core import report
+    from foundry_bench.core.stats import ensure_summary
+
+    run = _load_run(args.run)
+    ensure_summary(run)
+    if args.annotations:
+        raise BadInput("--annotations: quality scores in reports are not built yet (issue 6)")
+    if args.format == "html":
+        to_html = getattr(report, "to_html", None)
+        if to_html is None:
+            raise BadInput("--format html is not built yet (issue 7); use md, csv or json")
+        text = to_html(run)
+    else:
+        renderers = {
+            "md": report.to_markdown,
+            "csv": report.to_csv,
+            "summary-csv": report.to_summary_csv,
+            "json": report.to_json,
+        }
+        text = renderers[args.format](run)
+    if args.out:
+        from foundry_bench.core.results import atomic_write_text
+
+        atomic_write_text(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        # Bytes, so Windows does not turn the CSV's CRLF line ends into CR CR LF.
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    raise BadInput("compare is not built yet (issue 7)")
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from foundry_bench.core.config import ConfigError, load_models, load_prompts
+    from foundry_bench.core.paths import examples_dir
+    from foundry_bench.core.providers import EmbeddedProvider
+    from foundry_bench.core.results import RunSettings
+    from foundry_bench.core.runtime import FoundryRuntime, RuntimeFailure
+
+    _check_positive("--rounds", args.rounds)
+    _check_positive("--warmup", args.warmup, allow_zero=True)
+    try:
+        models = load_models(examples_dir() / "models.json").items
+        prompts = load_prompts(examples_dir() / "prompts.json").items
+    except ConfigError as exc:  # the bundled files are broken: a packaging bug
+        raise BadInput(str(exc)) from exc
+    try:
+        runtime = FoundryRuntime.get()
+        entry = runtime.ensure_demo_model()
+    except RuntimeFailure as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"demo model {entry.id} ({entry.disk_mb or 0:.1f} MB) from {entry.path}")
+    settings = RunSettings(
+        rounds=args.rounds, warmup_rounds=args.warmup, max_tokens=128, timeout_s=60.0
+    )
+    return _execute(models, prompts, settings, EmbeddedProvider(runtime), args.out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The user's settings file (``settings.json`` in the per-user config folder).
+
+Shared by the CLI and the GUI. It never holds an API key: keys come from ``OPENAI_API_KEY``
+or the OS keychain. A broken file is reported (file and problem) and the defaults are used;
+it is not overwritten until the user saves new settings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from foundry_bench.core.results import RunSettings, atomic_write_text
+
+SETTINGS_SCHEMA_VERSION = 1
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass
+class AppSettings:
+    endpoint: str | None = None
+    runs_dir: str | None = None
+    defaults: RunSettings = field(default_factory=RunSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["schema_version"] = SETTINGS_SCHEMA_VERSION
+        return data
+
+
+def load_settings(path: Path) -> AppSettings:
+    """Read settings; a missing file gives defaults, a broken one raises ``SettingsError``."""
+    if not path.exists():
+        return AppSettings()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as exc:
+        raise SettingsError(f"{path}: cannot read settings ({exc})") from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a JSON object")
+    endpoint = data.get("endpoint")
+    runs_dir = data.get("runs_dir")
+    defaults = data.get("defaults") or {}
+    if endpoint is not None and not isinstance(endpoint, str):
+        raise SettingsError(f"{path}: $.endpoint must be a string or null")
+    if runs_dir is not None and not isinstance(runs_dir, str):
+        raise SettingsError(f"{path}: $.runs_dir must be a string or null")
+    if not isinstance(defaults, dict):
+        raise SettingsError(f"{path}: $.defaults must be an object")
+    known = {f.name: f for f in fields(RunSettings)}
+    clean: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if key not in known:
+            continue
+        expected = type(getattr(RunSettings(), key))
+        ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+        if key == "temperature" and isinstance(value, int) and not isinstance(value, bool):
+            ok, value = True, float(value)
+        if key == "seed" and value is None:
+            ok = True
+        if not ok:
+            raise SettingsError(f"{path}: $.defaults.{key} has the wrong type")
+        clean[key] = value
+    return AppSettings(endpoint=endpoint, runs_dir=runs_dir, defaults=RunSettings(**clean))
+
+
+def save_settings(path: Path, settings: AppSettings) -> None:
+    atomic_write_text(path, json.dumps(settings.to_dict(), indent=2) + "\n")

@@ -1,0 +1,125 @@
+"""Test harness shared by every test.
+
+- Qt runs offscreen (set before anything imports Qt).
+- Every test process gets its own FOUNDRY_BENCH_HOME and offline mode, and the Foundry
+  Local catalog URL points at a loopback tripwire that counts connections: the public catalog
+  is never reached, and `catalog_tripwire` lets a test assert it was not even tried.
+- A test that leaves a thread running fails (napari's `_dangling_qthreads` idea, for
+  Python threads and QThreads alike).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["FOUNDRY_BENCH_OFFLINE"] = "1"
+os.environ.pop("FOUNDRY_LOCAL_ENDPOINT", None)
+os.environ.pop("OPENAI_API_KEY", None)
+
+
+class Tripwire:
+    """A loopback listener that only counts who connects to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="catalog-tripwire", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/asset-gallery/v1.0/models"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+_TRIPWIRE = Tripwire()
+os.environ["FOUNDRY_BENCH_CATALOG_URL"] = _TRIPWIRE.url
+_HOME = tempfile.mkdtemp(prefix="foundry-bench-test-home-")
+os.environ["FOUNDRY_BENCH_HOME"] = _HOME
+
+
+@pytest.fixture(scope="session")
+def catalog_tripwire() -> Tripwire:
+    return _TRIPWIRE
+
+
+@pytest.fixture(scope="session")
+def bench_home() -> Path:
+    return Path(_HOME)
+
+
+# Threads that may outlive a test by design: the tripwire, and threads the SDK's native
+# runtime or Python's own machinery start once per process.
+_ALLOWED_THREAD_PREFIXES = ("catalog-tripwire", "MainThread", "foundry-catalog")
+
+
+def _live_threads() -> set[threading.Thread]:
+    return {
+        t
+        for t in threading.enumerate()
+        if t.is_alive() and not t.name.startswith(_ALLOWED_THREAD_PREFIXES)
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
+    before = _live_threads()
+    yield
+    leaked = _wait_for_threads(before, timeout=3.0)
+    if leaked:
+        names = ", ".join(sorted(t.name for t in leaked))
+        pytest.fail(f"{request.node.nodeid} left threads running: {names}", pytrace=False)
+    _check_qthreads(request)
+
+
+def _wait_for_threads(before: set[threading.Thread], timeout: float) -> set[threading.Thread]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        leaked = _live_threads() - before
+        if not leaked or time.monotonic() > deadline:
+            return leaked
+        time.sleep(0.02)
+
+
+def _check_qthreads(request: pytest.FixtureRequest) -> None:
+    """Fail a test that leaves a worker QThread running (the UI keeps a registry of them)."""
+    import sys
+
+    workers = sys.modules.get("foundry_bench.ui.workers")
+    if workers is None:
+        return
+    running = workers.running_threads()
+    if running:
+        pytest.fail(f"{request.node.nodeid} left {len(running)} QThread(s) running", pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _TRIPWIRE.close()

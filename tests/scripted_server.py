@@ -1,0 +1,578 @@
+"""A scripted OpenAI-compatible HTTP server for tests and benchmarks (standard library only).
+
+Each model name maps to a ``Scenario``: when the first content token comes, the gap between
+tokens, how many there are, which optional chunks are sent, and an optional fault. One server
+can host a well-behaved model and faulty ones at once::
+
+    with ScriptedServer({"good": Scenario(ttft_s=0.02, gap_s=0.005, tokens=50)}) as srv:
+        ... ChatEndpoint(srv.base_url).chat("good", ...)
+        rec = srv.last_request()          # server-side truth of that request
+
+Server-side truth is recorded per request with ``time.perf_counter`` (the same clock the client
+uses, in the same process): when the request line arrived, when the headers, every content
+chunk and the last byte were written (each "written" = ``sendall`` returned, i.e. the bytes are
+in the kernel and readable by the client). Delays are met by sleeping until ~1 ms before the
+deadline and spinning (``time.sleep(0)``, which lets the client thread run) for the rest.
+
+Serves ``POST /v1/chat/completions`` (streaming or not) and ``GET /v1/models``. The context
+manager stops everything on exit: it wakes stalled handlers, shuts down open connections and
+joins every thread it started (and raises if one would not stop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from socketserver import ThreadingMixIn
+from types import TracebackType
+from typing import Any
+
+__all__ = ["FAULTS", "PRESETS", "RequestRecord", "Scenario", "ScriptedServer"]
+
+FAULTS = (
+    "drop",  # close the socket mid-stream (after `fault_after` content chunks)
+    "stall",  # stop sending for `stall_s` mid-stream, then go on
+    "garbage",  # a malformed SSE data line (truncated JSON) mid-stream
+    "bad_utf8",  # a chunk with invalid UTF-8 bytes inside its JSON string
+    "http500",
+    "http404",
+    "http429",  # status + JSON error body (or no body with `error_body=False`)
+)
+
+_SPIN_S = 0.001  # spin (instead of sleeping) for the last millisecond before a deadline
+_BLOCK_BYTES = 64 * 1024  # batch size when streaming "as fast as possible"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the server does for one model name."""
+
+    ttft_s: float = 0.0  # request received -> first content chunk written
+    gap_s: float = 0.0  # between successive content chunks; 0 = as fast as possible
+    tokens: int = 5  # content chunks (capped by the request's max_tokens)
+    token_text: str = "tok "  # content of each chunk (chunk i gets f"{i}{token_text}" if numbered)
+    numbered: bool = True
+    role_chunk: bool = True  # a first chunk with delta {"role": "assistant", "content": ""}
+    usage: bool = True  # usage chunk (only when the request asks with include_usage)
+    finish_chunk: bool = True
+    done: bool = True  # `data: [DONE]`; False = close-delimited body, closed after the last chunk
+    prompt_tokens: int = 11
+    headers_delay_s: float = 0.0  # request received -> headers (+ role chunk) written
+    fault: str | None = None  # one of FAULTS
+    fault_after: int = 3  # content chunks sent before the fault
+    stall_s: float = 2.0
+    error_body: bool = True  # http faults: JSON body or empty body
+
+    def __post_init__(self) -> None:
+        if self.fault is not None and self.fault not in FAULTS:
+            raise ValueError(f"unknown fault {self.fault!r}; expected one of {FAULTS}")
+
+    def text(self, i: int) -> str:
+        return f"{i}{self.token_text}" if self.numbered else self.token_text
+
+
+PRESETS: dict[str, Scenario] = {
+    "good": Scenario(ttft_s=0.02, gap_s=0.002, tokens=20),
+    "drop": Scenario(tokens=10, gap_s=0.001, fault="drop", fault_after=4),
+    "stall": Scenario(tokens=10, gap_s=0.001, fault="stall", fault_after=3, stall_s=3.0),
+    "garbage": Scenario(tokens=10, fault="garbage", fault_after=2),
+    "bad_utf8": Scenario(tokens=10, fault="bad_utf8", fault_after=2),
+    "http500": Scenario(fault="http500"),
+    "http500_nobody": Scenario(fault="http500", error_body=False),
+    "http404": Scenario(fault="http404"),
+    "http404_nobody": Scenario(fault="http404", error_body=False),
+    "http429": Scenario(fault="http429"),
+    "http429_nobody": Scenario(fault="http429", error_body=False),
+    "huge": Scenario(tokens=10_000, token_text="x" * 1000, numbered=False),  # 10 MB answer
+    "no_done": Scenario(tokens=8, done=False),
+    "no_usage": Scenario(tokens=8, usage=False),
+    "fast": Scenario(tokens=20_000, token_text="t", numbered=False),
+}
+
+
+@dataclass
+class RequestRecord:
+    """Server-side truth about one request (``time.perf_counter`` values)."""
+
+    method: str
+    path: str
+    received_at: float  # the request line was read
+    model: str | None = None
+    body: dict[str, Any] | None = None
+    stream: bool = False
+    status: int | None = None
+    headers_at: float | None = None
+    first_content_at: float | None = None
+    last_byte_at: float | None = None
+    content_times: list[float] = field(default_factory=list)  # per chunk; empty in batch mode
+    content_sent: int = 0
+    text_len: int = 0  # characters of content sent
+    usage_sent: bool = False
+    client_gone: bool = False  # a write failed: the client closed the connection
+    finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def ttft_s(self) -> float | None:
+        """True TTFT as the server sees it: request received -> first content chunk written."""
+        if self.first_content_at is None:
+            return None
+        return self.first_content_at - self.received_at
+
+    @property
+    def latency_s(self) -> float | None:
+        """True end-to-end latency: request received -> last byte written."""
+        if self.last_byte_at is None:
+            return None
+        return self.last_byte_at - self.received_at
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class _Stopping(Exception):
+    pass
+
+
+def _shutdown(sock: socket.socket, how: int) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(how)
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def _event(obj: Mapping[str, Any]) -> bytes:
+    return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    record: RequestRecord | None = None
+    _received_at: float = 0.0
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def parse_request(self) -> bool:
+        # Called right after the request line was read: the closest "request arrived" stamp.
+        self._received_at = time.perf_counter()
+        return super().parse_request()
+
+    def setup(self) -> None:
+        super().setup()
+        # Like real servers: no Nagle delay for small SSE writes.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.owner._track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner._track(self.connection, add=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _write(self, data: bytes) -> float:
+        """Write and return the moment the bytes were handed to the kernel."""
+        try:
+            self.wfile.write(data)
+        except OSError as exc:
+            raise _ClientGone from exc
+        return time.perf_counter()
+
+    def _sleep_until(self, deadline: float) -> None:
+        stop = self.server.owner._stop
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return
+            if left > _SPIN_S:
+                if stop.wait(left - _SPIN_S):
+                    raise _Stopping
+            else:
+                time.sleep(0)
+
+    def _head(self, status: int, reason: str, headers: dict[str, str], body: bytes = b"") -> float:
+        lines = [f"HTTP/1.1 {status} {reason}"] + [f"{k}: {v}" for k, v in headers.items()]
+        return self._write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+
+    def _new_record(self) -> RequestRecord:
+        rec = RequestRecord(method=self.command, path=self.path, received_at=self._received_at)
+        self.server.owner._add(rec)
+        self.record = rec
+        return rec
+
+    def _json_reply(self, rec: RequestRecord, status: int, reason: str, payload: bytes) -> None:
+        rec.status = status
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
+        if status == 429:
+            headers["Retry-After"] = "1"
+        rec.headers_at = rec.last_byte_at = self._head(status, reason, headers, payload)
+
+    # -- routes ----------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        rec = self._new_record()
+        try:
+            if self.path.rstrip("/") == "/v1/models":
+                override = self.server.owner.models_response
+                if override is not None:
+                    status, body = override
+                    self._json_reply(rec, status, "Scripted", body)
+                else:
+                    data = [
+                        {"id": name, "object": "model", "created": 0, "owned_by": "scripted"}
+                        for name in self.server.owner.models
+                    ]
+                    body = json.dumps({"object": "list", "data": data}).encode()
+                    self._json_reply(rec, 200, "OK", body)
+            else:
+                self._json_reply(rec, 404, "Not Found", b'{"error":{"message":"no such route"}}')
+        except (_ClientGone, _Stopping):
+            rec.client_gone = True
+            self.close_connection = True
+        finally:
+            rec.finished.set()
+
+    def do_POST(self) -> None:
+        rec = self._new_record()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._json_reply(rec, 400, "Bad Request", b'{"error":{"message":"bad JSON"}}')
+                return
+            rec.body = body
+            rec.model = model = str(body.get("model"))
+            rec.stream = bool(body.get("stream"))
+            if self.path.rstrip("/") != "/v1/chat/completions":
+                self._json_reply(rec, 404, "Not Found", b'{"error":{"message":"no such route"}}')
+                return
+            scenario = self.server.owner.models.get(model)
+            if scenario is None:
+                msg = json.dumps({"error": {"message": f"model {model!r} not found"}}).encode()
+                self._json_reply(rec, 404, "Not Found", msg)
+                return
+            if scenario.fault in ("http500", "http404", "http429"):
+                status = int(scenario.fault[4:])
+                reason = {500: "Internal Server Error", 404: "Not Found", 429: "Too Many Requests"}
+                payload = (
+                    json.dumps(
+                        {"error": {"message": f"scripted {status}", "type": "scripted_error"}}
+                    ).encode()
+                    if scenario.error_body
+                    else b""
+                )
+                self._sleep_until(rec.received_at + scenario.headers_delay_s)
+                self._json_reply(rec, status, reason[status], payload)
+                return
+            max_tokens = body.get("max_tokens")
+            n = scenario.tokens if max_tokens is None else min(scenario.tokens, int(max_tokens))
+            finish = "length" if n < scenario.tokens else "stop"
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            if rec.stream:
+                self._stream(rec, scenario, model, n, finish, include_usage)
+            else:
+                self._whole(rec, scenario, model, n, finish)
+        except (_ClientGone, _Stopping):
+            rec.client_gone = True
+            self.close_connection = True
+        finally:
+            rec.finished.set()
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def _stream(
+        self,
+        rec: RequestRecord,
+        sc: Scenario,
+        model: str,
+        n: int,
+        finish: str,
+        include_usage: bool,
+    ) -> None:
+        chunked = sc.done  # a server that never sends [DONE] here ends the body by closing
+        wrap = _chunk if chunked else (lambda b: b)
+        base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "model": model}
+        usage_null = {"usage": None} if include_usage else {}
+
+        def delta_event(delta: dict[str, Any], reason: str | None = None) -> bytes:
+            choice = {"index": 0, "delta": delta, "finish_reason": reason}
+            return wrap(_event({**base, "choices": [choice], **usage_null}))
+
+        # Content events are built from a template (cheap: the server must outpace clients).
+        marker = {"index": 0, "delta": {"content": "\x00"}, "finish_reason": None}
+        pre, _, post = _event({**base, "choices": [marker], **usage_null}).partition(b'"\\u0000"')
+        cache: dict[str, bytes] = {}
+
+        def content_event(text: str) -> bytes:
+            ev = cache.get(text)
+            if ev is None:
+                ev = wrap(pre + json.dumps(text).encode() + post)
+                if not sc.numbered:
+                    cache[text] = ev
+            return ev
+
+        rec.status = 200
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        if chunked:
+            headers["Transfer-Encoding"] = "chunked"
+        else:
+            headers["Connection"] = "close"
+            self.close_connection = True
+        self._sleep_until(rec.received_at + sc.headers_delay_s)
+        head = ["HTTP/1.1 200 OK"] + [f"{k}: {v}" for k, v in headers.items()]
+        head_bytes = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if sc.role_chunk:
+            head_bytes += delta_event({"role": "assistant", "content": ""})
+        rec.headers_at = self._write(head_bytes)
+
+        start = rec.received_at + sc.ttft_s
+        batch = sc.gap_s <= 0
+        pending: list[bytes] = []
+        pending_len = 0
+        for i in range(n):
+            if i == sc.fault_after and sc.fault in ("drop", "stall", "garbage", "bad_utf8"):
+                if pending:
+                    self._flush_batch(rec, pending)
+                    pending, pending_len = [], 0
+                if sc.fault == "drop":
+                    rec.last_byte_at = time.perf_counter()
+                    self.close_connection = True
+                    _shutdown(self.connection, socket.SHUT_RDWR)
+                    return
+                if sc.fault == "stall":
+                    self._sleep_until(time.perf_counter() + sc.stall_s)
+                    start += sc.stall_s  # the rest keeps its rhythm after the stall
+                elif sc.fault == "garbage":
+                    self._write(wrap(b'data: {"choices": [{"delta": {"content": "oo\n\n'))
+                elif sc.fault == "bad_utf8":
+                    bad = b'data: {"choices":[{"index":0,"delta":{"content":"bad \xff\xfe"}}]}\n\n'
+                    self._write(wrap(bad))
+            text = sc.text(i)
+            ev = content_event(text)
+            rec.text_len += len(text)
+            if batch:
+                if i == 0:
+                    self._sleep_until(start)
+                pending.append(ev)
+                pending_len += len(ev)
+                rec.content_sent += 1
+                if pending_len >= _BLOCK_BYTES or i == 0:
+                    self._flush_batch(rec, pending)
+                    pending, pending_len = [], 0
+            else:
+                self._sleep_until(start + i * sc.gap_s)
+                at = self._write(ev)
+                rec.content_times.append(at)
+                rec.content_sent += 1
+                if rec.first_content_at is None:
+                    rec.first_content_at = at
+        tail = b"".join(pending)
+        if sc.finish_chunk:
+            tail += delta_event({}, finish)
+        if include_usage and sc.usage:
+            usage = {
+                "prompt_tokens": sc.prompt_tokens,
+                "completion_tokens": n,
+                "total_tokens": sc.prompt_tokens + n,
+            }
+            tail += wrap(_event({**base, "choices": [], "usage": usage}))
+            rec.usage_sent = True
+        if sc.done:
+            tail += wrap(b"data: [DONE]\n\n")
+        if chunked:
+            tail += b"0\r\n\r\n"
+        if tail:
+            at = self._write(tail)
+            if pending and rec.first_content_at is None:
+                rec.first_content_at = at
+            rec.last_byte_at = at
+        else:
+            rec.last_byte_at = time.perf_counter()
+        if not chunked:
+            _shutdown(self.connection, socket.SHUT_WR)
+
+    def _flush_batch(self, rec: RequestRecord, pending: list[bytes]) -> None:
+        at = self._write(b"".join(pending))
+        if rec.first_content_at is None:
+            rec.first_content_at = at
+
+    def _whole(self, rec: RequestRecord, sc: Scenario, model: str, n: int, finish: str) -> None:
+        text = "".join(sc.text(i) for i in range(n))
+        # The whole answer is ready when the last token would have been generated.
+        self._sleep_until(rec.received_at + sc.ttft_s + max(n - 1, 0) * sc.gap_s)
+        if sc.fault == "stall":
+            self._sleep_until(time.perf_counter() + sc.stall_s)
+        answer: dict[str, Any] = {
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": finish,
+                }
+            ],
+        }
+        if sc.usage:
+            answer["usage"] = {
+                "prompt_tokens": sc.prompt_tokens,
+                "completion_tokens": n,
+                "total_tokens": sc.prompt_tokens + n,
+            }
+        payload = json.dumps(answer).encode()
+        if sc.fault == "garbage":
+            payload = payload[: len(payload) // 2]
+        elif sc.fault == "bad_utf8":
+            payload = payload.replace(b'"content":"', b'"content":"\xff\xfe', 1)
+        rec.status = 200
+        rec.text_len = len(text)
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
+        rec.headers_at = self._head(200, "OK", headers)
+        if sc.fault == "drop":
+            self._write(payload[: len(payload) // 2])
+            rec.last_byte_at = time.perf_counter()
+            self.close_connection = True
+            _shutdown(self.connection, socket.SHUT_RDWR)
+            return
+        rec.last_byte_at = self._write(payload)
+        rec.first_content_at = rec.last_byte_at
+        rec.content_sent = n
+
+
+class _Server(ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+    block_on_close = False  # the owner joins its own list of threads, with a time limit
+    allow_reuse_address = True
+    owner: ScriptedServer
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        t = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name="scripted-server-conn",
+            daemon=True,
+        )
+        self.owner._threads.append(t)
+        t.start()
+
+
+class ScriptedServer:
+    """The scripted server on ``127.0.0.1`` (a free port); use it as a context manager."""
+
+    def __init__(self, models: Mapping[str, Scenario] | None = None) -> None:
+        self.models: dict[str, Scenario] = dict(PRESETS if models is None else models)
+        self.models_response: tuple[int, bytes] | None = None  # override GET /v1/models
+        self.requests: list[RequestRecord] = []
+        self._lock = threading.Lock()
+        self._conns: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._httpd: _Server | None = None
+        self._serve_thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> ScriptedServer:
+        httpd = _Server(("127.0.0.1", 0), _Handler)
+        httpd.owner = self
+        self._httpd = httpd
+        self._serve_thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="scripted-server"
+        )
+        self._serve_thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._httpd is None:
+            return
+        self._stop.set()
+        self._httpd.shutdown()
+        if self._serve_thread is not None:
+            self._serve_thread.join(timeout)
+        self._httpd.server_close()
+        with self._lock:
+            conns = list(self._conns)
+        for conn in conns:
+            _shutdown(conn, socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        alive = []
+        for t in self._threads:
+            t.join(max(deadline - time.monotonic(), 0.0))
+            if t.is_alive():
+                alive.append(t)
+        self._httpd = None
+        if alive:
+            raise RuntimeError(f"scripted server: {len(alive)} handler thread(s) did not stop")
+
+    def __enter__(self) -> ScriptedServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses and records -------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def add_model(self, name: str, scenario: Scenario) -> None:
+        self.models[name] = scenario
+
+    def scenario(self, name: str, **changes: Any) -> Scenario:
+        """A copy of a registered scenario with some fields changed."""
+        return replace(self.models[name], **changes)
+
+    def last_request(self, timeout: float = 5.0) -> RequestRecord:
+        """The most recent request, once its handler has finished with it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                rec = self.requests[-1] if self.requests else None
+            if rec is not None:
+                if not rec.finished.wait(max(deadline - time.monotonic(), 0.0)):
+                    raise TimeoutError("the last request's handler did not finish")
+                return rec
+            if time.monotonic() > deadline:
+                raise TimeoutError("no request arrived")
+            time.sleep(0.005)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def _add(self, rec: RequestRecord) -> None:
+        with self._lock:
+            self.requests.append(rec)
+
+    def _track(self, conn: socket.socket, *, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._conns.add(conn)
+            else:
+                self._conns.discard(conn)

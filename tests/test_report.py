@@ -1,0 +1,340 @@
+"""core.report: Markdown / CSV / JSON / HTML exports of a hand-built run, and escaping of
+untrusted model output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from foundry_bench.core.report import (
+    ANSWER_LIMIT,
+    SAMPLE_COLUMNS,
+    SUMMARY_COLUMNS,
+    csv_safe,
+    md_escape,
+    to_csv,
+    to_html,
+    to_json,
+    to_markdown,
+    to_summary_csv,
+    write_reports,
+)
+from foundry_bench.core.results import Measurement, ModelRecord, Run, RunSettings, Sample
+
+T0 = "2025-01-01T00:00:00.000Z"
+
+
+def sample(
+    model: str,
+    prompt_id: str,
+    round_no: int,
+    latency: float | None,
+    ttft: float | None = None,
+    *,
+    tokens: int = 10,
+    status: str = "ok",
+    warmup: bool = False,
+    response: str = "fine",
+    error: str | None = None,
+) -> Sample:
+    ok = status == "ok"
+    m = Measurement(
+        status=status,  # type: ignore[arg-type]
+        started_at=T0,
+        error=error,
+        ttft_s=ttft if ok else None,
+        latency_s=latency if ok else None,
+        prompt_tokens=5,
+        completion_tokens=tokens if ok else None,
+        tokens_source="usage" if ok else None,
+        finish_reason="stop" if ok else None,
+        response=response if ok else "",
+    )
+    return Sample.from_measurement(
+        m, model=model, prompt_id=prompt_id, round_no=round_no, warmup=warmup
+    )
+
+
+def make_run(samples: list[Sample], models: list[ModelRecord], **env: object) -> Run:
+    return Run(
+        run_id="run-1",
+        started_at=T0,
+        finished_at="2025-01-01T00:01:00.000Z",
+        status="completed",
+        settings=RunSettings(rounds=2, warmup_rounds=1, max_tokens=64, seed=7),
+        environment=dict(env),
+        models=models,
+        prompts=[{"id": "p1", "text": "Say hi"}, {"id": "p2", "text": "Count to 3"}],
+        samples=samples,
+    )
+
+
+@pytest.fixture()
+def run() -> Run:
+    samples = [
+        sample("alpha", "p1", 1, 9.0, 0.5, warmup=True),  # excluded from every statistic
+        sample("alpha", "p1", 1, 0.1, 0.01, response="Hello!"),
+        sample("alpha", "p1", 2, 0.2, 0.02),
+        sample("alpha", "p2", 1, 0.3, 0.03, response="1, 2, 3"),
+        sample("alpha", "p2", 2, 0.4, 0.04),
+        sample("alpha", "p2", 3, None, status="error", error="HTTP 500: server error"),
+        sample("beta", "p1", 1, 0.15, 0.005, tokens=60),
+        sample("beta", "p2", 1, 0.6, 0.005, tokens=60),
+    ]
+    models = [
+        ModelRecord(
+            id="alpha",
+            status="ok",
+            load_time_s=1.234,
+            memory_delta_mb=512.26,
+            size_mb=1024.0,
+            license="MIT",
+        ),
+        ModelRecord(id="beta", status="ok", load_time_s=0.5, size_mb=48.04, license="Apache-2.0"),
+        ModelRecord(id="gamma", status="failed", error="cannot connect: connection refused"),
+    ]
+    return make_run(
+        samples,
+        models,
+        app="0.1.0",
+        python="3.11.9",
+        endpoint="http://user:hunter2@127.0.0.1:5273/v1",
+        api_key="sk-secret",
+    )
+
+
+def cells(line: str) -> list[str]:
+    """The cells of a Markdown table row, split on unescaped pipes."""
+    parts = re.split(r"(?<!\\)\|", line.strip())
+    assert parts[0] == "" and parts[-1] == "", line
+    return [p.strip() for p in parts[1:-1]]
+
+
+def table_row(md: str, section: str, first: str, second: str | None = None) -> list[str]:
+    body = md.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    for line in body.splitlines():
+        if line.startswith("|"):
+            row = cells(line)
+            if row[0] == first and (second is None or row[1] == second):
+                return row
+    raise AssertionError(f"no row {first!r} {second!r} in {section}")
+
+
+# --- Markdown -----------------------------------------------------------------------------
+
+
+def test_markdown_header_and_summary_table(run: Run) -> None:
+    md = to_markdown(run)
+    assert md.startswith("# Benchmark report: run-1\n")
+    assert "**Status:** completed" in md
+    assert "rounds 2 · warm-up 1 · max tokens 64 · temperature 0 · seed 7" in md
+    assert "app 0.1.0 · python 3.11.9 · endpoint http://127.0.0.1:5273/v1" in md
+    assert "hunter2" not in md and "sk-secret" not in md
+
+    # status, ok, failed, p50/p95/p99 latency, p50 TTFT, p50 TPOT, tok/s, load, mem, size, lic
+    assert table_row(md, "Summary", "alpha")[1:] == [
+        "ok", "4", "1", "250.0", "385.0", "397.0", "25.0", "25.0", "52.1",
+        "1.23", "512.3", "1024", "MIT",
+    ]  # fmt: skip
+    assert table_row(md, "Summary", "beta")[1:] == [
+        "ok", "2", "0", "375.0", "577.5", "595.5", "5.0", "6.3", "250.0",
+        "0.50", "–", "48.0", "Apache-2.0",
+    ]  # fmt: skip
+    gamma = table_row(md, "Summary", "gamma")
+    assert gamma[1:4] == ["failed", "0", "0"] and set(gamma[4:]) == {"–"}
+
+
+def test_markdown_highlights(run: Run) -> None:
+    md = to_markdown(run)
+    highlights = md.split("## Highlights\n", 1)[1].split("\n## ", 1)[0]
+    assert "**Fastest p95 latency:** alpha (385.0 ms)" in highlights
+    assert "**Lowest p50 TTFT:** beta (5.0 ms)" in highlights
+    assert "**Highest output tokens/s:** beta (250.0 tok/s mean)" in highlights
+    assert "gamma (failed): cannot connect: connection refused" in highlights
+    assert "alpha: 1 of 5 requests failed (first error: HTTP 500: server error)" in highlights
+
+
+def test_markdown_per_prompt_table(run: Run) -> None:
+    md = to_markdown(run)
+    assert table_row(md, "Per prompt", "alpha", "p1")[2:] == [
+        "2", "0", "150.0", "195.0", "15.0", "15.0", "75.0", "Hello!",
+    ]  # fmt: skip
+    assert table_row(md, "Per prompt", "alpha", "p2")[2:4] == ["2", "1"]
+    assert table_row(md, "Per prompt", "beta", "p2")[4] == "600.0"
+    assert "| gamma |" not in md.split("## Per prompt", 1)[1]
+
+
+def test_markdown_without_samples() -> None:
+    md = to_markdown(make_run([], [ModelRecord(id="m", status="skipped", error="no GPU")]))
+    assert "**Failures:**" in md and "m (skipped): no GPU" in md
+    assert "Fastest" not in md and "## Per prompt" not in md
+    assert "**Failures:** none" in to_markdown(make_run([], []))
+
+
+# --- hostile output -----------------------------------------------------------------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "| pipe | in | answer |",
+    "line one\nline two\r\nline three\rfour",
+    '=HYPERLINK("http://x")',
+    "+1+1",
+    "-cmd",
+    "@SUM(A1)",
+    "\tstarts with a tab",
+    "\rstarts with CR",
+    "日本語の回答です",
+    "العربية نص",
+    "x" * 5000,
+    "`code` [link](javascript:alert(1)) *bold* back\\slash",
+]
+EVIL_MODEL = "-evil|<b>model</b>\n"
+
+
+@pytest.fixture()
+def hostile_run() -> Run:
+    samples = [
+        sample(EVIL_MODEL, f"p{i}", 1, 0.1 + i / 100, 0.01, response=text)
+        for i, text in enumerate(HOSTILE)
+    ]
+    samples.append(sample("=cmd|' /C calc'!A0", "p0", 1, None, status="error", error="=1+2"))
+    negative = sample("plain", "p0", 1, 0.5, 0.1)
+    negative.latency_s = -1.5  # numbers stay numbers, negative too
+    samples.append(negative)
+    models = [
+        ModelRecord(id=EVIL_MODEL, status="ok", memory_delta_mb=-12.5, license="=EVIL()"),
+        ModelRecord(id="plain", status="failed", error="<img src=x onerror=alert(1)>|\nboom"),
+    ]
+    run = make_run(samples, models)
+    run.prompts = [{"id": f"p{i}", "text": t} for i, t in enumerate(HOSTILE)]
+    return run
+
+
+def test_md_escape() -> None:
+    assert md_escape("a|b") == "a\\|b"
+    assert md_escape("<b>&</b>") == "&lt;b&gt;&&lt;/b&gt;"
+    assert md_escape("a\r\nb\nc\rd\u2028e") == "a b c d e"
+    assert md_escape("\\`*_[]") == "\\\\\\`\\*\\_\\[\\]"
+    assert md_escape("日本語 العربية") == "日本語 العربية"
+    assert md_escape("\x1b[31mred\x00") == " \\[31mred "
+
+
+def test_markdown_neutralises_hostile_text(hostile_run: Run) -> None:
+    md = to_markdown(hostile_run)
+    assert "<script" not in md and "<b>" not in md and "<img" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "\\| pipe \\| in \\| answer \\|" in md
+    assert "line one line two line three four" in md
+    assert "日本語の回答です" in md and "العربية نص" in md
+    assert "x" * 5000 not in md
+    assert ("x" * (ANSWER_LIMIT - 1)) + "…" in md
+    assert "\\[link\\](javascript:alert(1))" in md
+    # every table keeps its shape: each row has as many cells as its header
+    for block in re.findall(r"(?:^\|.*\n)+", md, flags=re.M):
+        widths = {len(cells(line)) for line in block.splitlines()}
+        assert len(widths) == 1, block
+    # no value spilled onto a line of its own
+    for line in md.splitlines():
+        assert line == "" or line.startswith(("#", "- ", "  - ", "|")), line
+
+
+def test_csv_safe() -> None:
+    for text in ('=HYPERLINK("http://x")', "+1+1", "-cmd", "@SUM(A1)", "\tx", "\rx", "-", "+"):
+        assert csv_safe(text) == "'" + text
+    for value in (-1.5, 3, 0.0, "-1.5", "+2", "-3e-5", "ok", "", "日本語", None, "a=b"):
+        assert csv_safe(value) == value
+
+
+def parse_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_report_csv_rows_and_neutralisation(hostile_run: Run) -> None:
+    text = to_csv(hostile_run)
+    rows = parse_csv(text)
+    assert rows[0] == list(SAMPLE_COLUMNS)
+    assert "itl_s" not in rows[0] and "response" in rows[0]
+    assert len(rows) == 1 + len(hostile_run.samples)
+    assert all(len(r) == len(SAMPLE_COLUMNS) for r in rows)
+    col = {name: i for i, name in enumerate(rows[0])}
+    responses = [r[col["response"]] for r in rows[1 : 1 + len(HOSTILE)]]
+    expected = ["'" + t if t[0] in "=+-@\t\r" else t for t in HOSTILE]
+    assert responses == expected  # full text, newlines and all, only prefixed
+    assert rows[1][col["model"]] == "'" + EVIL_MODEL
+    assert rows[-2][col["error"]] == "'=1+2"
+    assert rows[-1][col["latency_s"]] == "-1.5"
+    assert rows[-1][col["warmup"]] == "false"
+    for row in rows[1:]:
+        for cell in row:
+            if cell and cell[0] in "=+-@\t\r":
+                float(cell)  # only numbers may start with a trigger character
+
+
+def test_report_csv_of_fixed_run(run: Run) -> None:
+    rows = parse_csv(to_csv(run))
+    assert len(rows) == 1 + len(run.samples)
+    col = {name: i for i, name in enumerate(rows[0])}
+    first = rows[1]
+    assert first[col["key"]] == "alpha|p1|w1" and first[col["warmup"]] == "true"
+    assert float(rows[2][col["latency_s"]]) == 0.1
+    assert rows[6][col["status"]] == "error" and rows[6][col["latency_s"]] == ""
+
+
+def test_summary_csv(run: Run, hostile_run: Run) -> None:
+    rows = parse_csv(to_summary_csv(run))
+    assert rows[0] == list(SUMMARY_COLUMNS)
+    assert [r[0] for r in rows[1:]] == ["alpha", "beta", "gamma"]
+    alpha = dict(zip(rows[0], rows[1], strict=True))
+    assert alpha["n_ok"] == "4" and alpha["n_failed"] == "1"
+    assert float(alpha["latency_s_p50"]) == pytest.approx(0.25)
+    assert float(alpha["latency_s_p95"]) == pytest.approx(0.385)
+    lo, hi = float(alpha["latency_s_p50_ci_lo"]), float(alpha["latency_s_p50_ci_hi"])
+    assert lo <= 0.25 <= hi
+    assert alpha["load_time_s"] == "1.234" and alpha["license"] == "MIT"
+    gamma = dict(zip(rows[0], rows[3], strict=True))
+    assert gamma["error"] == "cannot connect: connection refused"
+    assert gamma["latency_s_n"] == "0" and gamma["latency_s_p50"] == ""
+
+    hostile = parse_csv(to_summary_csv(hostile_run))
+    evil = dict(zip(hostile[0], hostile[1], strict=True))
+    assert evil["model"] == "'" + EVIL_MODEL
+    assert evil["memory_delta_mb"] == "-12.5" and evil["license"] == "'=EVIL()"
+
+
+# --- JSON, HTML, files ---------------------------------------------------------------------
+
+
+def test_to_json_round_trips_with_summary(run: Run) -> None:
+    data = json.loads(to_json(run))
+    assert data["schema_version"] == 1
+    assert [e["model"] for e in data["summary"]] == ["alpha", "beta", "gamma"]
+    assert data["summary"][0]["latency_s"]["p50"] == pytest.approx(0.25)
+    again = Run.from_dict(data)
+    assert again.summary == data["summary"] and len(again.samples) == len(run.samples)
+
+
+def test_html_is_escaped(hostile_run: Run) -> None:
+    html = to_html(hostile_run)
+    assert "<script" not in html and "<img" not in html and "<b>model" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "日本語の回答です" in html
+    assert "Content-Security-Policy" in html
+
+
+def test_write_reports(run: Run, tmp_path: Path) -> None:
+    paths = write_reports(run, tmp_path / "out")
+    assert [p.name for p in paths] == ["benchmark_report.md", "report.csv", "summary.csv"]
+    assert paths[0].read_bytes() == to_markdown(run).encode("utf-8")
+    assert paths[1].read_bytes() == to_csv(run).encode("utf-8")
+    assert paths[2].read_bytes() == to_summary_csv(run).encode("utf-8")
+    with paths[1].open(encoding="utf-8", newline="") as fh:
+        assert len(list(csv.reader(fh))) == 1 + len(run.samples)
+    assert not list((tmp_path / "out").glob("*.tmp"))
+    with_html = write_reports(run, tmp_path / "out", html=True)
+    assert with_html[-1].name == "report.html"
