@@ -122,4 +122,7 @@ def _check_qthreads(request: pytest.FixtureRequest) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import shutil
+
     _TRIPWIRE.close()
+    shutil.rmtree(_HOME, ignore_errors=True)

@@ -1,0 +1,175 @@
+"""Whole runs over HTTP against the scripted server: faults, timings, kill -9 and report."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from scripted_server import Scenario, ScriptedServer
+
+from foundry_bench.core.config import ModelSpec, PromptSpec
+from foundry_bench.core.providers import ExternalProvider
+from foundry_bench.core.results import RunSettings, load_run
+from foundry_bench.core.runner import RunPlan, run_benchmark
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_each_fault_becomes_its_status_while_the_others_complete(tmp_path: Path) -> None:
+    scenarios = {
+        "good": Scenario(ttft_s=0.01, gap_s=0.001, tokens=8),
+        "drop": Scenario(tokens=10, gap_s=0.001, fault="drop", fault_after=4),
+        "garbage": Scenario(tokens=10, fault="garbage", fault_after=2),
+        "http500": Scenario(fault="http500"),
+        "stall": Scenario(tokens=10, gap_s=0.001, fault="stall", fault_after=3, stall_s=3.0),
+        "good2": Scenario(ttft_s=0.005, gap_s=0.001, tokens=6),
+    }
+    down = f"http://127.0.0.1:{_closed_port()}/v1"
+    with ScriptedServer(scenarios) as srv:
+        plan = RunPlan(
+            models=[
+                ModelSpec(id="good"),
+                ModelSpec(id="down", endpoint=down),
+                ModelSpec(id="drop"),
+                ModelSpec(id="garbage"),
+                ModelSpec(id="http500"),
+                ModelSpec(id="not-served"),  # the server answers 404
+                ModelSpec(id="stall"),
+                ModelSpec(id="good2"),
+            ],
+            prompts=[PromptSpec(id="p1", text="hello")],
+            settings=RunSettings(rounds=2, warmup_rounds=1, timeout_s=0.5, max_tokens=32),
+        )
+        list(run_benchmark(plan, ExternalProvider(srv.base_url), tmp_path))
+    run = load_run(tmp_path)
+    models = {m.id: m for m in run.models}
+    samples: dict[str, list[str]] = {}
+    for s in run.samples:
+        samples.setdefault(s.model, []).append(s.status)
+
+    assert models["good"].status == models["good2"].status == "ok"
+    assert samples["good"] == samples["good2"] == ["ok", "ok", "ok"]
+    # Cannot connect / 404: failed at once, remaining requests not sent.
+    assert models["down"].status == "failed" and "connect" in (models["down"].error or "")
+    assert samples["down"] == ["error"]
+    assert models["not-served"].status == "failed" and "404" in (models["not-served"].error or "")
+    assert samples["not-served"] == ["error"]
+    # Faults after the response started: per sample, the rounds go on.
+    assert samples["drop"] == ["error"] * 3
+    assert samples["garbage"] == ["error"] * 3
+    assert samples["http500"] == ["error"] * 3
+    assert samples["stall"] == ["timeout"] * 3
+    for name in ("drop", "garbage", "http500", "stall"):
+        assert models[name].status == "failed" and models[name].error
+    drop = next(s for s in run.samples if s.model == "drop")
+    assert drop.response  # the partial answer is kept
+    assert run.status == "completed"
+
+
+def test_measured_timings_match_the_servers_truth(tmp_path: Path) -> None:
+    scenario = Scenario(ttft_s=0.03, gap_s=0.004, tokens=25)
+    with ScriptedServer({"m": scenario}) as srv:
+        plan = RunPlan(
+            models=[ModelSpec(id="m")],
+            prompts=[PromptSpec(id="p1", text="x")],
+            settings=RunSettings(rounds=3, warmup_rounds=0, max_tokens=64),
+        )
+        list(run_benchmark(plan, ExternalProvider(srv.base_url), tmp_path))
+        truth = [r for r in srv.requests if r.path.endswith("/chat/completions")]
+    run = load_run(tmp_path)
+    assert len(run.samples) == len(truth) == 3
+    for sample, rec in zip(run.samples, truth, strict=True):
+        assert sample.completion_tokens == 25 and sample.tokens_source == "usage"
+        assert sample.ttft_s == pytest.approx(rec.ttft_s, abs=0.005)
+        assert sample.latency_s == pytest.approx(rec.latency_s, abs=0.005)
+        true_tpot = (rec.latency_s - rec.ttft_s) / 24  # type: ignore[operator]
+        assert sample.tpot_s == pytest.approx(true_tpot, rel=0.15)
+        assert len(sample.itl_s) == 24
+
+
+def test_kill_9_keeps_every_finished_sample_and_report_rebuilds(tmp_path: Path) -> None:
+    models = tmp_path / "models.json"
+    prompts = tmp_path / "prompts.json"
+    models.write_text(json.dumps({"slow": {}}))
+    prompts.write_text(json.dumps(["one", "two"]))
+    out = tmp_path / "run"
+    with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "foundry_bench", "run", "--models", str(models)]
+            + ["--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "50"]
+            + ["--warmup", "0", "--out", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        samples = out / "samples.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if samples.exists() and len(samples.read_text().splitlines()) >= 5:
+                break
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        if proc.stderr:
+            proc.stderr.close()
+        finished = len([r for r in srv.requests if r.finished.is_set() and r.status == 200])
+    lines = samples.read_text().splitlines()
+    assert len(lines) >= 5
+    assert len(lines) >= finished - 1  # at most the request in flight is lost
+    (out / "results.json").unlink()  # as if the kill came before the first write
+    report = subprocess.run(
+        [sys.executable, "-m", "foundry_bench", "report", str(out), "--format", "md"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr
+    assert "slow" in report.stdout
+    assert f"| {len(lines)} " in report.stdout  # the n column counts every finished sample
+    assert len(load_run(out).samples) == len(lines)
+
+
+def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
+    models = tmp_path / "models.json"
+    prompts = tmp_path / "prompts.json"
+    models.write_text(json.dumps({"slow": {}}))
+    prompts.write_text(json.dumps(["one"]))
+    out = tmp_path / "run"
+    with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "foundry_bench", "run", "--models", str(models)]
+            + ["--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"]
+            + ["--warmup", "0", "--out", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        samples = out / "samples.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if samples.exists() and len(samples.read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    run = load_run(out)
+    assert run.status == "cancelled"
+    assert len(run.samples) == len(samples.read_text().splitlines()) >= 3
