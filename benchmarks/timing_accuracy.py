@@ -28,7 +28,7 @@ from typing import Any
 from foundry_bench.core.endpoint import ChatEndpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from scripted_server import Scenario, ScriptedServer  # noqa: E402
+from scripted_server import Scenario, ScriptedServer
 
 TTFT_S = 0.020
 GAP_S = 0.005
@@ -63,7 +63,7 @@ def measure(requests: int, warmup: int = 2) -> dict[str, list[float]]:
             # ((latency - ttft) / (n - 1)) is compared with the server's token rhythm.
             tpot = (m.latency_s - m.ttft_s) / (n - 1)
             errors["tpot"].append(abs(tpot - true_tpot) / true_tpot)
-            true_gaps = [b - a for a, b in zip(rec.content_times, rec.content_times[1:])]
+            true_gaps = rec.gaps_s
             errors["itl"].extend(abs(g - t) for g, t in zip(m.itl_s, true_gaps, strict=True))
     return errors
 

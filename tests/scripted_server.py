@@ -22,7 +22,9 @@ joins every thread it started (and raises if one would not stop).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import select
 import socket
 import threading
 import time
@@ -47,6 +49,7 @@ FAULTS = (
 
 _SPIN_S = 0.001  # spin (instead of sleeping) for the last millisecond before a deadline
 _BLOCK_BYTES = 64 * 1024  # batch size when streaming "as fast as possible"
+_WATCH_S = 0.02  # long waits look this often whether the client has gone
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class Scenario:
     fault_after: int = 3  # content chunks sent before the fault
     stall_s: float = 2.0
     error_body: bool = True  # http faults: JSON body or empty body
+    raw_utf8: bool = False  # content as raw UTF-8 in the JSON, not ASCII escapes
+    split_writes: bool = False  # each content event in two writes, 2 ms apart (gap_s > 0)
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
@@ -123,6 +128,11 @@ class RequestRecord:
         if self.first_content_at is None:
             return None
         return self.first_content_at - self.received_at
+
+    @property
+    def gaps_s(self) -> list[float]:
+        """True gaps between successive content chunks (streaming with gap_s > 0)."""
+        return [b - a for a, b in itertools.pairwise(self.content_times)]
 
     @property
     def latency_s(self) -> float | None:
@@ -190,16 +200,33 @@ class _Handler(BaseHTTPRequestHandler):
         return time.perf_counter()
 
     def _sleep_until(self, deadline: float) -> None:
+        """Wait precisely; long waits also end when the client leaves or the server stops."""
         stop = self.server.owner._stop
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
                 return
-            if left > _SPIN_S:
+            if stop.is_set():
+                raise _Stopping
+            if left > _SPIN_S + _WATCH_S:
+                readable, _, _ = select.select([self.connection], [], [], _WATCH_S)
+                if readable and self._client_left():
+                    raise _ClientGone
+            elif left > _SPIN_S:
                 if stop.wait(left - _SPIN_S):
                     raise _Stopping
             else:
                 time.sleep(0)
+
+    def _client_left(self) -> bool:
+        try:
+            if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                return True
+        except OSError:
+            return True
+        # Readable but not closed (the client sent more): do not spin on it.
+        time.sleep(_WATCH_S)
+        return False
 
     def _head(self, status: int, reason: str, headers: dict[str, str], body: bytes = b"") -> float:
         lines = [f"HTTP/1.1 {status} {reason}"] + [f"{k}: {v}" for k, v in headers.items()]
@@ -319,7 +346,7 @@ class _Handler(BaseHTTPRequestHandler):
         def content_event(text: str) -> bytes:
             ev = cache.get(text)
             if ev is None:
-                ev = wrap(pre + json.dumps(text).encode() + post)
+                ev = wrap(pre + json.dumps(text, ensure_ascii=not sc.raw_utf8).encode() + post)
                 if not sc.numbered:
                     cache[text] = ev
             return ev
@@ -374,6 +401,10 @@ class _Handler(BaseHTTPRequestHandler):
                     pending, pending_len = [], 0
             else:
                 self._sleep_until(start + i * sc.gap_s)
+                if sc.split_writes:
+                    self._write(ev[: len(ev) // 2])
+                    self._sleep_until(time.perf_counter() + 0.002)
+                    ev = ev[len(ev) // 2 :]
                 at = self._write(ev)
                 rec.content_times.append(at)
                 rec.content_sent += 1

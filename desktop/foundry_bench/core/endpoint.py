@@ -31,6 +31,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
+from itertools import chain
 from types import TracebackType
 from typing import Any, cast
 
@@ -405,6 +406,28 @@ def _text(exc: openai.APIStatusError) -> str:
         return ""
 
 
+_FLUSH = b"\n"  # appended to the body (by identity) to flush a last line without a newline
+
+
+def _usage_tokens(m: Measurement, usage: Any) -> bool:
+    """Take token counts from a ``usage`` object; False when it has none."""
+    if not isinstance(usage, dict) or not isinstance(usage.get("completion_tokens"), int):
+        return False
+    m.completion_tokens = usage["completion_tokens"]
+    prompt_tokens = usage.get("prompt_tokens")
+    m.prompt_tokens = prompt_tokens if isinstance(prompt_tokens, int) else None
+    m.tokens_source = "usage"
+    return True
+
+
+def _stream_error(err: Any, n_events: int) -> str:
+    msg = err.get("message", err) if isinstance(err, dict) else err
+    return (
+        f"server error in stream after {n_events - 1} chunks: "
+        f"{_one_line(str(msg), _ERROR_BODY_CHARS)}"
+    )
+
+
 def _read_stream(
     response: httpx2.Response,
     m: Measurement,
@@ -412,7 +435,12 @@ def _read_stream(
     cancel: threading.Event | None,
     timeout_s: float,
 ) -> None:
-    """Read an SSE answer to the end (or to the fault), filling ``m`` as it goes."""
+    """Read an SSE answer to the end (or to the fault), filling ``m`` as it goes.
+
+    The hot loop is written out flat (no per-line function call): it runs once per token.
+    """
+    perf_counter = time.perf_counter
+    loads = json.loads
     parts: list[str] = []
     itl = m.itl_s
     pending: list[bytes] = []
@@ -421,61 +449,16 @@ def _read_stream(
     last_at = 0.0
     first_at: float | None = None
     done_at: float | None = None
+    finish: Any = None
     usage: Any = None
     error: tuple[SampleStatus, str] | None = None
-    now = t0
-
-    def handle(line: bytes) -> None:
-        nonlocal n_events, n_content, last_at, first_at, done_at, usage
-        if not line.startswith(b"data:"):
-            return  # blank line, comment, event:/id:/retry: fields
-        payload = line[5:].strip()
-        if payload == b"[DONE]":
-            done_at = now
-            return
-        n_events += 1
-        try:
-            obj = json.loads(payload.decode("utf-8"))
-            choices = obj.get("choices")
-            if choices:
-                choice = choices[0]
-                delta = choice.get("delta")
-                if delta:
-                    content = delta.get("content")
-                    if content:
-                        parts.append(content)
-                        n_content += 1
-                        if first_at is None:
-                            first_at = now
-                        else:
-                            itl.append(now - last_at)
-                        last_at = now
-                reason = choice.get("finish_reason")
-                if reason:
-                    m.finish_reason = str(reason)
-            chunk_usage = obj.get("usage")
-            if chunk_usage:
-                usage = chunk_usage
-            elif obj.get("error"):
-                err = obj["error"]
-                msg = err.get("message", err) if isinstance(err, dict) else err
-                raise _StreamFault(
-                    f"server error in stream after {n_events - 1} chunks: "
-                    f"{_one_line(str(msg), _ERROR_BODY_CHARS)}"
-                )
-        except UnicodeDecodeError as exc:
-            raise _StreamFault(
-                f"invalid UTF-8 in stream chunk {n_events} ({exc.reason} at byte {exc.start}): "
-                f"{_preview(payload)!r}"
-            ) from exc
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-            raise _StreamFault(f"malformed stream chunk: {_preview(payload)}") from exc
-
+    now = perf_counter()  # an empty body ends when its headers came
     try:
-        for data in response.iter_bytes():
-            now = time.perf_counter()
-            if cancel is not None and cancel.is_set():
-                raise _Cancelled
+        for data in chain(response.iter_bytes(), (_FLUSH,)):
+            if data is not _FLUSH:
+                now = perf_counter()  # arrival time of every event in this read
+                if cancel is not None and cancel.is_set():
+                    raise _Cancelled
             if b"\n" not in data:
                 pending.append(data)
                 continue
@@ -488,30 +471,67 @@ def _read_stream(
             if tail:
                 pending.append(tail)
             for line in lines:
-                handle(line)
-        now = time.perf_counter()
-        if pending:
-            handle(b"".join(pending))
-        if done_at is None and m.finish_reason is None:
+                if not line.startswith(b"data:"):
+                    continue  # blank line, comment, event:/id:/retry: fields
+                payload = line[5:].strip()
+                if payload == b"[DONE]":
+                    done_at = now
+                    continue
+                n_events += 1
+                try:
+                    obj = loads(payload.decode("utf-8"))
+                    choices = obj.get("choices")
+                    if choices:
+                        choice = choices[0]
+                        delta = choice.get("delta")
+                        if delta:
+                            content = delta.get("content")
+                            if content:
+                                if not isinstance(content, str):
+                                    raise TypeError("content is not a string")
+                                parts.append(content)
+                                n_content += 1
+                                if first_at is None:
+                                    first_at = now
+                                else:
+                                    itl.append(now - last_at)
+                                last_at = now
+                        reason = choice.get("finish_reason")
+                        if reason:
+                            finish = reason
+                    chunk_usage = obj.get("usage")
+                    if chunk_usage:
+                        usage = chunk_usage
+                    elif obj.get("error"):
+                        raise _StreamFault(_stream_error(obj["error"], n_events))
+                except UnicodeDecodeError as exc:
+                    raise _StreamFault(
+                        f"invalid UTF-8 in stream chunk {n_events} "
+                        f"({exc.reason} at byte {exc.start}): {_preview(payload)!r}"
+                    ) from exc
+                except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+                    raise _StreamFault(f"malformed stream chunk: {_preview(payload)}") from exc
+        # End of body: `now` is the arrival of its last bytes.
+        if done_at is None and finish is None:
             error = (
                 "error",
                 f"stream ended after {n_events} chunks without finish_reason or [DONE]",
             )
     except _StreamFault as exc:
-        now = time.perf_counter()
+        now = perf_counter()
         error = ("error", str(exc))
     except _Cancelled:
-        now = time.perf_counter()
+        now = perf_counter()
         error = ("cancelled", f"cancelled after {n_events} chunks")
     except httpx2.TimeoutException:
-        now = time.perf_counter()
         if done_at is None:
+            now = perf_counter()
             error = ("timeout", f"no data for {timeout_s:g} s after {n_events} chunks")
         else:  # everything arrived; only the end of the body did not
             now = done_at
     except (httpx2.TransportError, httpx2.DecodingError) as exc:
-        now = time.perf_counter()
         if done_at is None:
+            now = perf_counter()
             error = ("error", f"stream dropped after {n_events} chunks: {_os_reason(exc)}")
         else:
             now = done_at
@@ -519,14 +539,10 @@ def _read_stream(
     m.latency_s = now - t0
     if first_at is not None:
         m.ttft_s = first_at - t0
+    m.finish_reason = str(finish) if finish else None
     m.response = "".join(parts)
     parts.clear()
-    if isinstance(usage, dict) and isinstance(usage.get("completion_tokens"), int):
-        m.completion_tokens = usage["completion_tokens"]
-        prompt_tokens = usage.get("prompt_tokens")
-        m.prompt_tokens = prompt_tokens if isinstance(prompt_tokens, int) else None
-        m.tokens_source = "usage"
-    else:
+    if not _usage_tokens(m, usage):
         m.completion_tokens = n_content
         m.tokens_source = "estimated"
     if error is not None:
@@ -537,8 +553,10 @@ def _read_body(response: httpx2.Response, m: Measurement, t0: float, timeout_s: 
     """Read a non-streamed answer: latency to the end of the body, tokens from ``usage``."""
     parts: list[bytes] = []
     received = 0
+    end = time.perf_counter()
     try:
         for data in response.iter_bytes():
+            end = time.perf_counter()
             parts.append(data)
             received += len(data)
     except _Cancelled:
@@ -554,16 +572,16 @@ def _read_body(response: httpx2.Response, m: Measurement, t0: float, timeout_s: 
         m.status = "error"
         m.error = f"answer dropped after {received} bytes: {_os_reason(exc)}"
         return
-    m.latency_s = time.perf_counter() - t0
+    m.latency_s = end - t0
     body = b"".join(parts)
     parts.clear()
     try:
         obj = json.loads(body.decode("utf-8"))
         choice = obj["choices"][0]
         content = (choice.get("message") or {}).get("content") or ""
-        m.response = str(content)
+        if not isinstance(content, str):
+            raise TypeError("content is not a string")
         reason = choice.get("finish_reason")
-        m.finish_reason = str(reason) if reason else None
         usage = obj.get("usage")
     except UnicodeDecodeError as exc:
         m.status = "error"
@@ -572,8 +590,6 @@ def _read_body(response: httpx2.Response, m: Measurement, t0: float, timeout_s: 
     except (ValueError, TypeError, AttributeError, KeyError, IndexError):
         m.status, m.error = "error", f"malformed answer: {_preview(body)}"
         return
-    if isinstance(usage, dict) and isinstance(usage.get("completion_tokens"), int):
-        m.completion_tokens = usage["completion_tokens"]
-        prompt_tokens = usage.get("prompt_tokens")
-        m.prompt_tokens = prompt_tokens if isinstance(prompt_tokens, int) else None
-        m.tokens_source = "usage"
+    m.response = content
+    m.finish_reason = str(reason) if reason else None
+    _usage_tokens(m, usage)

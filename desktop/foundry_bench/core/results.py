@@ -150,7 +150,15 @@ class Sample:
             raise ValueError("sample 'round' must be an integer and 'warmup' a boolean")
         if sample.status not in ("ok", "error", "timeout", "cancelled"):
             raise ValueError(f"sample status {sample.status!r} is not ok|error|timeout|cancelled")
-        for name in ("ttft_s", "latency_s", "decode_s", "tpot_s", "output_tps", "decode_tps"):
+        for name in (
+            "ttft_s",
+            "latency_s",
+            "decode_s",
+            "tpot_s",
+            "output_tps",
+            "decode_tps",
+            "prefill_tps",
+        ):
             value = getattr(sample, name)
             if value is not None and (
                 isinstance(value, bool)
