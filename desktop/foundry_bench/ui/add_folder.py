@@ -26,9 +26,8 @@ def ask_model_id_dialog(parent: QWidget | None) -> AskId:
     def ask(folder: Path, suggestion: str) -> str | None:
         text, problem = suggestion, ""
         while True:
-            label = (
-                f"Register the model in\n{folder}\n\nas (NAME:VERSION, e.g. my-model:1):"
-                + (f"\n\n{problem}" if problem else "")
+            label = f"Register the model in\n{folder}\n\nas (NAME:VERSION, e.g. my-model:1):" + (
+                f"\n\n{problem}" if problem else ""
             )
             text, ok = QInputDialog.getText(
                 parent, "Add local model folder", label, QLineEdit.EchoMode.Normal, text

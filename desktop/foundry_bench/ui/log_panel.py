@@ -6,6 +6,7 @@ queued connection appends the line on the GUI thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -30,11 +31,9 @@ class QtLogHandler(logging.Handler):
         )
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
+        # The panel may be gone (window closed) while a worker still logs; nothing to show then.
+        with contextlib.suppress(RuntimeError):
             self.bridge.record_emitted.emit(self.format(record), record.levelno)
-        except RuntimeError:
-            # The panel is gone (window closed) while a worker still logs; nothing to show.
-            pass
 
 
 class LogPanel(QPlainTextEdit):

@@ -11,12 +11,22 @@ from enum import IntEnum
 from typing import Any, Literal
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QStyle
 
 from foundry_bench.core.runtime import ModelEntry
 
 Origin = Literal["local", "catalog", "server"]
 _ORIGIN_ORDER: dict[str, int] = {"local": 0, "catalog": 1, "server": 2}
-_ORIGIN_TEXT = {"local": "registered", "catalog": "catalog", "server": "server"}
+_ORIGIN_TEXT = {
+    "local": "a local folder you registered",
+    "catalog": "the Foundry Local catalog",
+    "server": "the configured server",
+}
+_ORIGIN_ICON = {
+    "local": QStyle.StandardPixmap.SP_DirIcon,
+    "catalog": QStyle.StandardPixmap.SP_DriveNetIcon,
+    "server": QStyle.StandardPixmap.SP_ComputerIcon,
+}
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -28,23 +38,21 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 class Column(IntEnum):
     ALIAS = 0
     ID = 1
-    SOURCE = 2
-    DEVICE = 3
-    SIZE = 4
-    LICENSE = 5
-    TASK = 6
-    TOOLS = 7
-    CACHED = 8
-    LOADED = 9
-    LOAD_TIME = 10
-    STATUS = 11
+    DEVICE = 2
+    SIZE = 3
+    LICENSE = 4
+    TASK = 5
+    TOOLS = 6
+    CACHED = 7
+    LOADED = 8
+    LOAD_TIME = 9
+    STATUS = 10
 
 
 HEADERS = {
     Column.ALIAS: "Alias",
     Column.ID: "Model ID",
-    Column.SOURCE: "Source",
-    Column.DEVICE: "Device / EP",
+    Column.DEVICE: "Device",
     Column.SIZE: "Size",
     Column.LICENSE: "License",
     Column.TASK: "Task",
@@ -56,8 +64,8 @@ HEADERS = {
 }
 
 HEADER_TIPS = {
-    Column.SOURCE: "registered: a local folder you added; catalog: Foundry Local's public "
-    "catalog; server: listed by the configured OpenAI-compatible server",
+    Column.ALIAS: "the icon shows where a model comes from: a folder you registered, "
+    "Foundry Local's public catalog, or the configured OpenAI-compatible server",
     Column.DEVICE: "device and execution provider the variant runs on",
     Column.TOOLS: "whether the model supports tool calling",
     Column.CACHED: "downloaded or registered on this machine",
@@ -169,6 +177,8 @@ class ModelsTableModel(QAbstractTableModel):
             return int(alignment.value) if alignment is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row)
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.ALIAS:
+            return QApplication.style().standardIcon(_ORIGIN_ICON[row.origin])
         return None
 
     # -- updates ----------------------------------------------------------------------------
@@ -179,9 +189,7 @@ class ModelsTableModel(QAbstractTableModel):
         fresh = []
         for entry in entries:
             old = previous.get(entry.id)
-            fresh.append(
-                replace(old, entry=entry) if old is not None else ModelRow(entry, origin)
-            )
+            fresh.append(replace(old, entry=entry) if old is not None else ModelRow(entry, origin))
         kept = [r for r in self._rows if r.origin != origin]
         self.beginResetModel()
         self._rows = sorted(kept + fresh, key=lambda r: _ORIGIN_ORDER[r.origin])
@@ -232,9 +240,7 @@ class ModelsTableModel(QAbstractTableModel):
         if position is None:
             return
         self._rows[position] = replace(self._rows[position], **changes)
-        self.dataChanged.emit(
-            self.index(position, 0), self.index(position, len(Column) - 1)
-        )
+        self.dataChanged.emit(self.index(position, 0), self.index(position, len(Column) - 1))
 
     @staticmethod
     def _display(row: ModelRow, column: Column) -> str:
@@ -243,8 +249,6 @@ class ModelsTableModel(QAbstractTableModel):
             return e.alias
         if column == Column.ID:
             return e.id
-        if column == Column.SOURCE:
-            return _ORIGIN_TEXT[row.origin]
         if column == Column.DEVICE:
             return _device_text(e)
         if column == Column.SIZE:
@@ -276,14 +280,12 @@ class ModelsTableModel(QAbstractTableModel):
         if column in (Column.TOOLS, Column.CACHED, Column.LOADED):
             flag = {Column.TOOLS: e.tool_calling, Column.CACHED: e.cached}.get(column, e.loaded)
             return 1 if flag else 0
-        if column == Column.SOURCE:
-            return _ORIGIN_ORDER[row.origin]
         return ModelsTableModel._display(row, column).lower()
 
     @staticmethod
     def _tooltip(row: ModelRow) -> str:
         e = row.entry
-        lines = [e.id]
+        lines = [e.id, f"From {_ORIGIN_TEXT[row.origin]}"]
         if e.path:
             lines.append(f"Folder: {e.path}")
         if e.context_length:

@@ -8,7 +8,7 @@ signal per token would keep the GUI thread busy painting.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -54,7 +54,7 @@ def stream_reply(
     service first.
     """
 
-    def task(ctx: JobContext) -> Iterator[str]:
+    def task(ctx: JobContext) -> Generator[str, None, Reply | None]:
         from openai import OpenAI
 
         client = OpenAI(

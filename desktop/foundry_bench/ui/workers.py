@@ -18,6 +18,7 @@ nothing reaches a view after ``cancel()`` returns (Orange's ``TaskState`` does t
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import threading
@@ -93,7 +94,7 @@ class Job(QObject):
         self._cancel = threading.Event()
         self._cancelled = False
         self._done = False
-        self.thread: threading.Thread | None = None
+        self.worker_thread: threading.Thread | None = None
         self._relay.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
@@ -108,7 +109,7 @@ class Job(QObject):
     def start(self) -> None:
         safe_name = "".join(c if c.isalnum() or c in "-_.:" else "_" for c in self.kind)
         thread = threading.Thread(target=self._run, name=f"fb-worker-{safe_name}", daemon=True)
-        self.thread = thread
+        self.worker_thread = thread
         with _registry_lock:
             _registry.add(thread)
         thread.start()
@@ -120,10 +121,10 @@ class Job(QObject):
 
     def wait(self, timeout_s: float) -> bool:
         """Join the worker thread; True if it ended within ``timeout_s``."""
-        if self.thread is None:
+        if self.worker_thread is None:
             return True
-        self.thread.join(timeout_s)
-        return not self.thread.is_alive()
+        self.worker_thread.join(timeout_s)
+        return not self.worker_thread.is_alive()
 
     def _run(self) -> None:
         ctx = JobContext(self._cancel, lambda value: self._emit(_YIELDED, value))
@@ -173,10 +174,8 @@ def _disconnect_all(job: Job) -> None:
         with warnings.catch_warnings():
             # PySide warns when a signal has no connection left to drop; that is fine here.
             warnings.simplefilter("ignore", RuntimeWarning)
-            try:
+            with contextlib.suppress(RuntimeError, TypeError):
                 signal.disconnect()
-            except (RuntimeError, TypeError):
-                pass
 
 
 class JobRunner(QObject):
@@ -210,15 +209,16 @@ class JobRunner(QObject):
     ) -> Job:
         self.cancel(kind)
         job = Job(kind, task, label)
+        # Forget the job first, so the caller's handlers already see it as not running.
+        job.finished.connect(lambda _r, j=job: self._forget(j))
+        job.errored.connect(lambda _m, j=job: self._forget(j))
+        job.errored.connect(lambda message, j=job: self._report_error(j, message))
         if on_yield is not None:
             job.yielded.connect(on_yield)
         if on_finish is not None:
             job.finished.connect(on_finish)
-        job.errored.connect(lambda message, j=job: self._report_error(j, message))
         if on_error is not None:
             job.errored.connect(on_error)
-        job.finished.connect(lambda _r, j=job: self._forget(j))
-        job.errored.connect(lambda _m, j=job: self._forget(j))
         self._jobs[kind] = job
         job.start()
         self.busy_changed.emit(len(self._jobs))
@@ -231,8 +231,7 @@ class JobRunner(QObject):
             return False
         job.cancel()
         _disconnect_all(job)
-        self._retired = [j for j in self._retired if j.thread and j.thread.is_alive()]
-        self._retired.append(job)
+        self._retire(job)
         self.busy_changed.emit(len(self._jobs))
         return True
 
@@ -263,8 +262,12 @@ class JobRunner(QObject):
         if self._jobs.get(job.kind) is job:
             del self._jobs[job.kind]
             self.busy_changed.emit(len(self._jobs))
-        # The thread is ending; keep the job until it has, so shutdown can still join it.
-        if job.thread is not None and job.thread.is_alive():
+        self._retire(job)
+
+    def _retire(self, job: Job) -> None:
+        # Keep a job until its thread has ended, so shutdown can still join it.
+        self._retired = [j for j in self._retired if j.worker_thread and j.worker_thread.is_alive()]
+        if job.worker_thread is not None and job.worker_thread.is_alive():
             self._retired.append(job)
 
     def _report_error(self, job: Job, message: str) -> None:

@@ -1,0 +1,156 @@
+"""The main window: composition, status bar, log panel, palettes, About, settings, close."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from foundry_bench.core.paths import app_paths
+from foundry_bench.core.settings import AppSettings, load_settings
+from foundry_bench.ui.main_window import PAGES, MainWindow
+from foundry_bench.ui.planned_page import PlannedPage
+from foundry_bench.ui.settings_store import DictBackend, UiSettings
+from foundry_bench.ui.workers import JobContext, running_threads
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+class _Models(BaseHTTPRequestHandler):
+    """A server that lists two models at /v1/models."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"data": [{"id": "llama3.2:1b"}, {"id": "qwen2.5:0.5b"}]}).encode()
+        self.send_response(200 if self.path == "/v1/models" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def store():
+    return UiSettings(DictBackend())
+
+
+@pytest.fixture
+def window(qtbot, store):
+    win = MainWindow(store, AppSettings(), app_paths().ensure())
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    QApplication.instance().setPalette(QApplication.style().standardPalette())
+
+
+def test_window_starts_the_runtime_and_shows_its_state(qtbot, window):
+    assert window.runtime_label.text() == "Foundry Local: starting…"
+    with qtbot.waitSignal(window.models_view.runtime_ready, timeout=30000) as ready:
+        window.start()
+    url = ready.args[0]
+    assert url.startswith("http://127.0.0.1:")
+    assert window.runtime_label.text().startswith("Foundry Local: ready")
+    assert url in window.endpoint_label.text() and "embedded" in window.endpoint_label.text()
+    qtbot.waitUntil(lambda: window.models_view.catalog_state is not None, timeout=10000)
+
+
+def test_every_page_shows_and_planned_pages_are_honest(qtbot, window):
+    assert window.sidebar.count() == len(PAGES)
+    for name in PAGES[1:]:
+        page = window.show_page(name)
+        assert page.isVisible()
+        assert isinstance(page, PlannedPage)
+        assert "foundry-bench" in page.commands.toPlainText()
+    window.show_page("Models")
+    assert window.models_view.isVisible()
+
+
+def test_notifier_reaches_status_bar_and_log_panel_from_any_thread(qtbot, window):
+    window.notifier.error("Load tiny-chat: out of memory")
+    assert "out of memory" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: any("out of memory" in ln for ln in window.log_panel.lines()))
+
+    def task(ctx: JobContext) -> None:
+        logging.getLogger("foundry_bench.core.runner").warning("from a worker thread")
+
+    window.runner.start("log-test", task)
+    qtbot.waitUntil(
+        lambda: any("from a worker thread" in ln for ln in window.log_panel.lines()),
+        timeout=5000,
+    )
+
+
+def test_worker_error_goes_to_the_status_bar(qtbot, window):
+    def task(ctx: JobContext) -> None:
+        raise RuntimeError("boom")
+
+    job = window.runner.start("fail", task, label="Export report")
+    with qtbot.waitSignal(job.errored, timeout=5000):
+        pass
+    assert window.statusBar().currentMessage() == "⚠ Export report: RuntimeError: boom"
+
+
+def test_palette_switch_is_remembered(qtbot, window, store):
+    window.set_palette("dark")
+    assert store.palette == "dark"
+    window_color = QApplication.instance().palette().color(QPalette.ColorRole.Window)
+    assert window_color.lightness() < 80
+    window.set_palette("light")
+    assert QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() > 200
+    assert window.palette_actions["light"].isChecked()
+
+
+def test_about_lists_versions(qtbot, qtmodeltester, window):
+    dialog = window.open_about()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 5, timeout=5000)
+    names = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
+    assert {"Foundry Local Bench", "Qt", "PySide6", "pyqtgraph", "Foundry Local SDK"} <= names
+    assert {"onnxruntime", "onnxruntime-genai"} <= names
+    qtmodeltester.check(dialog.table.model(), force_py=True)
+
+
+def test_close_remembers_geometry_and_stops_workers(qtbot, window, store):
+    release = threading.Event()
+    window.runner.start("slow", lambda ctx: ctx.cancel.wait(10) or release.set())
+    window.show_page("Reports")
+    with qtbot.waitSignal(window.closed, timeout=5000):
+        window.close()
+    assert store.geometry is not None and store.window_state is not None
+    assert store.current_page == PAGES.index("Reports")
+    assert running_threads() == []
+
+
+def test_saved_settings_switch_the_models_page_to_a_server(qtbot, window):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Models)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="test-models-server")
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        dialog = window.open_settings()
+        dialog.url_radio.setChecked(True)
+        dialog.url_edit.setText(url)
+        with qtbot.waitSignal(window.models_view.models_listed, timeout=10000) as listed:
+            dialog.accept()
+        assert listed.args == [2]
+        assert load_settings(app_paths().settings_file).endpoint == url
+        view = window.models_view
+        assert not view.embedded
+        assert [r.origin for r in view.model.rows()] == ["server", "server"]
+        assert url in view.banner.text()
+        assert url in window.endpoint_label.text()
+        view.select("qwen2.5:0.5b")
+        assert not view.load_action.isEnabled() and not view.add_folder_action.isEnabled()
+        assert view.try_it.target_label.text() == "Model: qwen2.5:0.5b"
+    finally:
+        app_paths().settings_file.unlink(missing_ok=True)
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

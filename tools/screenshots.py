@@ -1,0 +1,83 @@
+"""Screenshots of every view, in a light and a dark palette, for docs/screenshots/.
+
+Run it under Xvfb so Qt renders through the real xcb platform, as a user sees it:
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python tools/screenshots.py docs/screenshots
+
+It uses a throw-away FOUNDRY_BENCH_HOME and offline mode, registers the demo model, loads it
+and streams one "Try it" reply so the Models page shows real state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtWidgets import QWidget
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=800)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    os.environ["FOUNDRY_BENCH_HOME"] = tempfile.mkdtemp(prefix="foundry-bench-shots-")
+    os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
+
+    from foundry_bench.core.runtime import DEMO_MODEL_ID
+    from foundry_bench.ui.app import build_window, create_application
+    from foundry_bench.ui.main_window import PAGES
+    from foundry_bench.ui.self_test import SelfTestContext
+
+    app = create_application()
+    window = build_window(app, embedded_only=True)
+    window.resize(args.width, args.height)
+    window.show()
+    window.start()
+    ctx = SelfTestContext(app, window, sys.stdout)
+    view = window.models_view
+    ctx.wait_until(lambda: view.catalog_state is not None and not view.listing, "the model list")
+    if view.model.row(DEMO_MODEL_ID) is not None:
+        view.select(DEMO_MODEL_ID)
+        view.load_action.trigger()
+        ctx.wait_until(lambda: bool(view.model.row(DEMO_MODEL_ID).entry.loaded), "load")
+        replies: list[object] = []
+        view.try_it.reply_finished.connect(replies.append)
+        view.try_it.prompt.setText("Tell me about the sea.")
+        view.try_it.send()
+        ctx.wait_until(lambda: bool(replies), "the reply")
+
+    def settle() -> None:
+        for _ in range(5):
+            app.processEvents()
+
+    def save(widget: QWidget, name: str) -> None:
+        settle()
+        path = args.out / f"{name}.png"
+        widget.grab().save(str(path), "PNG")
+        print(f"{path}  {path.stat().st_size // 1024} KB")
+
+    for palette in ("light", "dark"):
+        window.set_palette(palette)
+        for page in PAGES:
+            window.show_page(page)
+            save(window, f"{page.lower()}-{palette}")
+        window.show_page("Models")
+        settings = window.open_settings()
+        save(settings, f"settings-{palette}")
+        settings.reject()
+        about = window.open_about()
+        ctx.wait_until(lambda about=about: about.table.rowCount() > 0, "versions")
+        save(about, f"about-{palette}")
+        about.close()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
