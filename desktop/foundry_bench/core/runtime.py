@@ -365,7 +365,7 @@ class FoundryRuntime:
         elapsed = time.perf_counter() - started
         rss_after = process_rss_mb()
         delta = rss_after - rss_before if rss_before is not None and rss_after else None
-        log.info("loaded %s in %.3f s", model.id, elapsed)
+        log.debug("loaded %s in %.3f s", model.id, elapsed)
         return LoadResult(model.id, elapsed, delta)
 
     def unload(self, name: str) -> None:
@@ -466,7 +466,9 @@ def _license_of(folder: Path) -> str | None:
     for name in ("MODEL_CARD.md", "README.md"):
         card = folder / name
         if card.is_file():
-            match = re.search(r"^license:\s*(\S+)", card.read_text(encoding="utf-8"), re.M | re.I)
+            text = card.read_text(encoding="utf-8")
+            # "license: MIT" front matter, or a "- License: MIT (...)" line of a model card.
+            match = re.search(r"^[-*\s]*\**license\**:\s*\**\s*([\w.+-]+)", text, re.M | re.I)
             if match:
                 return match.group(1)
     return None

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QWidget
 from foundry_bench.ui.planned_page import PlannedPage
 
 
-def make_benchmark_page(parent: QWidget | None = None) -> QWidget:
+def make_benchmark_page(window: QWidget | None = None) -> QWidget:
     return PlannedPage(
         "Benchmark",
         "Measure time to first token, latency, time per output token and throughput of "
@@ -24,5 +24,5 @@ foundry-bench run --models resources/examples/models.json \\
     --prompts resources/examples/prompts.json --rounds 3 --warmup 1
 foundry-bench demo      # offline end-to-end run with the demo model
 """,
-        parent,
+        window,
     )

@@ -55,10 +55,14 @@ class MainWindow(QMainWindow):
     """Signals:
     closed(): the window closed and its workers were stopped.
     settings_saved(object): the ``AppSettings`` just written.
+    run_opened(object, object): a run (``core.results.Run``) and its folder (``Path``)
+        became the current one: a benchmark finished or a past run was reopened. The
+        Quality and Reports pages follow it.
     """
 
     closed = Signal()
     settings_saved = Signal(object)
+    run_opened = Signal(object, object)
 
     def __init__(
         self,
@@ -76,6 +80,7 @@ class MainWindow(QMainWindow):
         self.app_settings = app_settings
         self.paths = paths
         self._closed = False
+        self.current_run: tuple[object, object] | None = None
         self.notifier = Notifier(self)
         self.runner = JobRunner(self.notifier, self)
         self.log_panel = LogPanel()
@@ -101,14 +106,19 @@ class MainWindow(QMainWindow):
         if settings_problem:
             self.notifier.error(f"{settings_problem}; using default settings")
 
+    def open_run(self, run: object, run_dir: object) -> None:
+        """Make ``run`` (in folder ``run_dir``) the current run of every page."""
+        self.current_run = (run, run_dir)
+        self.run_opened.emit(run, run_dir)
+
     # -- building ---------------------------------------------------------------------------
 
     def _build_pages(self) -> None:
         pages: list[QWidget] = [
             self.models_view,
-            make_benchmark_page(),
-            make_quality_page(),
-            make_reports_page(),
+            make_benchmark_page(self),
+            make_quality_page(self),
+            make_reports_page(self),
         ]
         row_height = self.fontMetrics().height() + 18
         for name, icon, page in zip(PAGES, _PAGE_ICONS, pages, strict=True):

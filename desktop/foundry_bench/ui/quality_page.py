@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QWidget
 from foundry_bench.ui.planned_page import PlannedPage
 
 
-def make_quality_page(parent: QWidget | None = None) -> QWidget:
+def make_quality_page(window: QWidget | None = None) -> QWidget:
     return PlannedPage(
         "Quality",
         "Score the answers of a finished run from 1 to 5 on a rubric, optionally blind "
@@ -22,5 +22,5 @@ def make_quality_page(parent: QWidget | None = None) -> QWidget:
 # Scoring needs the app; reports already include scores from annotation files:
 foundry-bench report RUN_DIR --annotations annotations.json --format md
 """,
-        parent,
+        window,
     )

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QWidget
 from foundry_bench.ui.planned_page import PlannedPage
 
 
-def make_reports_page(parent: QWidget | None = None) -> QWidget:
+def make_reports_page(window: QWidget | None = None) -> QWidget:
     return PlannedPage(
         "Reports",
         "Turn runs into reports a team can read and compare: summaries per model with "
@@ -22,5 +22,5 @@ foundry-bench report RUN_DIR --format html --out report.html
 foundry-bench report RUN_DIR --format summary-csv --out summary.csv
 foundry-bench compare RUN_A RUN_B --fail-on-regression 10
 """,
-        parent,
+        window,
     )
