@@ -190,6 +190,24 @@ STEPS: list[tuple[str, Step]] = [
 ]
 
 
+# Each feature page keeps its own steps in its own module; they run after the base steps,
+# in this order (the benchmark makes the run that quality scoring and reports use).
+FEATURE_STEP_MODULES = (
+    "foundry_bench.ui.benchmark_selftest",
+    "foundry_bench.ui.quality_selftest",
+    "foundry_bench.ui.reports_selftest",
+)
+
+
+def all_steps() -> list[tuple[str, Step]]:
+    import importlib
+
+    steps = list(STEPS)
+    for name in FEATURE_STEP_MODULES:
+        steps += importlib.import_module(name).STEPS
+    return steps
+
+
 def run_self_test(app: QApplication, window: MainWindow, out: TextIO = sys.stdout) -> int:
     ctx = SelfTestContext(app, window, out)
     window.notifier.message_posted.connect(
@@ -207,7 +225,7 @@ def run_self_test(app: QApplication, window: MainWindow, out: TextIO = sys.stdou
     heartbeat.start()
     current = "start"
     try:
-        for current, step in STEPS:
+        for current, step in all_steps():
             started = time.perf_counter()
             ctx.say(f"self-test: {current}")
             step(ctx)
