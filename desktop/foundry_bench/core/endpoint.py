@@ -25,6 +25,7 @@ more than the plain read (one ``settimeout`` + ``recv`` per network read, as bef
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import socket
@@ -59,6 +60,10 @@ class _Cancelled(Exception):
     """Raised in a socket read (or between chunks) once the caller's cancel event is set."""
 
 
+# Linux only; elsewhere the OS has no per-socket switch for delayed ACKs.
+_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
+
+
 class _StreamFault(Exception):
     """The server sent something that is not a valid answer; the message is user-facing."""
 
@@ -86,8 +91,26 @@ class _PollingStream(httpcore2.NetworkStream):
 
     def __init__(self, inner: httpcore2.NetworkStream) -> None:
         self._inner = inner
+        self._sock: socket.socket | None = inner.get_extra_info("socket")
+        if self._sock is not None:
+            # Our own small writes (headers, then body) must not wait for an ACK.
+            with contextlib.suppress(OSError):
+                self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _ack_at_once(self) -> None:
+        """Re-arm TCP_QUICKACK (Linux clears it after each receive).
+
+        A server that writes with Nagle's algorithm on (Foundry Local's web service does)
+        holds every small SSE chunk after the response headers until the client ACKs them;
+        on a kept-alive connection Linux delays that ACK by ~40 ms, so without this every
+        request after the first showed a 40 ms TTFT with all tokens arriving at once.
+        """
+        if _QUICKACK is not None and self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._ack_at_once()
         call = _current_call()
         if call is None:
             return self._inner.read(max_bytes, timeout)
