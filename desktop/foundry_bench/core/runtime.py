@@ -368,13 +368,24 @@ class FoundryRuntime:
         log.debug("loaded %s in %.3f s", model.id, elapsed)
         return LoadResult(model.id, elapsed, delta)
 
-    def unload(self, name: str) -> None:
+    def unload(self, name: str, *, busy_wait_s: float = 3.0) -> None:
+        """Unload a model; waits up to ``busy_wait_s`` for the web service to let it go.
+
+        Right after a streamed answer ends the service still holds its session for a few
+        milliseconds, and unload fails with "session(s) still using it".
+        """
         model, _source = self._require(name)
-        try:
-            if model.is_loaded:
-                model.unload()
-        except Exception as exc:
-            raise RuntimeFailure(f"cannot unload {model.id}: {exc}") from exc
+        deadline = time.monotonic() + busy_wait_s
+        while True:
+            try:
+                if model.is_loaded:
+                    model.unload()
+                return
+            except Exception as exc:
+                if "still using" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    continue
+                raise RuntimeFailure(f"cannot unload {model.id}: {exc}") from exc
 
     def loaded_ids(self) -> list[str]:
         ids = [m.id for m in self._local_catalog().get_loaded_models()]
