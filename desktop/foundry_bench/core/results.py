@@ -145,9 +145,35 @@ class Sample:
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs.setdefault("error", None)
         kwargs.setdefault("started_at", "")
+        for name in ("key", "model", "prompt_id", "started_at"):
+            if not isinstance(kwargs[name], str):
+                raise ValueError(f"sample field {name!r} must be a string")
+        for name in ("error", "finish_reason"):
+            if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
+                raise ValueError(f"sample field {name!r} must be a string or null")
+        response = kwargs.get("response")
+        if response is None:
+            kwargs["response"] = ""
+        elif not isinstance(response, str):
+            raise ValueError("sample field 'response' must be a string")
+        if kwargs.get("tokens_source") not in (None, "usage", "estimated"):
+            raise ValueError("sample field 'tokens_source' must be usage, estimated or null")
+        for name in ("prompt_tokens", "completion_tokens"):
+            value = kwargs.get(name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise ValueError(f"sample field {name!r} must be a count (integer >= 0) or null")
+        itl = kwargs.get("itl_s")
+        if itl is None:
+            kwargs["itl_s"] = []
+        elif not isinstance(itl, list) or not all(_is_finite_number(x) for x in itl):
+            raise ValueError("sample field 'itl_s' must be a list of numbers")
         sample = cls(**kwargs)
-        if not isinstance(sample.round, int) or not isinstance(sample.warmup, bool):
-            raise ValueError("sample 'round' must be an integer and 'warmup' a boolean")
+        if isinstance(sample.round, bool) or not isinstance(sample.round, int):
+            raise ValueError("sample 'round' must be an integer")
+        if not isinstance(sample.warmup, bool):
+            raise ValueError("sample 'warmup' must be true or false")
         if sample.status not in ("ok", "error", "timeout", "cancelled"):
             raise ValueError(f"sample status {sample.status!r} is not ok|error|timeout|cancelled")
         for name in (
@@ -160,13 +186,13 @@ class Sample:
             "prefill_tps",
         ):
             value = getattr(sample, name)
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-            ):
+            if value is not None and not _is_finite_number(value):
                 raise ValueError(f"sample field {name!r} must be a finite number or null")
         return sample
+
+
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -186,10 +212,26 @@ class ModelRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelRecord:
+        if not isinstance(data, dict):
+            raise ValueError("each model record must be an object")
         known = {f.name for f in fields(cls)}
-        if not isinstance(data.get("id"), str):
+        kwargs = {k: v for k, v in data.items() if k in known}
+        if not isinstance(kwargs.get("id"), str):
             raise ValueError("model record needs a string 'id'")
-        return cls(**{k: v for k, v in data.items() if k in known})
+        if kwargs.get("status", "ok") not in ("ok", "failed", "skipped", "pending", "running"):
+            raise ValueError(f"model {kwargs['id']!r}: status must be ok, failed or skipped")
+        for name in ("alias", "error", "license", "endpoint"):
+            if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
+                raise ValueError(f"model {kwargs['id']!r}: {name!r} must be a string or null")
+        for name in ("load_time_s", "memory_delta_mb", "size_mb"):
+            if kwargs.get(name) is not None and not _is_finite_number(kwargs[name]):
+                raise ValueError(f"model {kwargs['id']!r}: {name!r} must be a number or null")
+        caps = kwargs.get("capabilities")
+        if caps is None:
+            kwargs["capabilities"] = []
+        elif not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
+            raise ValueError(f"model {kwargs['id']!r}: 'capabilities' must be a list of strings")
+        return cls(**kwargs)
 
 
 @dataclass
@@ -205,8 +247,28 @@ class RunSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunSettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """Settings of a stored run; a value of the wrong type is an error, not a crash later."""
+        defaults = cls()
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value, default = data[f.name], getattr(defaults, f.name)
+            if f.name == "seed" and value is None:
+                kwargs[f.name] = None
+            elif isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ValueError(f"settings.{f.name} must be true or false")
+                kwargs[f.name] = value
+            elif isinstance(default, int) and not isinstance(default, bool):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ValueError(f"settings.{f.name} must be an integer")
+                kwargs[f.name] = value
+            else:
+                if not _is_finite_number(value):
+                    raise ValueError(f"settings.{f.name} must be a number")
+                kwargs[f.name] = float(value)
+        return cls(**kwargs)
 
 
 @dataclass
@@ -251,19 +313,41 @@ class Run:
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
             raise ValueError(f"schema_version {version!r} is not supported (expected 1)")
-        samples = [Sample.from_dict(s) for s in data.get("samples") or []]
+        for name in ("samples", "models", "prompts"):
+            if not isinstance(data.get(name) or [], list):
+                raise ValueError(f"{name!r} must be a list")
+        if not isinstance(data.get("settings") or {}, dict):
+            raise ValueError("'settings' must be an object")
+        if not isinstance(data.get("environment") or {}, dict):
+            raise ValueError("'environment' must be an object")
+        samples = []
+        for index, item in enumerate(data.get("samples") or []):
+            if not isinstance(item, dict):
+                raise ValueError(f"samples[{index}] must be an object")
+            try:
+                samples.append(Sample.from_dict(item))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"samples[{index}]: {exc}") from exc
         return cls(
             run_id=str(data.get("run_id") or "unknown"),
             started_at=str(data.get("started_at") or ""),
             finished_at=data.get("finished_at"),
-            status=data.get("status") or "completed",
+            status=_run_status(data.get("status")),
             environment=dict(data.get("environment") or {}),
             settings=RunSettings.from_dict(dict(data.get("settings") or {})),
             models=[ModelRecord.from_dict(m) for m in data.get("models") or []],
-            prompts=list(data.get("prompts") or []),
+            prompts=[p for p in data.get("prompts") or [] if isinstance(p, dict)],
             samples=samples,
             summary=data.get("summary"),
         )
+
+
+def _run_status(value: object) -> RunStatus:
+    if value is None:
+        return "completed"
+    if value not in ("running", "completed", "cancelled", "failed"):
+        raise ValueError(f"status {value!r} is not completed|cancelled|failed")
+    return value
 
 
 def atomic_write_text(path: Path, text: str) -> None:
