@@ -28,6 +28,11 @@ HAS_DEMO = (demo_model_dir() / "genai_config.json").is_file()
 needs_demo = pytest.mark.skipif(not HAS_DEMO, reason="resources/demo_model not generated")
 
 
+def test_demo_model_is_bundled() -> None:
+    """The offline demo and every runtime test need it; a missing model is a packaging bug."""
+    assert HAS_DEMO, f"{demo_model_dir()} has no genai_config.json (run tools/make_demo_model.py)"
+
+
 def _copy_demo(tmp_path: Path) -> Path:
     target = tmp_path / "model"
     shutil.copytree(demo_model_dir(), target)

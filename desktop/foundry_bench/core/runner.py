@@ -14,7 +14,7 @@ import platform
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,8 +174,11 @@ def run_benchmark(
     *,
     cancel: threading.Event | None = None,
     endpoint_factory: EndpointFactory = _default_endpoint,
-) -> Iterator[Event]:
-    """Run ``plan`` and yield events; write the run folder ``out_dir`` as it goes."""
+) -> Generator[Event, None, None]:
+    """Run ``plan`` and yield events; write the run folder ``out_dir`` as it goes.
+
+    Closing the generator early (Ctrl-C in the CLI) still writes ``results.json``.
+    """
     cancel = cancel or threading.Event()
     settings = plan.settings
     run = Run(
