@@ -7,16 +7,21 @@ import csv
 import io
 import json
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
+from foundry_bench.core.recommend import Constraints, recommend
 from foundry_bench.core.report import (
     ANSWER_LIMIT,
+    FORMATS,
     SAMPLE_COLUMNS,
     SUMMARY_COLUMNS,
     csv_safe,
     md_escape,
+    render,
     to_csv,
     to_html,
     to_json,
@@ -24,7 +29,23 @@ from foundry_bench.core.report import (
     to_summary_csv,
     write_reports,
 )
-from foundry_bench.core.results import Measurement, ModelRecord, Run, RunSettings, Sample
+from foundry_bench.core.report_quality import (
+    ANNOTATIONS_MODULE,
+    QualityInputError,
+    QualityUnavailable,
+    find_annotation_files,
+    load_quality,
+    normalize_quality,
+)
+from foundry_bench.core.results import (
+    Measurement,
+    ModelRecord,
+    Run,
+    RunSettings,
+    Sample,
+    load_run,
+    write_results,
+)
 
 T0 = "2025-01-01T00:00:00.000Z"
 
@@ -74,8 +95,14 @@ def make_run(samples: list[Sample], models: list[ModelRecord], **env: object) ->
     )
 
 
+def via_results_json(run: Run, folder: Path) -> Run:
+    """The run as a reader sees it: written to ``results.json`` and loaded back."""
+    write_results(folder, run)
+    return load_run(folder / "results.json")
+
+
 @pytest.fixture()
-def run() -> Run:
+def run(tmp_path: Path) -> Run:
     samples = [
         sample("alpha", "p1", 1, 9.0, 0.5, warmup=True),  # excluded from every statistic
         sample("alpha", "p1", 1, 0.1, 0.01, response="Hello!"),
@@ -98,14 +125,17 @@ def run() -> Run:
         ModelRecord(id="beta", status="ok", load_time_s=0.5, size_mb=48.04, license="Apache-2.0"),
         ModelRecord(id="gamma", status="failed", error="cannot connect: connection refused"),
     ]
-    return make_run(
+    built = make_run(
         samples,
         models,
         app="0.1.0",
         python="3.11.9",
-        endpoint="http://user:hunter2@127.0.0.1:5273/v1",
+        endpoint={"kind": "external", "url": "http://user:hunter2@127.0.0.1:5273/v1"},
         api_key="sk-secret",
+        versions={"foundry-local-sdk": "0.5.1", "auth_token": "tok-secret"},
+        memory_gb=31.4,
     )
+    return via_results_json(built, tmp_path / "fixed-run")
 
 
 def cells(line: str) -> list[str]:
@@ -133,8 +163,12 @@ def test_markdown_header_and_summary_table(run: Run) -> None:
     assert md.startswith("# Benchmark report: run-1\n")
     assert "**Status:** completed" in md
     assert "rounds 2 · warm-up 1 · max tokens 64 · temperature 0 · seed 7" in md
-    assert "app 0.1.0 · python 3.11.9 · endpoint http://127.0.0.1:5273/v1" in md
-    assert "hunter2" not in md and "sk-secret" not in md
+    env = md.split("## Environment\n", 1)[1].split("\n## ", 1)[0]
+    assert "| App | 0.1.0 |" in env and "| Memory (GB) | 31.4 |" in env
+    assert "| Python | 3.11.9 |" in env and "| Versions | foundry-local-sdk 0.5.1 |" in env
+    assert "| Endpoint | kind external, url http://127.0.0.1:5273/v1 |" in env
+    assert "| Max tokens | 64 |" in env and "| Seed | 7 |" in env
+    assert "hunter2" not in md and "secret" not in md
 
     # status, ok, failed, p50/p95/p99 latency, p50 TTFT, p50 TPOT, tok/s, load, mem, size, lic
     assert table_row(md, "Summary", "alpha")[1:] == [
@@ -197,7 +231,7 @@ EVIL_MODEL = "-evil|<b>model</b>\n"
 
 
 @pytest.fixture()
-def hostile_run() -> Run:
+def hostile_run(tmp_path: Path) -> Run:
     samples = [
         sample(EVIL_MODEL, f"p{i}", 1, 0.1 + i / 100, 0.01, response=text)
         for i, text in enumerate(HOSTILE)
@@ -212,7 +246,7 @@ def hostile_run() -> Run:
     ]
     run = make_run(samples, models)
     run.prompts = [{"id": f"p{i}", "text": t} for i, t in enumerate(HOSTILE)]
-    return run
+    return via_results_json(run, tmp_path / "hostile-run")
 
 
 def test_md_escape() -> None:
@@ -338,3 +372,214 @@ def test_write_reports(run: Run, tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("*.tmp"))
     with_html = write_reports(run, tmp_path / "out", html=True)
     assert with_html[-1].name == "report.html"
+
+
+# --- quality and recommendation ----------------------------------------------------------
+
+QUALITY = [
+    {"model": "alpha", "mean": 4.25, "ci": [3.9, 4.6], "n": 8,
+     "criteria": {"correctness": 4.5, "clarity": 4.0}},
+    {"model": "beta", "mean": 3.0, "ci": [2.5, 3.5], "n": 8,
+     "criteria": {"correctness": 3.0, "clarity": 3.0}},
+]  # fmt: skip
+STRICT = Constraints(max_p95_ms=500, max_memory_mb=600, min_quality=3.5)
+
+
+def test_markdown_with_quality_and_recommendation(run: Run) -> None:
+    md = to_markdown(run, QUALITY, STRICT)
+    assert table_row(md, "Summary", "alpha")[-1] == "4.25 (3.90–4.60)"
+    assert table_row(md, "Summary", "beta")[-1] == "3.00 (2.50–3.50)"
+    assert table_row(md, "Summary", "gamma")[-1] == "–"
+    assert "- **Best quality:** alpha (4.25 / 5)" in md
+    assert table_row(md, "Quality", "alpha") == ["alpha", "8", "4.25 (3.90–4.60)", "4.50", "4.00"]
+    rec = md.split("## Recommendation\n", 1)[1].split("\n## ", 1)[0]
+    assert "**Constraints:** p95 latency ≤ 500 ms · memory ≤ 600 MB · quality ≥ 3.5" in rec
+    assert (
+        "**Recommended:** alpha. Highest mean quality (4.25/5) (the only qualifying model)." in rec
+    )
+    assert table_row(md, "Recommendation", "alpha")[1:5] == [
+        "yes",
+        "385.0",
+        "512.3",
+        "4.25 (3.90–4.60)",
+    ]
+    assert table_row(md, "Recommendation", "beta")[1:] == [
+        "no", "577.5", "–", "3.00 (2.50–3.50)",
+        "p95 latency 578 ms over the 500 ms limit; memory not measured; "
+        "quality 3.00 under the 3.5 minimum",
+    ]  # fmt: skip
+    assert table_row(md, "Recommendation", "gamma")[5].startswith("no successful requests (failed)")
+
+
+def test_markdown_without_quality_says_so(run: Run) -> None:
+    md = to_markdown(run)
+    assert "- **Quality:** not scored" in md and "## Quality" not in md
+    assert "Quality (1-5" not in md.split("## Summary", 1)[1].split("## Highlights")[0]
+    assert "**Constraints:** none set" in md
+    assert "**Recommended:** alpha. Lowest p95 latency (385 ms) of the 2 qualifying models" in md
+
+
+@pytest.mark.parametrize(
+    ("quality", "constraints", "best", "why"),
+    [
+        (None, None, "alpha", "Lowest p95 latency (385 ms) of the 2 qualifying models; "
+         "no quality scores, so speed decides."),
+        # beta scores best, alpha's score is within beta's CI and alpha is faster: alpha.
+        (
+            [{"model": "alpha", "mean": 4.25, "ci": [3.9, 4.6]},
+             {"model": "beta", "mean": 4.4, "ci": [4.1, 4.7]}],
+            None,
+            "alpha",
+            "Quality 4.25/5 is within the 95% CI of the best (beta, 4.40), and it is faster: "
+            "p95 385 ms vs 578 ms.",
+        ),
+        # Clearly better quality wins over speed.
+        (
+            [{"model": "alpha", "mean": 2.0, "ci": [1.8, 2.2]},
+             {"model": "beta", "mean": 4.4, "ci": [4.1, 4.7]}],
+            None,
+            "beta",
+            "Highest mean quality (4.40/5) of the 2 qualifying models.",
+        ),
+        (None, Constraints(max_p95_ms=100), None,
+         "No model meets every constraint; "
+         "closest: alpha (p95 latency 385 ms over the 100 ms limit)."),
+        (QUALITY, Constraints(min_quality=4.5), None,
+         "No model meets every constraint; closest: alpha (quality 4.25 under the 4.5 minimum)."),
+    ],
+)  # fmt: skip
+def test_recommendation_picks(
+    run: Run, quality: list | None, constraints: Constraints | None, best: str | None, why: str
+) -> None:
+    rec = recommend(run, quality, constraints)
+    assert (rec.best, rec.why) == (best, why)
+    gamma = rec.candidate("gamma")
+    assert gamma is not None and not gamma.qualifies
+
+
+def test_summary_csv_quality_columns(run: Run) -> None:
+    rows = parse_csv(to_summary_csv(run, QUALITY))
+    assert rows[0] == [*SUMMARY_COLUMNS, "quality_correctness", "quality_clarity"]
+    alpha = dict(zip(rows[0], rows[1], strict=True))
+    assert (alpha["quality_mean"], alpha["quality_ci_lo"], alpha["quality_ci_hi"]) == (
+        "4.25", "3.9", "4.6",
+    )  # fmt: skip
+    assert alpha["quality_n"] == "8" and alpha["quality_correctness"] == "4.5"
+    gamma = dict(zip(rows[0], rows[3], strict=True))
+    assert gamma["quality_mean"] == "" and gamma["quality_clarity"] == ""
+    plain = parse_csv(to_summary_csv(run))
+    assert plain[0] == list(SUMMARY_COLUMNS) and plain[1][-4:] == ["", "", "", ""]
+
+
+def test_json_with_quality_and_recommendation(run: Run) -> None:
+    data = json.loads(to_json(run, QUALITY, STRICT))
+    assert data["quality"][0] == {**QUALITY[0]}
+    assert data["recommendation"]["best"] == "alpha"
+    assert data["recommendation"]["constraints"] == {
+        "max_p95_ms": 500, "max_memory_mb": 600, "min_quality": 3.5,
+    }  # fmt: skip
+    assert Run.from_dict(data).run_id == "run-1"  # still a valid results.json
+    assert "quality" not in json.loads(to_json(run))
+
+
+def test_render_every_format(run: Run) -> None:
+    assert set(FORMATS) == {"md", "csv", "summary-csv", "html", "json"}
+    for fmt in FORMATS:
+        assert render(run, fmt, QUALITY, STRICT)
+    with pytest.raises(ValueError, match="unknown report format"):
+        render(run, "pdf")
+
+
+HOSTILE_QUALITY = [
+    {"model": EVIL_MODEL, "mean": 4.0, "ci": [3.0, 5.0], "n": 2,
+     "criteria": {"<script>x</script>": 4.0, "=HYPERLINK(1)|a\nb": 3.0}},
+]  # fmt: skip
+
+
+def test_hostile_quality_and_recommendation_are_neutralised(hostile_run: Run) -> None:
+    constraints = Constraints(max_p95_ms=1e9)
+    md = to_markdown(hostile_run, HOSTILE_QUALITY, constraints)
+    assert "<script" not in md and "<b>" not in md and "<img" not in md
+    assert "&lt;script&gt;x&lt;/script&gt;" in md and "=HYPERLINK(1)\\|a b" in md
+    for block in re.findall(r"(?:^\|.*\n)+", md, flags=re.M):
+        assert len({len(cells(line)) for line in block.splitlines()}) == 1, block
+    rows = parse_csv(to_summary_csv(hostile_run, HOSTILE_QUALITY))
+    assert rows[0][-2:] == ["quality_<script>x</script>", "quality_=HYPERLINK(1)|a\nb"]
+    assert rows[1][0] == "'" + EVIL_MODEL
+    data = json.loads(to_json(hostile_run, HOSTILE_QUALITY, constraints))
+    assert data["recommendation"]["best"] == EVIL_MODEL  # JSON keeps text exact
+
+
+# --- the annotations adapter -------------------------------------------------------------
+
+
+def test_load_quality_without_annotations_module(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def missing(name: str, *args: object) -> object:
+        if name == ANNOTATIONS_MODULE:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name, *args)
+
+    monkeypatch.setattr("foundry_bench.core.report_quality.importlib.import_module", missing)
+    with pytest.raises(QualityUnavailable, match="issue 6"):
+        load_quality(run, [Path("a.json")])
+
+
+def test_load_quality_through_annotations_module(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = types.ModuleType(ANNOTATIONS_MODULE)
+    seen: list[object] = []
+
+    def load_annotations(path: Path) -> dict:
+        if path.name == "bad.json":
+            raise ValueError(f"{path}: scores[0].score must be 1..5")
+        return {"path": path}
+
+    def quality_summary(r: Run, sets: list) -> list[dict]:
+        seen.extend(sets)
+        return [{"model": "alpha", "mean": 4, "ci": [3, 5], "n": 2, "criteria": {"c": {"mean": 4}}}]
+
+    fake.load_annotations = load_annotations  # type: ignore[attr-defined]
+    fake.quality_summary = quality_summary  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, ANNOTATIONS_MODULE, fake)
+    a, b = tmp_path / "annotations.json", tmp_path / "annotations-bob.json"
+    quality = load_quality(run, [a, b, a])
+    assert seen == [{"path": a}, {"path": b}, {"path": a}]  # a file may repeat
+    assert quality == [
+        {"model": "alpha", "mean": 4.0, "ci": [3.0, 5.0], "n": 2, "criteria": {"c": 4.0}}
+    ]
+    with pytest.raises(QualityInputError, match=r"bad\.json: scores\[0\]\.score must be 1\.\.5$"):
+        load_quality(run, [tmp_path / "bad.json"])
+    for name in ("annotations.json", "annotations-bob.json", "notes.json"):
+        (tmp_path / name).write_text("{}")
+    assert [p.name for p in find_annotation_files(tmp_path)] == [
+        "annotations-bob.json", "annotations.json",
+    ]  # fmt: skip
+
+
+def test_normalize_quality_is_tolerant() -> None:
+    rows = normalize_quality(
+        [
+            {"model": "m", "mean": True, "ci95": {"lo": 1, "hi": 2}, "n": "3"},
+            {"mean": 4.0},  # no model: dropped
+            {"model": "n", "mean": float("nan"), "ci": [5, 4], "criteria": {"x": "bad"}},
+        ]
+    )
+    assert rows == [
+        {"model": "m", "mean": None, "ci": [1.0, 2.0], "n": 0, "criteria": {}},
+        {"model": "n", "mean": None, "ci": [4.0, 5.0], "n": 0, "criteria": {}},
+    ]
+    assert normalize_quality(None) is None
+
+
+def test_json_keeps_hostile_text_exact_and_escaped(hostile_run: Run) -> None:
+    text = to_json(hostile_run)
+    assert "\r" not in text and "\t" not in text  # control characters are JSON escapes
+    assert "<script>alert(1)</script>" in text  # JSON is data: a reader escapes for its medium
+    data = json.loads(text)
+    assert [s["response"] for s in data["samples"][: len(HOSTILE)]] == HOSTILE
+    assert data["models"][0]["id"] == EVIL_MODEL

@@ -48,19 +48,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write a report from a run folder or results.json")
     report.add_argument("run", type=Path, help="run folder or results.json")
-    report.add_argument("--annotations", type=Path, action="append", default=[])
+    report.add_argument(
+        "--annotations",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="A.json",
+        help="annotation file with quality scores (repeat for several annotators)",
+    )
     report.add_argument(
         "--format",
         choices=("md", "csv", "summary-csv", "html", "json"),
         default="md",
     )
     report.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    _add_constraint_options(report)
 
     compare = sub.add_parser("compare", help="per-model changes between two runs")
-    compare.add_argument("run_a", type=Path)
-    compare.add_argument("run_b", type=Path)
-    compare.add_argument("--fail-on-regression", type=float, metavar="PCT")
-    compare.add_argument("--format", choices=("md", "json"), default="md")
+    compare.add_argument("run_a", type=Path, help="the baseline run (folder or results.json)")
+    compare.add_argument("run_b", type=Path, help="the run to judge against it")
+    compare.add_argument(
+        "--fail-on-regression",
+        type=float,
+        metavar="PCT",
+        help="exit 1 if p50/p95 latency or TTFT got worse by more than PCT%% (significant)",
+    )
+    compare.add_argument("--format", choices=("md", "html", "json"), default="md")
+    compare.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    for side in ("a", "b"):
+        compare.add_argument(
+            f"--annotations-{side}",
+            type=Path,
+            action="append",
+            default=[],
+            metavar="A.json",
+            help=f"annotation file of run {side.upper()} (repeatable), to compare quality",
+        )
+    compare.add_argument("--seed", type=int, default=0, help="bootstrap seed (reproducible)")
 
     models = sub.add_parser("models", help="manage models of the embedded Foundry Local runtime")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -332,41 +356,89 @@ def _load_run(path: Path):  # type: ignore[no-untyped-def]
         raise BadInput(str(exc)) from exc
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from foundry_bench.core import report
-    from foundry_bench.core.stats import ensure_summary
+def _add_constraint_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("recommendation constraints (optional)")
+    group.add_argument("--max-p95-ms", type=float, metavar="X", help="p95 latency <= X ms")
+    group.add_argument(
+        "--max-memory-mb", type=float, metavar="Y", help="memory growth at load <= Y MB"
+    )
+    group.add_argument("--min-quality", type=float, metavar="Z", help="mean quality >= Z (1-5)")
 
-    run = _load_run(args.run)
-    ensure_summary(run)
-    if args.annotations:
-        raise BadInput("--annotations: quality scores in reports are not built yet (issue 6)")
-    if args.format == "html":
-        to_html = getattr(report, "to_html", None)
-        if to_html is None:
-            raise BadInput("--format html is not built yet (issue 7); use md, csv or json")
-        text = to_html(run)
-    else:
-        renderers = {
-            "md": report.to_markdown,
-            "csv": report.to_csv,
-            "summary-csv": report.to_summary_csv,
-            "json": report.to_json,
-        }
-        text = renderers[args.format](run)
-    if args.out:
+
+def _quality(run, paths: list[Path]):  # type: ignore[no-untyped-def]
+    """Quality rows from annotation files, or None when none were given."""
+    if not paths:
+        return None
+    from foundry_bench.core.report_quality import (
+        QualityInputError,
+        QualityUnavailable,
+        load_quality,
+    )
+
+    try:
+        return load_quality(run, paths)
+    except (QualityUnavailable, QualityInputError) as exc:
+        raise BadInput(f"--annotations: {exc}") from exc
+
+
+def _write_output(text: str, out: Path | None) -> None:
+    if out:
         from foundry_bench.core.results import atomic_write_text
 
-        atomic_write_text(args.out, text)
-        print(f"wrote {args.out}", file=sys.stderr)
+        try:
+            atomic_write_text(out, text)
+        except OSError as exc:
+            raise BadInput(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        print(f"wrote {out}", file=sys.stderr)
     else:
         # Bytes, so Windows does not turn the CSV's CRLF line ends into CR CR LF.
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from foundry_bench.core import report
+    from foundry_bench.core.recommend import Constraints
+    from foundry_bench.core.stats import ensure_summary
+
+    for name in ("max_p95_ms", "max_memory_mb", "min_quality"):
+        value = getattr(args, name)
+        if value is not None and not value >= 0:  # also rejects NaN
+            raise BadInput(f"--{name.replace('_', '-')} must be >= 0 (got {value})")
+    run = _load_run(args.run)
+    ensure_summary(run)
+    quality = _quality(run, args.annotations)
+    constraints = Constraints(args.max_p95_ms, args.max_memory_mb, args.min_quality)
+    _write_output(report.render(run, args.format, quality, constraints), args.out)
     return EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    raise BadInput("compare is not built yet (issue 7)")
+    from foundry_bench.core import compare_report
+    from foundry_bench.core.compare import compare_runs, regressions
+
+    pct = args.fail_on_regression
+    if pct is not None and not pct >= 0:
+        raise BadInput(f"--fail-on-regression must be a percentage >= 0 (got {pct})")
+    run_a, run_b = _load_run(args.run_a), _load_run(args.run_b)
+    result = compare_runs(
+        run_a,
+        run_b,
+        quality_a=_quality(run_a, args.annotations_a),
+        quality_b=_quality(run_b, args.annotations_b),
+        seed=args.seed,
+    )
+    _write_output(compare_report.render(result, args.format, pct), args.out)
+    if pct is None:
+        return EXIT_OK
+    found = regressions(result, pct)
+    for change in found:
+        print(
+            f"regression: {change.model}: {change.label} {change.pct:+.1f}% "
+            f"(more than {pct:g}%, significant)",
+            file=sys.stderr,
+        )
+    return EXIT_REGRESSION if found else EXIT_OK
 
 
 # -- demo ---------------------------------------------------------------------------------

@@ -1,10 +1,14 @@
 """Reports of a run: Markdown, CSV (per sample and per model), JSON and HTML.
 
+Every format takes the same optional inputs: ``quality`` (per-model scores, see
+``core.report_quality``) and ``constraints`` (``core.recommend``), so the CLI and the app
+produce identical files. The HTML page itself lives in ``core.report_html``.
+
 Model output, model ids, prompt ids and error messages are untrusted text (``docs/design.md``,
 "Files"): Markdown escapes ``\\``, ``|``, backticks, brackets, ``*``, ``_``, ``<``, ``>`` and
 turns line breaks (and other control characters) into spaces; CSV prefixes with ``'`` any
 cell that is not a number and starts with ``=``, ``+``, ``-``, ``@``, tab or CR; HTML is
-rendered by Jinja2 with autoescaping.
+rendered by Jinja2 with autoescaping (and SVG text escaped by ``core.svg_charts``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from foundry_bench.core.recommend import Constraints, Recommendation, recommend
+from foundry_bench.core.report_quality import (
+    QualityRow,
+    criteria_of,
+    normalize_quality,
+    quality_by_model,
+)
 from foundry_bench.core.results import ModelRecord, Run, Sample, atomic_write_text
 from foundry_bench.core.stats import CI_KEYS, STAT_KEYS, SUMMARY_METRICS, ensure_summary
 from foundry_bench.core.stats import summarize_by_prompt as _summarize_by_prompt
@@ -27,6 +38,7 @@ REPORT_MD = "benchmark_report.md"
 REPORT_CSV = "report.csv"
 SUMMARY_CSV = "summary.csv"
 REPORT_HTML = "report.html"
+REPORT_JSON = "report.json"
 
 #: Longest model answer (in characters) quoted in a Markdown or HTML table cell.
 ANSWER_LIMIT = 120
@@ -111,8 +123,42 @@ def _ms(entry: Mapping[str, Any], metric: str, key: str) -> str:
 
 # --- Markdown ----------------------------------------------------------------------------
 
-_ENV_ORDER = ("app", "python", "os", "cpu", "memory", "sdk", "sdk_versions", "endpoint")
-_SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
+_ENV_ORDER = (
+    "app",
+    "machine",
+    "os",
+    "cpu",
+    "cpu_count",
+    "memory_gb",
+    "memory",
+    "python",
+    "sdk",
+    "sdk_versions",
+    "versions",
+    "endpoint",
+)
+#: Readable names for the environment keys the runner records (``core.runner.environment``).
+ENV_LABELS = {
+    "app": "App",
+    "machine": "Machine",
+    "os": "OS",
+    "cpu": "CPU",
+    "cpu_count": "Logical CPUs",
+    "memory_gb": "Memory (GB)",
+    "memory": "Memory",
+    "python": "Python",
+    "sdk": "SDK",
+    "sdk_versions": "SDK versions",
+    "versions": "Versions",
+    "endpoint": "Endpoint",
+    "note": "Note",
+    "error": "Error",
+}
+_SECRET_WORDS = ("key", "token", "secret", "password", "authorization", "cookie")
+
+
+def _is_secret(key: object) -> bool:
+    return any(word in str(key).lower() for word in _SECRET_WORDS)
 
 
 def _redact_url(value: str) -> str:
@@ -130,22 +176,45 @@ def _redact_url(value: str) -> str:
 
 
 def _env_value(value: object) -> str:
+    """One environment value as text; nested secrets (``{"api_key": ...}``) are left out."""
     if isinstance(value, Mapping):
-        return ", ".join(f"{k} {_env_value(v)}" for k, v in value.items())
+        return ", ".join(
+            f"{k} {_env_value(v)}"
+            for k, v in value.items()
+            if not _is_secret(k) and v not in (None, "", [], {})
+        )
     if isinstance(value, list | tuple):
         return ", ".join(_env_value(v) for v in value)
     return _redact_url(str(value)) if isinstance(value, str) else str(value)
 
 
 def _environment_items(env: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(label, text)`` pairs of a run's environment, known keys first, secrets dropped."""
     keys = [k for k in _ENV_ORDER if k in env] + [k for k in env if k not in _ENV_ORDER]
     items = []
     for key in keys:
         value = env[key]
-        if value in (None, "", [], {}) or any(w in str(key).lower() for w in _SECRET_WORDS):
+        if value in (None, "", [], {}) or _is_secret(key):
             continue
-        items.append((str(key), _env_value(value)))
+        text = _env_value(value)
+        if text:
+            items.append((ENV_LABELS.get(str(key), str(key)), text))
     return items
+
+
+def settings_items(run: Run) -> list[tuple[str, str]]:
+    """The run settings as ``(label, value)`` pairs (for reproducing the run)."""
+    s = run.settings
+    return [
+        ("Rounds", str(s.rounds)),
+        ("Warm-up rounds", str(s.warmup_rounds)),
+        ("Max tokens", str(s.max_tokens)),
+        ("Temperature", f"{s.temperature:g}"),
+        ("Seed", _DASH if s.seed is None else str(s.seed)),
+        ("Streaming", "on" if s.stream else "off"),
+        ("Timeout (s)", f"{s.timeout_s:g}"),
+        ("Concurrency", str(s.concurrency)),
+    ]
 
 
 def _settings_line(run: Run) -> str:
@@ -192,32 +261,36 @@ def _first_errors(run: Run) -> dict[str, tuple[str, int]]:
     return found
 
 
-def _highlights(run: Run, summary: Sequence[Mapping[str, Any]]) -> list[str]:
-    lines = []
+def highlight_items(
+    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None = None
+) -> list[tuple[str, str, list[str]]]:
+    """``(label, text, sub-items)`` of the highlights, as raw (unescaped) text: the Markdown
+    and HTML reports escape them each their own way."""
+    items: list[tuple[str, str, list[str]]] = []
     fastest = _best(summary, "latency_s", "p95", highest=False)
     if fastest:
-        lines.append(
-            f"- **Fastest p95 latency:** {_md_text(fastest[0].get('model'))} "
-            f"({_fmt(fastest[1], 1, 1000.0)} ms)"
-        )
+        text = f"{fastest[0].get('model')} ({_fmt(fastest[1], 1, 1000.0)} ms)"
+        items.append(("Fastest p95 latency", text, []))
     ttft = _best(summary, "ttft_s", "p50", highest=False)
     if ttft:
-        lines.append(
-            f"- **Lowest p50 TTFT:** {_md_text(ttft[0].get('model'))} "
-            f"({_fmt(ttft[1], 1, 1000.0)} ms)"
-        )
+        text = f"{ttft[0].get('model')} ({_fmt(ttft[1], 1, 1000.0)} ms)"
+        items.append(("Lowest p50 TTFT", text, []))
     tps = _best(summary, "output_tps", "mean", highest=True)
     if tps:
-        lines.append(
-            f"- **Highest output tokens/s:** {_md_text(tps[0].get('model'))} "
-            f"({_fmt(tps[1], 1)} tok/s mean)"
-        )
+        text = f"{tps[0].get('model')} ({_fmt(tps[1], 1)} tok/s mean)"
+        items.append(("Highest output tokens/s", text, []))
+    best_quality = _quality_highlight(quality)
+    if best_quality:
+        text = f"{best_quality[0]} ({_fmt(best_quality[1], 2)} / 5)"
+        items.append(("Best quality", text, []))
+    elif quality is None:
+        items.append(("Quality", "not scored (give annotation files to include scores)", []))
     failures = []
     sample_errors = _first_errors(run)
     for record in run.models:
         if record.status in ("failed", "skipped"):
-            error = _md_text(record.error or record.status, ERROR_LIMIT)
-            failures.append(f"  - {_md_text(record.id)} ({record.status}): {error}")
+            error = _plain(record.error or record.status, ERROR_LIMIT)
+            failures.append(f"{record.id} ({record.status}): {error}")
     for entry in summary:
         model = str(entry.get("model"))
         if model in sample_errors and not any(
@@ -226,38 +299,158 @@ def _highlights(run: Run, summary: Sequence[Mapping[str, Any]]) -> list[str]:
             message, count = sample_errors[model]
             total = count + (entry.get("n_ok") or 0)
             failures.append(
-                f"  - {_md_text(model)}: {count} of {total} requests failed "
-                f"(first error: {_md_text(message, ERROR_LIMIT)})"
+                f"{model}: {count} of {total} requests failed "
+                f"(first error: {_plain(message, ERROR_LIMIT)})"
             )
-    lines.append("- **Failures:**" + ("" if failures else " none"))
-    lines.extend(failures)
+    items.append(("Failures", "" if failures else "none", failures))
+    return items
+
+
+def _highlights(
+    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None = None
+) -> list[str]:
+    lines = []
+    for label, text, subitems in highlight_items(run, summary, quality):
+        lines.append(f"- **{label}:**" + (f" {_md_text(text)}" if text else ""))
+        lines += [f"  - {_md_text(item)}" for item in subitems]
     return lines
 
 
-def _summary_rows(run: Run, summary: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+def _plain(value: object, limit: int | None = None) -> str:
+    """Raw text for a cell: a dash for nothing, truncated to ``limit`` characters."""
+    if value is None or value == "":
+        return _DASH
+    text = str(value)
+    return _truncate(text, limit) if limit else text
+
+
+SUMMARY_HEADER = (
+    "Model",
+    "Status",
+    "OK",
+    "Failed",
+    "p50 latency (ms)",
+    "p95 latency (ms)",
+    "p99 latency (ms)",
+    "p50 TTFT (ms)",
+    "p50 TPOT (ms)",
+    "Mean output tok/s",
+    "Load (s)",
+    "Memory Δ (MB)",
+    "Size (MB)",
+    "License",
+)
+QUALITY_HEADER = "Quality (1-5, 95% CI)"
+
+
+def fmt_quality(row: Mapping[str, Any] | None) -> str:
+    """``4.20 (3.90–4.50)``: a mean score with its 95% CI, or a dash."""
+    if not row or not _is_num(row.get("mean")):
+        return _DASH
+    text = _fmt(row["mean"], 2)
+    ci = row.get("ci")
+    if isinstance(ci, list | tuple) and len(ci) == 2:
+        text += f" ({_fmt(ci[0], 2)}–{_fmt(ci[1], 2)})"
+    return text
+
+
+def summary_cells(
+    run: Run, entry: Mapping[str, Any], quality: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The summary row of one model as display text (not escaped), in ``SUMMARY_HEADER``
+    order; the Markdown and HTML reports share it so they always agree."""
+    model = str(entry.get("model"))
+    record = run.model(model) or ModelRecord(id=model)
+    return [
+        model,
+        str(entry.get("status") or record.status),
+        _fmt(entry.get("n_ok"), 0),
+        _fmt(entry.get("n_failed"), 0),
+        _ms(entry, "latency_s", "p50"),
+        _ms(entry, "latency_s", "p95"),
+        _ms(entry, "latency_s", "p99"),
+        _ms(entry, "ttft_s", "p50"),
+        _ms(entry, "tpot_s", "p50"),
+        _fmt(_stat(entry, "output_tps", "mean"), 1),
+        _fmt(record.load_time_s, 2),
+        _fmt(record.memory_delta_mb, 1),
+        _fmt_size(record.size_mb),
+        record.license or _DASH,
+    ]
+
+
+def _summary_rows(
+    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
+) -> list[list[str]]:
+    by_model = quality_by_model(quality)
     rows = []
     for entry in summary:
-        model = str(entry.get("model"))
-        record = run.model(model) or ModelRecord(id=model)
-        rows.append(
-            [
-                _md_text(model),
-                _md_text(entry.get("status") or record.status),
-                _fmt(entry.get("n_ok"), 0),
-                _fmt(entry.get("n_failed"), 0),
-                _ms(entry, "latency_s", "p50"),
-                _ms(entry, "latency_s", "p95"),
-                _ms(entry, "latency_s", "p99"),
-                _ms(entry, "ttft_s", "p50"),
-                _ms(entry, "tpot_s", "p50"),
-                _fmt(_stat(entry, "output_tps", "mean"), 1),
-                _fmt(record.load_time_s, 2),
-                _fmt(record.memory_delta_mb, 1),
-                _fmt_size(record.size_mb),
-                _md_text(record.license),
-            ]
-        )
+        cells = summary_cells(run, entry)
+        row = [_md_text(c) if i in (0, 1, 13) else c for i, c in enumerate(cells)]
+        if quality is not None:
+            row.append(fmt_quality(by_model.get(str(entry.get("model")))))
+        rows.append(row)
     return rows
+
+
+def _quality_highlight(quality: Sequence[QualityRow] | None) -> tuple[str, float] | None:
+    scored = [
+        (r["model"], r["mean"]) for r in normalize_quality(quality) or [] if _is_num(r["mean"])
+    ]
+    return max(scored, key=lambda item: item[1]) if scored else None
+
+
+def _quality_section(quality: Sequence[QualityRow]) -> list[str]:
+    rows = normalize_quality(quality) or []
+    criteria = criteria_of(rows)
+    header = ["Model", "Scores", QUALITY_HEADER, *criteria]
+    body = (
+        [
+            _md_text(r["model"]),
+            _fmt(r["n"], 0),
+            fmt_quality(r),
+            *(_fmt(r["criteria"].get(c), 2) for c in criteria),
+        ]
+        for r in rows
+    )
+    lines = ["", "## Quality", ""]
+    lines.append(
+        "Mean of every score (all criteria, all annotators) per model, and the mean per criterion."
+    )
+    lines.append("")
+    lines += _table([_md_text(h) for h in header], body, "lrl" + "r" * len(criteria))
+    return lines
+
+
+def _recommendation_section(rec: Recommendation) -> list[str]:
+    constraints = rec.constraints.describe()
+    lines = ["", "## Recommendation", ""]
+    lines.append(
+        "- **Constraints:** "
+        + (" · ".join(constraints) if constraints else "none set (every model that ran qualifies)")
+    )
+    if rec.best is not None:
+        lines.append(f"- **Recommended:** {_md_text(rec.best)}. {_md_text(rec.why)}")
+    else:
+        lines.append(f"- **Recommended:** none. {_md_text(rec.why)}")
+    lines.append("")
+    rows = (
+        [
+            _md_text(c.model),
+            "yes" if c.qualifies else "no",
+            _fmt(c.p95_ms, 1),
+            _fmt(c.memory_mb, 1),
+            fmt_quality({"mean": c.quality, "ci": c.quality_ci}),
+            _md_text("; ".join((*c.reasons, *c.notes)) or _DASH, ERROR_LIMIT),
+        ]
+        for c in rec.candidates
+    )
+    lines += _table(
+        ["Model", "Qualifies", "p95 latency (ms)", "Memory Δ (MB)", "Quality", "Why not / notes"],
+        rows,
+        "llrrll",
+    )
+    return lines
 
 
 def _first_answers(run: Run) -> dict[tuple[str, str], str]:
@@ -275,8 +468,14 @@ def _prompt_text(prompt: object) -> tuple[str, str]:
     return "", str(prompt)
 
 
-def to_markdown(run: Run) -> str:
-    """``benchmark_report.md``: run facts, a per-model summary, highlights, per-prompt table."""
+def to_markdown(
+    run: Run,
+    quality: Sequence[QualityRow] | None = None,
+    constraints: Constraints | None = None,
+) -> str:
+    """``benchmark_report.md``: run facts, a per-model summary (with quality scores when
+    given), highlights, the recommendation for ``constraints``, per-prompt results, the
+    environment and the prompts."""
     summary = ensure_summary(run)
     lines = [
         f"# Benchmark report: {_md_text(run.run_id)}",
@@ -286,36 +485,17 @@ def to_markdown(run: Run) -> str:
         f"- **Status:** {_md_text(run.status)}",
         f"- **Settings:** {_settings_line(run)}",
     ]
-    env = _environment_items(run.environment)
-    if env:
-        lines.append(
-            "- **Environment:** " + " · ".join(f"{_md_text(k)} {_md_text(v)}" for k, v in env)
-        )
     lines += ["", "## Summary", ""]
     if summary:
-        lines += _table(
-            [
-                "Model",
-                "Status",
-                "OK",
-                "Failed",
-                "p50 latency (ms)",
-                "p95 latency (ms)",
-                "p99 latency (ms)",
-                "p50 TTFT (ms)",
-                "p50 TPOT (ms)",
-                "Mean output tok/s",
-                "Load (s)",
-                "Memory Δ (MB)",
-                "Size (MB)",
-                "License",
-            ],
-            _summary_rows(run, summary),
-            "llrrrrrrrrrrrl",
-        )
+        header = list(SUMMARY_HEADER) + ([QUALITY_HEADER] if quality is not None else [])
+        align = "llrrrrrrrrrrrl" + ("r" if quality is not None else "")
+        lines += _table(header, _summary_rows(run, summary, quality), align)
     else:
         lines.append("No models.")
-    lines += ["", "## Highlights", "", *_highlights(run, summary)]
+    lines += ["", "## Highlights", "", *_highlights(run, summary, quality)]
+    lines += _recommendation_section(recommend(run, quality, constraints))
+    if quality:
+        lines += _quality_section(quality)
 
     by_prompt = _summarize_by_prompt(run)
     if by_prompt:
@@ -351,6 +531,15 @@ def to_markdown(run: Run) -> str:
             ),
             "llrrrrrrrl",
         )
+    lines += ["", "## Environment", ""]
+    lines += _table(
+        ["", "Value"],
+        (
+            [_md_text(k), _md_text(v)]
+            for k, v in [*_environment_items(run.environment), *settings_items(run)]
+        ),
+        "ll",
+    )
     prompts = [_prompt_text(p) for p in run.prompts]
     if any(text for _, text in prompts):
         lines += ["", "## Prompts", ""]
@@ -387,7 +576,10 @@ def _summary_columns() -> tuple[str, ...]:
     return tuple(cols)
 
 
-SUMMARY_COLUMNS = MODEL_COLUMNS + _summary_columns()
+#: Quality columns of ``summary.csv`` (empty when no scores were given); one
+#: ``quality_<criterion>`` column per rubric criterion follows them when scores exist.
+QUALITY_COLUMNS = ("quality_mean", "quality_ci_lo", "quality_ci_hi", "quality_n")
+SUMMARY_COLUMNS = MODEL_COLUMNS + _summary_columns() + QUALITY_COLUMNS
 
 
 def _cell(value: object) -> object:
@@ -426,9 +618,11 @@ def _ci_bound(stats: object, ci: str, index: int) -> object:
     return None
 
 
-def to_summary_csv(run: Run) -> str:
-    """``summary.csv``: one row per model, its record facts and every statistic flattened
-    (``latency_s_p50``, ``latency_s_p50_ci_lo``, ...)."""
+def to_summary_csv(run: Run, quality: Sequence[QualityRow] | None = None) -> str:
+    """``summary.csv``: one row per model, its record facts, every statistic flattened
+    (``latency_s_p50``, ``latency_s_p50_ci_lo``, ...) and its quality scores."""
+    by_model = quality_by_model(quality)
+    criteria = criteria_of(quality)
     rows = []
     for entry in ensure_summary(run):
         model = str(entry.get("model"))
@@ -449,213 +643,118 @@ def to_summary_csv(run: Run) -> str:
             row += [_stat(entry, metric, key) for key in STAT_KEYS]
             for ci in CI_KEYS:
                 row += [_ci_bound(stats, ci, 0), _ci_bound(stats, ci, 1)]
+        q = by_model.get(model)
+        ci_q = q.get("ci") if q else None
+        row += [
+            q.get("mean") if q else None,
+            ci_q[0] if ci_q else None,
+            ci_q[1] if ci_q else None,
+            q.get("n") if q else None,
+        ]
+        row += [q["criteria"].get(c) if q else None for c in criteria]
         rows.append(row)
-    return _csv(SUMMARY_COLUMNS, rows)
+    return _csv(SUMMARY_COLUMNS + tuple(f"quality_{c}" for c in criteria), rows)
 
 
 # --- JSON --------------------------------------------------------------------------------
 
 
-def to_json(run: Run) -> str:
-    """The ``results.json`` content (summary ensured), indented by 2."""
+def to_json(
+    run: Run,
+    quality: Sequence[QualityRow] | None = None,
+    constraints: Constraints | None = None,
+) -> str:
+    """The ``results.json`` content (summary ensured), indented by 2; with ``quality`` or
+    ``constraints`` also ``"quality"`` and ``"recommendation"`` (readers of ``results.json``
+    ignore keys they do not know)."""
     ensure_summary(run)
-    return json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    data = run.to_dict()
+    if quality is not None:
+        data["quality"] = normalize_quality(quality)
+    if quality is not None or constraints is not None:
+        data["recommendation"] = recommend(run, quality, constraints).to_dict()
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- HTML --------------------------------------------------------------------------------
 
-_HTML_TEMPLATE = """
-{%- macro cells(row) %}{% for cell, num in row -%}
-<td class="{{ 'num' if num else 'text' }}">{{ cell }}</td>
-{%- endfor %}{% endmacro -%}
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Benchmark report: {{ run.run_id }}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.text { max-width: 40em; overflow-wrap: anywhere; white-space: pre-wrap; }
-</style>
-</head>
-<body>
-<h1>Benchmark report: {{ run.run_id }}</h1>
-<ul>
-<li><b>Status:</b> {{ run.status }}</li>
-<li><b>Started:</b> {{ run.started_at }} · <b>Finished:</b> {{ run.finished_at or "–" }}</li>
-<li><b>Settings:</b> {{ settings }}</li>
-{% if env %}<li><b>Environment:</b>
-{%- for k, v in env %} {{ k }} {{ v }}{{ " ·" if not loop.last else "" }}{% endfor %}</li>
-{%- endif %}
-</ul>
-<h2>Summary</h2>
-<table>
-<tr>{% for h in summary_header %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for row in summary_rows %}<tr>{{ cells(row) }}</tr>
-{% endfor %}</table>
-<h2>Highlights</h2>
-<ul>
-{% for label, text in highlights %}<li><b>{{ label }}:</b> {{ text }}</li>
-{% endfor %}</ul>
-{% if prompt_rows %}<h2>Per prompt</h2>
-<table>
-<tr>{% for h in prompt_header %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for row in prompt_rows %}<tr>{{ cells(row) }}</tr>
-{% endfor %}</table>{% endif %}
-</body>
-</html>
-"""
 
+def to_html(
+    run: Run,
+    quality: Sequence[QualityRow] | None = None,
+    constraints: Constraints | None = None,
+) -> str:
+    """``report.html``: one self-contained file with inline SVG charts (``core.report_html``)."""
+    from foundry_bench.core.report_html import render_html  # Jinja2 only when HTML is asked
 
-def _plain(value: object, limit: int | None = None) -> str:
-    if value is None or value == "":
-        return _DASH
-    text = str(value)
-    return _truncate(text, limit) if limit else text
-
-
-def to_html(run: Run) -> str:
-    """``report.html``: the Markdown report's tables, rendered by Jinja2 with autoescaping
-    (and a Content-Security-Policy that forbids scripts), so model output stays text."""
-    import jinja2  # imported here: only HTML export needs it
-
-    summary = ensure_summary(run)
-    summary_rows = []
-    for entry in summary:
-        model = str(entry.get("model"))
-        record = run.model(model) or ModelRecord(id=model)
-        summary_rows.append(
-            [
-                (_plain(model), False),
-                (_plain(entry.get("status") or record.status), False),
-                (_fmt(entry.get("n_ok"), 0), True),
-                (_fmt(entry.get("n_failed"), 0), True),
-                (_ms(entry, "latency_s", "p50"), True),
-                (_ms(entry, "latency_s", "p95"), True),
-                (_ms(entry, "latency_s", "p99"), True),
-                (_ms(entry, "ttft_s", "p50"), True),
-                (_ms(entry, "tpot_s", "p50"), True),
-                (_fmt(_stat(entry, "output_tps", "mean"), 1), True),
-                (_fmt(record.load_time_s, 2), True),
-                (_fmt(record.memory_delta_mb, 1), True),
-                (_fmt_size(record.size_mb), True),
-                (_plain(record.license), False),
-                (_plain(record.error, ERROR_LIMIT), False),
-            ]
-        )
-    highlights: list[tuple[str, str]] = []
-    fastest = _best(summary, "latency_s", "p95", highest=False)
-    if fastest:
-        highlights.append(
-            ("Fastest p95 latency", f"{fastest[0].get('model')} ({_fmt(fastest[1], 1, 1e3)} ms)")
-        )
-    ttft = _best(summary, "ttft_s", "p50", highest=False)
-    if ttft:
-        highlights.append(
-            ("Lowest p50 TTFT", f"{ttft[0].get('model')} ({_fmt(ttft[1], 1, 1e3)} ms)")
-        )
-    tps = _best(summary, "output_tps", "mean", highest=True)
-    if tps:
-        highlights.append(
-            ("Highest output tokens/s", f"{tps[0].get('model')} ({_fmt(tps[1], 1)} tok/s mean)")
-        )
-    for record in run.models:
-        if record.status in ("failed", "skipped"):
-            highlights.append(
-                ("Failed", f"{record.id}: {_plain(record.error or record.status, ERROR_LIMIT)}")
-            )
-    answers = _first_answers(run)
-    prompt_rows = [
-        [
-            (_plain(e["model"]), False),
-            (_plain(e["prompt_id"]), False),
-            (_fmt(e["n_ok"], 0), True),
-            (_fmt(e["n_failed"], 0), True),
-            (_ms(e, "latency_s", "p50"), True),
-            (_ms(e, "latency_s", "p95"), True),
-            (_ms(e, "ttft_s", "p50"), True),
-            (_ms(e, "tpot_s", "p50"), True),
-            (_fmt(_stat(e, "output_tps", "mean"), 1), True),
-            (_plain(answers.get((e["model"], e["prompt_id"])), ANSWER_LIMIT * 4), False),
-        ]
-        for e in _summarize_by_prompt(run)
-    ]
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    template = env.from_string(_HTML_TEMPLATE)
-    return template.render(
-        run=run,
-        settings=_settings_line(run),
-        env=_environment_items(run.environment),
-        summary_header=[
-            "Model",
-            "Status",
-            "OK",
-            "Failed",
-            "p50 latency (ms)",
-            "p95 latency (ms)",
-            "p99 latency (ms)",
-            "p50 TTFT (ms)",
-            "p50 TPOT (ms)",
-            "Mean output tok/s",
-            "Load (s)",
-            "Memory Δ (MB)",
-            "Size (MB)",
-            "License",
-            "Error",
-        ],
-        summary_rows=summary_rows,
-        highlights=highlights,
-        prompt_header=[
-            "Model",
-            "Prompt",
-            "OK",
-            "Failed",
-            "p50 latency (ms)",
-            "p95 latency (ms)",
-            "p50 TTFT (ms)",
-            "p50 TPOT (ms)",
-            "Mean output tok/s",
-            "First answer",
-        ],
-        prompt_rows=prompt_rows,
-    )
+    return render_html(run, quality, constraints)
 
 
 # --- files -------------------------------------------------------------------------------
 
+#: Export formats: name -> (default file name, description).
+FORMATS = {
+    "md": (REPORT_MD, "Markdown report"),
+    "csv": (REPORT_CSV, "CSV, one row per sample"),
+    "summary-csv": (SUMMARY_CSV, "CSV, one row per model"),
+    "html": (REPORT_HTML, "HTML report"),
+    "json": (REPORT_JSON, "JSON (results with summary)"),
+}
 
-def write_reports(run: Run, run_dir: Path, *, html: bool = False) -> list[Path]:
+
+def render(
+    run: Run,
+    fmt: str,
+    quality: Sequence[QualityRow] | None = None,
+    constraints: Constraints | None = None,
+) -> str:
+    """The report of ``run`` in one of :data:`FORMATS`."""
+    if fmt == "md":
+        return to_markdown(run, quality, constraints)
+    if fmt == "csv":
+        return to_csv(run)
+    if fmt == "summary-csv":
+        return to_summary_csv(run, quality)
+    if fmt == "html":
+        return to_html(run, quality, constraints)
+    if fmt == "json":
+        return to_json(run, quality, constraints)
+    raise ValueError(f"unknown report format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def write_reports(
+    run: Run,
+    run_dir: Path,
+    *,
+    html: bool = False,
+    quality: Sequence[QualityRow] | None = None,
+    constraints: Constraints | None = None,
+) -> list[Path]:
     """Write ``benchmark_report.md``, ``report.csv`` and ``summary.csv`` (and, with
     ``html=True``, ``report.html``) into ``run_dir``, each atomically; return their paths."""
-    outputs = [
-        (REPORT_MD, to_markdown(run)),
-        (REPORT_CSV, to_csv(run)),
-        (SUMMARY_CSV, to_summary_csv(run)),
-    ]
-    if html:
-        outputs.append((REPORT_HTML, to_html(run)))
+    formats = ["md", "csv", "summary-csv"] + (["html"] if html else [])
     paths = []
-    for name, text in outputs:
-        path = run_dir / name
-        atomic_write_text(path, text)
+    for fmt in formats:
+        path = run_dir / FORMATS[fmt][0]
+        atomic_write_text(path, render(run, fmt, quality, constraints))
         paths.append(path)
     return paths
 
 
 __all__ = [
     "ANSWER_LIMIT",
+    "FORMATS",
+    "QUALITY_COLUMNS",
     "REPORT_CSV",
     "REPORT_HTML",
+    "REPORT_JSON",
     "REPORT_MD",
     "SAMPLE_COLUMNS",
     "SUMMARY_COLUMNS",
     "SUMMARY_CSV",
     "csv_safe",
     "md_escape",
+    "render",
     "to_csv",
     "to_html",
     "to_json",
