@@ -175,7 +175,10 @@ class FoundryRuntime:
             app_data_dir=str(paths.data_dir),
             model_cache_dir=str(paths.model_cache_dir),
             logs_dir=str(paths.logs_dir),
-            log_level=LogLevel.WARNING,
+            # The native logger writes errors straight to stderr, also for failures we handle
+            # (a corrupt model, an unload retried while a session closes); every failure
+            # still reaches us as an exception with the same text, and we report it.
+            log_level=LogLevel.FATAL,
             disable_nonessential_telemetry=True,
             catalog_urls=[(catalog_url, None)] if catalog_url else None,
         )

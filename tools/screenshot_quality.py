@@ -1,0 +1,123 @@
+"""Screenshots of the Quality page with a real demo-model run, light and dark palettes.
+
+Run it under Xvfb so Qt renders through the real xcb platform, as a user sees it:
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python tools/screenshot_quality.py docs/screenshots
+
+It uses a throw-away FOUNDRY_BENCH_HOME and offline mode, benchmarks the bundled demo model on
+the example prompts (the same engine as ``foundry-bench run``), scores a few answers with key
+presses as a user would, and saves ``quality-light.png`` (scoring, blind) and
+``quality-dark.png`` (results: means with CIs and quality against latency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtWidgets import QWidget
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=800)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    os.environ["FOUNDRY_BENCH_HOME"] = tempfile.mkdtemp(prefix="foundry-bench-shots-")
+    os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
+
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+
+    from foundry_bench.core.config import load_prompts
+    from foundry_bench.core.paths import examples_dir
+    from foundry_bench.core.runtime import DEMO_MODEL_ID
+    from foundry_bench.ui.app import build_window, create_application
+    from foundry_bench.ui.quality_page import QualityPage
+    from foundry_bench.ui.self_test import SelfTestContext
+
+    app = create_application()
+    window = build_window(app, embedded_only=True)
+    window.resize(args.width, args.height)
+    window.show()
+    window.start()
+    ctx = SelfTestContext(app, window, sys.stdout)
+    view = window.models_view
+    ctx.wait_until(lambda: view.model.row(DEMO_MODEL_ID) is not None, "the demo model")
+    run_dir = window.paths.runs_dir / "demo-run"
+    results: list[object] = []
+    prompts = load_prompts(examples_dir() / "prompts.json").items
+
+    def bench(job: object) -> object:
+        from foundry_bench.core.config import ModelSpec
+        from foundry_bench.core.providers import EmbeddedProvider
+        from foundry_bench.core.results import RunSettings
+        from foundry_bench.core.runner import RunDone, RunPlan, run_benchmark
+        from foundry_bench.core.runtime import FoundryRuntime
+
+        plan = RunPlan(
+            [ModelSpec(DEMO_MODEL_ID)],
+            prompts,
+            RunSettings(rounds=3, warmup_rounds=1, max_tokens=64),
+        )
+        done = None
+        for event in run_benchmark(plan, EmbeddedProvider(FoundryRuntime.get()), run_dir):
+            if isinstance(event, RunDone):
+                done = event
+        return done
+
+    window.runner.start("shots-run", bench, on_finish=results.append)
+    ctx.wait_until(lambda: bool(results), "the demo run", timeout_s=300)
+    done = results[0]
+    window.open_run(done.run, done.run_dir)  # type: ignore[attr-defined]
+    page = window.show_page("Quality")
+    assert isinstance(page, QualityPage)
+    page.session.set_annotator("dana")
+    page.annotator.setText("dana")
+
+    def key(*keys: Qt.Key) -> None:
+        for k in keys:
+            app.sendEvent(
+                page.scoring, QKeyEvent(QEvent.Type.KeyPress, k, Qt.KeyboardModifier.NoModifier)
+            )
+
+    # Score a few answers fully, as a person would, then stop mid-way through one.
+    scores = "4 3 4 3 2 3  3 3 4 4 1 2 2  2 3 3 4 2  4 4 3 3 3 4 2 3  3 2 4 3 1 2"
+    for ch in scores.replace(" ", ""):
+        key(getattr(Qt.Key, f"Key_{ch}"))
+    key(Qt.Key.Key_3, Qt.Key.Key_4)
+
+    def settle() -> None:
+        for _ in range(8):
+            app.processEvents()
+
+    def save(widget: QWidget, name: str) -> None:
+        settle()
+        path = args.out / f"{name}.png"
+        widget.grab().save(str(path), "PNG")
+        print(f"{path}  {path.stat().st_size // 1024} KB")
+
+    # The log panel is the other screenshots' business; here the page gets the room.
+    window.log_dock.hide()
+    window.set_palette("light")
+    page.tabs.setCurrentIndex(0)
+    save(window, "quality-light")
+    window.set_palette("dark")
+    page.blind_box.setChecked(False)
+    page.tabs.setCurrentIndex(2)
+    ctx.wait_until(lambda: bool(page.scatter.data), "the results", timeout_s=30)
+    save(window, "quality-dark")
+    page.blind_box.setChecked(True)
+    page.tabs.setCurrentIndex(0)
+    window.log_dock.show()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
