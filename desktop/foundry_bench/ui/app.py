@@ -8,10 +8,11 @@ import sys
 from dataclasses import replace
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from foundry_bench import __version__
-from foundry_bench.core.paths import app_paths
+from foundry_bench.core.paths import app_paths, resources_dir
 from foundry_bench.core.providers import ENDPOINT_ENV
 from foundry_bench.core.runtime import OFFLINE_ENV
 from foundry_bench.core.settings import AppSettings, SettingsError, load_settings
@@ -32,6 +33,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("FoundryLocalBench")
     app.setApplicationVersion(__version__)
+    icon = resources_dir() / "icons" / "foundry-bench.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
