@@ -1,0 +1,76 @@
+"""Screenshots of the Benchmark page after a real run of the demo model, light and dark.
+
+Run it under Xvfb so Qt renders through the real xcb platform, as a user sees it:
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python tools/screenshot_benchmark.py docs/screenshots
+
+It uses a throw-away FOUNDRY_BENCH_HOME and offline mode, benchmarks the bundled demo model on
+the embedded runtime through the page (example prompts, 1 warm-up + ``--rounds`` rounds) and
+saves ``benchmark-light.png`` and ``benchmark-dark.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=800)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--tab", default="latency_box", help="a chart on the tab to show")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    os.environ["FOUNDRY_BENCH_HOME"] = tempfile.mkdtemp(prefix="foundry-bench-shots-")
+    os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
+
+    from foundry_bench.core.runtime import DEMO_MODEL_ID
+    from foundry_bench.ui.app import build_window, create_application
+    from foundry_bench.ui.benchmark_page import BenchmarkPage
+    from foundry_bench.ui.self_test import SelfTestContext
+
+    app = create_application()
+    window = build_window(app, embedded_only=True)
+    window.resize(args.width, args.height)
+    window.show()
+    window.start()
+    ctx = SelfTestContext(app, window, sys.stdout)
+    page = window.show_page("Benchmark")
+    assert isinstance(page, BenchmarkPage)
+    setup = page.setup
+    ctx.wait_until(lambda: setup.prompts.model.rowCount() > 0, "the example prompts")
+    ctx.wait_until(lambda: any(r.id == DEMO_MODEL_ID for r in setup.models.rows()), "the model")
+    setup.models.check_only([DEMO_MODEL_ID])
+    setup.form.rounds.setValue(args.rounds)
+    setup.form.warmup.setValue(1)
+    finished: list[object] = []
+    page.run_finished.connect(lambda *a: finished.append(a))
+    if not page.start_run():
+        print(f"cannot start: {setup.problems()}", file=sys.stderr)
+        return 1
+    ctx.wait_until(lambda: bool(finished), "the run", 300)
+    page.charts.show_chart(args.tab)
+    setup.prompts.select(0)
+
+    def settle() -> None:
+        for _ in range(10):
+            app.processEvents()
+
+    for palette in ("light", "dark"):
+        window.set_palette(palette)
+        settle()
+        path = args.out / f"benchmark-{palette}.png"
+        window.grab().save(str(path), "PNG")
+        print(f"{path}  {path.stat().st_size // 1024} KB")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
