@@ -64,7 +64,7 @@ def test_a_file_instead_of_a_folder(tmp_path: Path) -> None:
 
 
 def test_folder_without_genai_config(tmp_path: Path) -> None:
-    with pytest.raises(ModelFolderError, match="no genai_config.json"):
+    with pytest.raises(ModelFolderError, match=r"no genai_config\.json"):
         validate_model_folder(tmp_path)
 
 
@@ -267,15 +267,13 @@ def test_tokens_stream_on_a_kept_alive_connection(runtime: FoundryRuntime) -> No
     """Foundry Local writes with Nagle on; a delayed client ACK once held every chunk after
     the headers for ~40 ms, so later requests looked like one burst at the end. Streaming
     must show the tokens spread over the answer on every request, not just the first."""
-    import statistics
-
     from foundry_bench.core.endpoint import ChatEndpoint
 
     runtime.load(DEMO_MODEL_ID)
+    bursts = []
     try:
         with ChatEndpoint(runtime.base_url_for(DEMO_MODEL_ID), timeout_s=30) as endpoint:
-            shares = []
-            for _ in range(6):
+            for _ in range(10):
                 m = endpoint.chat(
                     DEMO_MODEL_ID,
                     [{"role": "user", "content": "Explain what a meeting summary is."}],
@@ -284,9 +282,11 @@ def test_tokens_stream_on_a_kept_alive_connection(runtime: FoundryRuntime) -> No
                     seed=1,
                 )
                 assert m.status == "ok", m.error
-                assert m.ttft_s is not None and m.latency_s
-                shares.append((m.latency_s - m.ttft_s) / m.latency_s)
+                assert m.ttft_s is not None and m.latency_s is not None
+                # The stall's signature: a first token after the ~40 ms ACK delay, then
+                # every other token in the same instant.
+                if m.ttft_s > 0.035 and sum(m.itl_s) < 0.002:
+                    bursts.append((m.ttft_s, m.latency_s))
     finally:
         runtime.unload(DEMO_MODEL_ID)
-    # With the stall, decode was ~0.5% of the latency; streaming spreads it over most of it.
-    assert statistics.median(shares[1:]) > 0.2, shares
+    assert len(bursts) <= 1, bursts  # it was every request but the first
