@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from foundry_bench.ui.notifier import Notifier
@@ -259,6 +260,10 @@ class JobRunner(QObject):
         return not stuck
 
     def _forget(self, job: Job) -> None:
+        # A job can finish after its window (and so this runner) was destroyed; the lambda
+        # that calls us is not tied to our lifetime, so check before touching Qt.
+        if not shiboken6.isValid(self):
+            return
         if self._jobs.get(job.kind) is job:
             del self._jobs[job.kind]
             self.busy_changed.emit(len(self._jobs))
