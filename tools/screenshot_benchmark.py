@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=800)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--tab", default="latency_box", help="a chart on the tab to show")
+    parser.add_argument(
+        "--every-tab", action="store_true", help="also save each chart tab (for review)"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ["FOUNDRY_BENCH_HOME"] = tempfile.mkdtemp(prefix="foundry-bench-shots-")
@@ -49,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     setup.models.check_only([DEMO_MODEL_ID])
     setup.form.rounds.setValue(args.rounds)
     setup.form.warmup.setValue(1)
+    if args.every_tab:
+        for _ in range(10):
+            app.processEvents()
+        window.grab().save(str(args.out / "review-empty.png"), "PNG")
     finished: list[object] = []
     page.run_finished.connect(lambda *a: finished.append(a))
     if not page.start_run():
@@ -68,6 +75,20 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / f"benchmark-{palette}.png"
         window.grab().save(str(path), "PNG")
         print(f"{path}  {path.stat().st_size // 1024} KB")
+        if args.every_tab:
+            for name in ("latency_ecdf", "ttft", "throughput", "timeline"):
+                page.charts.show_chart(name)
+                settle()
+                page.charts.grab().save(str(args.out / f"review-{name}-{palette}.png"), "PNG")
+            page.charts.show_chart(args.tab)
+            page.show_samples_of(DEMO_MODEL_ID)
+            page.samples.table.selectRow(5)
+            page.side_tabs.setCurrentWidget(page.history)
+            ctx.wait_until(lambda: page.history.model.rowCount() > 0, "the history")
+            settle()
+            window.grab().save(str(args.out / f"review-samples-{palette}.png"), "PNG")
+            page.bottom_tabs.setCurrentWidget(page.results)
+            page.side_tabs.setCurrentWidget(page.setup)
     window.close()
     return 0
 
