@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from scripted_server import Scenario, ScriptedServer
 
 from foundry_bench.core.config import ModelSpec, PromptSpec
 from foundry_bench.core.providers import ExternalProvider
 from foundry_bench.core.results import RunSettings, load_run
 from foundry_bench.core.runner import RunPlan, run_benchmark
+from scripted_server import Scenario, ScriptedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,9 +112,11 @@ def test_kill_9_keeps_every_finished_sample_and_report_rebuilds(tmp_path: Path) 
     out = tmp_path / "run"
     with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "foundry_bench", "run", "--models", str(models)]
-            + ["--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "50"]
-            + ["--warmup", "0", "--out", str(out)],
+            [
+                *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
+                *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "50"),
+                *("--warmup", "0", "--out", str(out)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=ROOT,
@@ -156,9 +158,11 @@ def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
     out = tmp_path / "run"
     with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "foundry_bench", "run", "--models", str(models)]
-            + ["--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"]
-            + ["--warmup", "0", "--out", str(out)],
+            [
+                *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
+                *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"),
+                *("--warmup", "0", "--out", str(out)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
