@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.ui.quality_scoring import handle_common_key
-from foundry_bench.ui.quality_session import QualitySession
+from foundry_bench.ui.quality_session import PAIRS, QualitySession
 from foundry_bench.ui.quality_widgets import CriteriaPanel, TextPane, heading, muted
 
 PAIR_HINTS = (
@@ -110,6 +110,9 @@ class PairView(QWidget):
 
     def refresh(self) -> None:
         s = self.session
+        if s.mode != PAIRS:
+            # Hidden: building the pairs of a big run is work the user did not ask for yet.
+            return
         pair, shown = s.current_pair(), s.pair_samples()
         has_pair = s.ready and pair is not None and shown is not None
         for widget in (self.prompt_title, self.prompt, self.aspects, *self.columns):

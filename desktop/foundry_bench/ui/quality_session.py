@@ -10,6 +10,7 @@ user chooses to back it up and start a new one.
 from __future__ import annotations
 
 import getpass
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,11 @@ class QualitySession(QObject):
         self.order: list[str] = []
         self.index = 0
         self.crit_index = 0
-        self.pairs: list[Pair] = []
+        self._pairs: list[Pair] | None = []
+        self._pair_seed: int | None = None
+        self._prompt_counts: Counter[str] = Counter()
+        self._order_set: set[str] = set()
+        self._criterion_ids: dict[str, set[str]] = {}
         self.pair_index = 0
         self.pair_side = 0  # 0 = the left answer, 1 = the right one
 
@@ -136,7 +141,8 @@ class QualitySession(QObject):
     def close_run(self) -> None:
         self.run = self.run_dir = self.path = self.ann = None
         self.problem = None
-        self.samples, self.order, self.pairs = {}, [], []
+        self.samples, self.order, self._pairs = {}, [], []
+        self._prompt_counts, self._order_set, self._criterion_ids = Counter(), set(), {}
         self.opened.emit()
 
     def _rebuild(self) -> None:
@@ -149,7 +155,19 @@ class QualitySession(QObject):
         seed = ann.shuffle_seed if ann is not None else 0
         keys = run_order(run)
         self.order = blind_order(keys, seed) if blind else keys
-        self.pairs = side_by_side_pairs(run, seed if blind else None)
+        # Counted once here so progress() costs O(scores), not O(answers x criteria): a
+        # 100,000-answer run must not freeze the window on every key press.
+        self._order_set = set(self.order)
+        self._prompt_counts = Counter(self.samples[k].prompt_id for k in self.order)
+        self._criterion_ids = {pid: {c.id for c in crits} for pid, crits in self._criteria.items()}
+        # Side-by-side pairs are only built when that mode is first used.
+        self._pairs, self._pair_seed = None, seed if blind else None
+
+    @property
+    def pairs(self) -> list[Pair]:
+        if self._pairs is None:
+            self._pairs = side_by_side_pairs(self.run, self._pair_seed) if self.run else []
+        return self._pairs
 
     # -- what is shown -------------------------------------------------------------------
 
@@ -186,14 +204,24 @@ class QualitySession(QObject):
 
     def progress(self) -> tuple[int, int, int, int]:
         """(answers fully scored, answers, scores given, scores wanted)."""
-        done = given = wanted = 0
-        for key in self.order:
-            values = self.scores_of(self.samples[key])
-            wanted += len(values)
-            n = sum(v is not None for v in values)
-            given += n
-            done += n == len(values)
-        return done, len(self.order), given, wanted
+        fallback = self._criterion_ids.get("", set())
+        wanted = sum(
+            count * len(self._criterion_ids.get(pid, fallback))
+            for pid, count in self._prompt_counts.items()
+        )
+        per_answer: Counter[str] = Counter()
+        if self.ann is not None:
+            for (key, criterion), entry in self.ann.scores.items():
+                sample = self.samples.get(key)
+                if entry.score is None or sample is None or key not in self._order_set:
+                    continue
+                if criterion in self._criterion_ids.get(sample.prompt_id, fallback):
+                    per_answer[key] += 1
+        done = sum(
+            n == len(self._criterion_ids.get(self.samples[key].prompt_id, fallback))
+            for key, n in per_answer.items()
+        )
+        return done, len(self.order), sum(per_answer.values()), wanted
 
     def pair_progress(self) -> tuple[int, int]:
         return sum(self._pair_done(p) for p in self.pairs), len(self.pairs)
@@ -457,9 +485,10 @@ class QualitySession(QObject):
         if isinstance(key, str) and key in self.order:
             self.index = self.order.index(key)
         pair_keys = position.get("pair")
-        for i, pair in enumerate(self.pairs):
-            if isinstance(pair_keys, list) and [pair.sample_a, pair.sample_b] == pair_keys:
-                self.pair_index = i
+        if isinstance(pair_keys, list):  # only then are the pairs worth building now
+            for i, pair in enumerate(self.pairs):
+                if [pair.sample_a, pair.sample_b] == pair_keys:
+                    self.pair_index = i
         side = position.get("side")
         self.pair_side = side if side in (0, 1) else 0
         if self.mode == PAIRS:
