@@ -52,6 +52,24 @@ def main(argv: list[str] | None = None) -> int:
         view.try_it.send()
         ctx.wait_until(lambda: bool(replies), "the reply")
 
+    # A real run of the demo model, so the Reports page shows a recommendation table.
+    from foundry_bench.core.config import load_models, load_prompts
+    from foundry_bench.core.paths import examples_dir
+    from foundry_bench.core.providers import EmbeddedProvider
+    from foundry_bench.core.results import RunSettings
+    from foundry_bench.core.runner import RunDone, RunPlan, run_benchmark
+    from foundry_bench.core.runtime import FoundryRuntime
+
+    plan = RunPlan(
+        models=load_models(examples_dir() / "models.json").items,
+        prompts=load_prompts(examples_dir() / "prompts.json").items,
+        settings=RunSettings(rounds=3, warmup_rounds=1, max_tokens=128),
+    )
+    run_dir = window.paths.runs_dir / "screenshot-run"
+    for event in run_benchmark(plan, EmbeddedProvider(FoundryRuntime.get()), run_dir):
+        if isinstance(event, RunDone):
+            window.open_run(event.run, run_dir)
+
     def settle() -> None:
         for _ in range(5):
             app.processEvents()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
+from foundry_bench.core.paths import resources_dir
 from foundry_bench.ui.settings_store import Palette
 
 _DARK = {
@@ -54,6 +55,22 @@ _LIGHT_DISABLED = {
     QPalette.ColorRole.ButtonText: "#9a9a9f",
 }
 
+# Fusion draws a check box's outline as the window colour darkened by 40%, which on this dark
+# window is the colour of the box itself: the boxes vanished. Draw them ourselves in dark.
+_DARK_SHEET = """
+QCheckBox::indicator, QAbstractItemView::indicator, QGroupBox::indicator {
+    width: 13px; height: 13px; border: 1px solid #9a9da3; border-radius: 2px;
+    background: #1f2023;
+}
+QCheckBox::indicator:checked, QAbstractItemView::indicator:checked,
+QGroupBox::indicator:checked {
+    background: #3d7bd9; border-color: #3d7bd9; image: url(CHECK);
+}
+QCheckBox::indicator:disabled, QAbstractItemView::indicator:disabled {
+    border-color: #5a5d63;
+}
+"""
+
 _system_style: str | None = None
 _system_palette: QPalette | None = None
 
@@ -65,6 +82,7 @@ def apply_palette(app: QApplication, name: Palette) -> None:
         _system_palette = QPalette(app.palette())
     if name == "system":
         app.setStyle(QStyleFactory.create(_system_style))
+        app.setStyleSheet("")
         if _system_palette is not None:
             app.setPalette(_system_palette)
         _repolish_styled(app)
@@ -77,7 +95,13 @@ def apply_palette(app: QApplication, name: Palette) -> None:
     for role, color in disabled.items():
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(color))
     app.setPalette(palette)
+    app.setStyleSheet(_dark_sheet() if name == "dark" else "")
     _repolish_styled(app)
+
+
+def _dark_sheet() -> str:
+    check = resources_dir() / "icons" / "check-light.svg"
+    return _DARK_SHEET.replace("CHECK", check.as_posix())
 
 
 def _repolish_styled(app: QApplication) -> None:
