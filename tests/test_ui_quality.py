@@ -309,9 +309,13 @@ def test_the_page_follows_the_windows_current_run(qtbot, run_dir) -> None:
     window = MainWindow(store, AppSettings(), app_paths().ensure())
     qtbot.addWidget(window)
     try:
-        page = window.show_page("Quality")
-        assert isinstance(page, QualityPage) and page.stack.currentIndex() == 0
+        window.show()
+        window.show_page("Models")
         window.open_run(run, folder)
+        page = window.pages.widget(2)
+        assert isinstance(page, QualityPage)
+        assert page.session.run is None  # a hidden page waits until it is shown
+        page = window.show_page("Quality")
         assert page.session.run is run and page.stack.currentIndex() == 2
         press(page.scoring, Qt.Key.Key_3)
         assert load_annotations(folder / ANNOTATIONS_FILE).annotator == "carla"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -120,6 +121,7 @@ class QualityPage(QWidget):
         if isinstance(name, str) and name.strip():
             self.session.annotator_name = name.strip()
         self.others: list[AnnotationSet] = []
+        self._pending_run: tuple[Run, Path] | None = None
         self.stats = QualityStats()
         self._stats_timer = QTimer(self)
         self._stats_timer.setSingleShot(True)
@@ -357,6 +359,22 @@ class QualityPage(QWidget):
         if extra:
             self.add_annotator_files(extra, quiet_errors=False)
         self._changed()
+
+    def follow_run(self, run: Run, run_dir: Path) -> None:
+        """The window's current run changed: open it now if the page is on screen, else
+        when it is next shown (ordering and counting a big run's answers takes a while,
+        and a user reopening a run on the Benchmark page should not wait for it)."""
+        if self.isVisible():
+            self._pending_run = None
+            self.open_run(run, run_dir)
+        else:
+            self._pending_run = (run, Path(run_dir))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        pending, self._pending_run = self._pending_run, None
+        if pending is not None:
+            self.open_run(*pending)
 
     def choose_run(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a run folder")
@@ -632,7 +650,7 @@ def make_quality_page(window: QWidget | None = None) -> QWidget:
         provider_factory=provider_factory_for(w),
         open_run=w.open_run,
     )
-    w.run_opened.connect(page.open_run)
+    w.run_opened.connect(page.follow_run)
     if w.current_run is not None:
-        page.open_run(*w.current_run)
+        page.follow_run(*w.current_run)
     return page
