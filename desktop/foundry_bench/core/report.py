@@ -324,6 +324,19 @@ def _plain(value: object, limit: int | None = None) -> str:
     return _truncate(text, limit) if limit else text
 
 
+PROMPT_HEADER = (
+    "Model",
+    "Prompt",
+    "OK",
+    "Failed",
+    "p50 latency (ms)",
+    "p95 latency (ms)",
+    "p50 TTFT (ms)",
+    "p50 TPOT (ms)",
+    "Mean output tok/s",
+    "First answer",
+)
+
 SUMMARY_HEADER = (
     "Model",
     "Status",
@@ -502,18 +515,7 @@ def to_markdown(
         answers = _first_answers(run)
         lines += ["", "## Per prompt", ""]
         lines += _table(
-            [
-                "Model",
-                "Prompt",
-                "OK",
-                "Failed",
-                "p50 latency (ms)",
-                "p95 latency (ms)",
-                "p50 TTFT (ms)",
-                "p50 TPOT (ms)",
-                "Mean output tok/s",
-                "First answer",
-            ],
+            list(PROMPT_HEADER),
             (
                 [
                     _md_text(e["model"]),

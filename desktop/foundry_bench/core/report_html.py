@@ -22,6 +22,7 @@ from foundry_bench.core import svg_charts
 from foundry_bench.core.recommend import Constraints, recommend
 from foundry_bench.core.report import (
     ANSWER_LIMIT,
+    PROMPT_HEADER,
     QUALITY_HEADER,
     SUMMARY_HEADER,
     _environment_items,
@@ -185,18 +186,6 @@ bootstrap. Model output is shown as text only.</footer>
 </html>
 """
 
-PROMPT_HEADER = (
-    "Model",
-    "Prompt",
-    "OK",
-    "Failed",
-    "p50 latency (ms)",
-    "p95 latency (ms)",
-    "p50 TTFT (ms)",
-    "p50 TPOT (ms)",
-    "Mean output tok/s",
-    "First answer",
-)
 _TEXT_COLUMNS = {0, 1, 13}  # model, status, licence in SUMMARY_HEADER order
 
 
