@@ -105,3 +105,108 @@ def test_report_of_a_corrupt_results_file_is_exit_2(tmp_path: Path) -> None:
     result = cli("report", str(tmp_path / "results.json"))
     assert result.returncode == 2
     assert "results.json: invalid JSON at line 1" in result.stderr
+
+
+def _scripted_run(tmp_path: Path, endpoint_suffix: str = "") -> tuple[Path, Path, str]:
+    models = tmp_path / "models.json"
+    models.write_text(json.dumps({"m": {}}))
+    prompts = tmp_path / "prompts.json"
+    prompts.write_text(json.dumps(["hello"]))
+    return models, prompts, endpoint_suffix
+
+
+def test_a_key_in_the_endpoint_url_reaches_no_file(tmp_path: Path) -> None:
+    from scripted_server import Scenario, ScriptedServer
+
+    models, prompts, _ = _scripted_run(tmp_path)
+    out = tmp_path / "run"
+    with ScriptedServer({"m": Scenario(tokens=3)}) as srv:
+        url = srv.base_url.replace("http://", "http://user:sk-SECRET-KEY@")
+        result = cli(
+            *("run", "--models", str(models), "--prompts", str(prompts)),
+            *("--endpoint", url, "--rounds", "1", "--warmup", "0", "--out", str(out)),
+        )
+    assert result.returncode == 0, result.stderr
+    assert "sk-SECRET-KEY" not in result.stdout + result.stderr
+    for path in out.iterdir():
+        assert "sk-SECRET-KEY" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_an_unreachable_endpoint_with_a_key_keeps_it_out_of_errors(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    models, prompts, _ = _scripted_run(tmp_path)
+    out = tmp_path / "run"
+    result = cli(
+        *("run", "--models", str(models), "--prompts", str(prompts), "--out", str(out)),
+        *("--endpoint", f"http://u:sk-SECRET-KEY@127.0.0.1:{port}/v1", "--rounds", "1"),
+    )
+    assert result.returncode == 0, result.stderr
+    text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
+    assert "cannot connect" in text and "sk-SECRET-KEY" not in text + result.stdout
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "samples.jsonl").write_text("")
+    models, prompts, _ = _scripted_run(tmp_path)
+    result = cli(
+        *("run", "--models", str(models), "--prompts", str(prompts)),
+        *("--endpoint", "http://127.0.0.1:9/v1", "--out", str(out)),
+    )
+    assert result.returncode == 2 and "already holds a run" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["http://[::1", "http://host:port/v1", "http:///v1"])
+def test_malformed_endpoint_urls_are_exit_2(tmp_path: Path, bad: str) -> None:
+    models, prompts, _ = _scripted_run(tmp_path)
+    result = cli(
+        *("run", "--models", str(models), "--prompts", str(prompts), "--endpoint", bad),
+        *("--out", str(tmp_path / "run")),
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_out_that_is_a_file_is_exit_2(tmp_path: Path) -> None:
+    models, prompts, _ = _scripted_run(tmp_path)
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    result = cli(
+        *("run", "--models", str(models), "--prompts", str(prompts)),
+        *("--endpoint", "http://127.0.0.1:9/v1", "--out", str(target)),
+    )
+    assert result.returncode == 2 and "cannot create the run folder" in result.stderr
+
+
+def test_a_stale_or_broken_stored_summary_is_recomputed(tmp_path: Path) -> None:
+    sample = {
+        "key": "m|p1|1",
+        "model": "m",
+        "prompt_id": "p1",
+        "round": 1,
+        "warmup": False,
+        "status": "ok",
+        "latency_s": 0.5,
+        "completion_tokens": 5,
+    }
+    for summary in (5, [1], [{"model": "x", "n_ok": 99}]):
+        doc = {"schema_version": 1, "samples": [sample], "summary": summary}
+        (tmp_path / "results.json").write_text(json.dumps(doc))
+        result = cli("report", str(tmp_path), "--format", "json")
+        assert result.returncode == 0, result.stderr
+        rows = json.loads(result.stdout)["summary"]
+        assert [(r["model"], r["n_ok"]) for r in rows] == [("m", 1)]
+
+
+def test_duplicate_sample_keys_are_an_error(tmp_path: Path) -> None:
+    sample = {"key": "m|p1|1", "model": "m", "prompt_id": "p1", "round": 1}
+    sample |= {"warmup": False, "status": "ok"}
+    doc = {"schema_version": 1, "samples": [sample, sample]}
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    result = cli("report", str(tmp_path))
+    assert result.returncode == 2 and "appears twice" in result.stderr

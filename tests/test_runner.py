@@ -22,6 +22,7 @@ from foundry_bench.core.runner import (
     SampleDone,
     run_benchmark,
 )
+from foundry_bench.core.stats import ensure_summary
 
 Behaviour = Callable[[str, int], Measurement]
 
@@ -101,7 +102,7 @@ def test_plan_order_warmups_first_and_files_written(tmp_path: Path) -> None:
     run = load_run(tmp_path)
     assert run.status == "completed" and run.finished_at
     assert [m.status for m in run.models] == ["ok", "ok"]
-    summary = {row["model"]: row for row in run.summary or []}
+    summary = {row["model"]: row for row in ensure_summary(run)}
     assert summary["a"]["n_ok"] == 4  # warm-ups excluded from statistics
 
 
@@ -213,3 +214,26 @@ def test_a_model_that_cannot_be_prepared_fails_alone(tmp_path: Path) -> None:
     assert run.models[0].status == "failed" and "neither registered" in (run.models[0].error or "")
     assert run.models[1].status == "ok"
     assert [e.model.id for e in events if isinstance(e, ModelStarted)] == ["missing", "a"]
+
+
+def test_a_connect_timeout_skips_the_model_like_a_refusal(tmp_path: Path) -> None:
+    def no_tcp_answer(model: str, n: int) -> Measurement:
+        return Measurement(
+            status="timeout",
+            started_at=utc_now(),
+            error="cannot connect to http://10.0.0.1/v1 (no answer within 2 s)",
+        )
+
+    run_all(tmp_path, ["slowpoke", "a"], {"slowpoke": no_tcp_answer})
+    assert FakeEndpoint.calls["slowpoke"] == 1  # not one full timeout per request
+    assert load_run(tmp_path).models[0].status == "failed"
+
+
+def test_a_folder_that_holds_a_run_is_not_reused(tmp_path: Path) -> None:
+    from foundry_bench.core.runner import RunFolderInUse
+
+    run_all(tmp_path, ["a"])
+    before = (tmp_path / "samples.jsonl").read_bytes()
+    with pytest.raises(RunFolderInUse, match="already holds a run"):
+        run_all(tmp_path, ["a"])
+    assert (tmp_path / "samples.jsonl").read_bytes() == before

@@ -241,6 +241,13 @@ def _execute(models, prompts, settings, provider, out: Path | None) -> int:  # t
 
     plan = RunPlan(models=models, prompts=prompts, settings=settings, run_id=new_run_id())
     out_dir = out or app_paths().runs_dir / str(plan.run_id)
+    for name in ("results.json", "samples.jsonl"):
+        if (out_dir / name).exists():
+            raise BadInput(f"--out {out_dir}: already holds a run ({name}); choose a new folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"--out {out_dir}: cannot create the run folder ({exc})") from exc
     cancel = threading.Event()
     progress = Progress(sys.stdout)
     events = run_benchmark(plan, provider, out_dir, cancel=cancel)

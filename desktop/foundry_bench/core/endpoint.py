@@ -42,6 +42,7 @@ import openai
 from openai import omit
 
 from foundry_bench.core.results import Measurement, SampleStatus, utc_now
+from foundry_bench.core.urls import redact_url
 
 __all__ = ["POLL_INTERVAL_S", "ChatEndpoint", "EndpointError"]
 
@@ -261,6 +262,8 @@ class ChatEndpoint:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
         self.base_url = base_url.rstrip("/")
+        # What messages may show: a key in the URL must not reach results or logs.
+        self.shown_url = redact_url(self.base_url)
         self.timeout_s = timeout_s
         timeout = httpx2.Timeout(timeout_s)
         limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
@@ -299,31 +302,31 @@ class ChatEndpoint:
 
     def list_models(self) -> list[str]:
         """Model ids from ``GET {base_url}/models``; ``EndpointError`` names URL and problem."""
-        url = f"{self.base_url}/models"
+        shown = f"{self.shown_url}/models"
         try:
             raw = self._client.models.with_raw_response.list()
             response = raw.http_response
             body = response.content
         except openai.APIStatusError as exc:
             raise EndpointError(
-                f"GET {url}: {_http_error(exc.status_code, exc.response.text)}"
+                f"GET {shown}: {_http_error(exc.status_code, exc.response.text)}"
             ) from exc
         except (openai.APITimeoutError, httpx2.TimeoutException) as exc:
-            raise EndpointError(f"GET {url}: no answer within {self.timeout_s:g} s") from exc
+            raise EndpointError(f"GET {shown}: no answer within {self.timeout_s:g} s") from exc
         except (openai.APIConnectionError, httpx2.TransportError) as exc:
-            raise EndpointError(f"cannot connect to {url} ({_os_reason(exc)})") from exc
+            raise EndpointError(f"cannot connect to {shown} ({_os_reason(exc)})") from exc
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise EndpointError(f"GET {url}: the answer is not JSON: {_preview(body)!r}") from exc
+            raise EndpointError(f"GET {shown}: the answer is not JSON: {_preview(body)!r}") from exc
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise EndpointError(f"GET {url}: the answer has no 'data' list of models")
+            raise EndpointError(f"GET {shown}: the answer has no 'data' list of models")
         ids: list[str] = []
         for item in items:
             model_id = item.get("id") if isinstance(item, dict) else None
             if not isinstance(model_id, str):
-                raise EndpointError(f"GET {url}: a model entry has no string 'id': {item!r:.80}")
+                raise EndpointError(f"GET {shown}: a model entry has no string 'id': {item!r:.80}")
             ids.append(model_id)
         return ids
 
@@ -360,18 +363,18 @@ class ChatEndpoint:
         except (openai.APITimeoutError, httpx2.TimeoutException) as exc:
             cause = exc.__cause__ if isinstance(exc, openai.APITimeoutError) else exc
             if isinstance(cause, httpx2.ConnectTimeout):
-                msg = f"cannot connect to {self.base_url} (no answer within {self.timeout_s:g} s)"
+                msg = f"cannot connect to {self.shown_url} (no answer within {self.timeout_s:g} s)"
             else:
-                msg = f"no response from {self.base_url} within {self.timeout_s:g} s"
+                msg = f"no response from {self.shown_url} within {self.timeout_s:g} s"
             self._fail(m, call, fallback_t0, "timeout", msg)
         except (openai.APIConnectionError, httpx2.TransportError) as exc:
             cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) else exc
             if isinstance(cause, httpx2.ConnectError):
-                msg = f"cannot connect to {self.base_url} ({_os_reason(exc)})"
+                msg = f"cannot connect to {self.shown_url} ({_os_reason(exc)})"
             elif call.got_bytes:
-                msg = f"malformed HTTP response from {self.base_url}: {_os_reason(exc)}"
+                msg = f"malformed HTTP response from {self.shown_url}: {_os_reason(exc)}"
             else:
-                msg = f"connection to {self.base_url} closed before any response"
+                msg = f"connection to {self.shown_url} closed before any response"
             self._fail(m, call, fallback_t0, "error", msg)
         except Exception as exc:  # a harness must record, not crash, whatever happens
             msg = _one_line(f"unexpected error: {type(exc).__name__}: {exc}", 300)

@@ -11,9 +11,11 @@ import contextlib
 import os
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from foundry_bench.core.config import ModelSpec
 from foundry_bench.core.runtime import FoundryRuntime, RuntimeFailure
+from foundry_bench.core.urls import redact_url
 
 ENDPOINT_ENV = "FOUNDRY_LOCAL_ENDPOINT"
 API_KEY_ENV = "OPENAI_API_KEY"
@@ -62,7 +64,7 @@ class ExternalProvider:
         return None
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": "external", "url": self.base_url}
+        return {"kind": "external", "url": redact_url(self.base_url)}
 
 
 class EmbeddedProvider:
@@ -121,7 +123,14 @@ def normalize_base_url(url: str) -> str:
     """Accept ``http://host:port`` or ``.../v1``; the OpenAI client wants the ``/v1`` base."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"endpoint {url!r} is not an http(s) URL")
+        raise ValueError(f"endpoint {redact_url(url)!r} is not an http(s) URL")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"endpoint {redact_url(url)!r} is not a valid URL ({exc})") from exc
+    if not parts.hostname:
+        raise ValueError(f"endpoint {redact_url(url)!r} has no host name")
     if not url.endswith("/v1"):
         url += "/v1"
     return url

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from foundry_bench.core.recommend import Constraints, Recommendation, recommend
 from foundry_bench.core.report_quality import (
@@ -33,6 +32,7 @@ from foundry_bench.core.report_quality import (
 from foundry_bench.core.results import ModelRecord, Run, Sample, atomic_write_text
 from foundry_bench.core.stats import CI_KEYS, STAT_KEYS, SUMMARY_METRICS, ensure_summary
 from foundry_bench.core.stats import summarize_by_prompt as _summarize_by_prompt
+from foundry_bench.core.urls import redact_url
 
 REPORT_MD = "benchmark_report.md"
 REPORT_CSV = "report.csv"
@@ -161,18 +161,7 @@ def _is_secret(key: object) -> bool:
     return any(word in str(key).lower() for word in _SECRET_WORDS)
 
 
-def _redact_url(value: str) -> str:
-    """Drop any user:password part of a URL (a key must never reach a report)."""
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return value
-    if parts.username is None and parts.password is None:
-        return value
-    netloc = parts.hostname or ""
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
+_redact_url = redact_url
 
 
 def _env_value(value: object) -> str:

@@ -198,6 +198,17 @@ def _timed_values(run: Run, metric: str) -> dict[str, list[float]]:
     return values
 
 
+def _safe_charts(
+    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
+) -> list[str]:
+    """The charts, or none: absurd but valid numbers (1e308 s) must not cost the report."""
+    try:
+        with np.errstate(all="ignore"):
+            return charts(run, summary, quality)
+    except (ValueError, IndexError, OverflowError, ZeroDivisionError):
+        return []
+
+
 def charts(
     run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
 ) -> list[str]:
@@ -304,7 +315,7 @@ def render_html(
         summary_header=[*SUMMARY_HEADER, *([QUALITY_HEADER] if quality is not None else [])],
         summary_rows=summary_rows,
         highlights=highlight_items(run, summary, quality),
-        charts=[Markup(svg) for svg in charts(run, summary, quality)],
+        charts=[Markup(svg) for svg in _safe_charts(run, summary, quality)],
         quality_header=QUALITY_HEADER,
         quality_rows=quality or [],
         criteria=criteria_of(quality),

@@ -337,8 +337,10 @@ class Run:
             settings=RunSettings.from_dict(dict(data.get("settings") or {})),
             models=[ModelRecord.from_dict(m) for m in data.get("models") or []],
             prompts=[p for p in data.get("prompts") or [] if isinstance(p, dict)],
-            samples=samples,
-            summary=data.get("summary"),
+            samples=_unique_keys(samples),
+            # Derived data: recomputed by every reader from the samples, so a stale or
+            # hand-edited summary can never disagree with them (or crash a report).
+            summary=None,
         )
 
 
@@ -442,17 +444,31 @@ def read_samples_jsonl(path: Path) -> Iterator[Sample]:
             raise RunFileError(f"{path}, line {number}: {exc}") from exc
 
 
+def _unique_keys(samples: list[Sample]) -> list[Sample]:
+    """Sample keys are unique in a run: annotations point at them."""
+    seen: set[str] = set()
+    for sample in samples:
+        if sample.key in seen:
+            raise ValueError(f"sample key {sample.key!r} appears twice")
+        seen.add(sample.key)
+    return samples
+
+
 def _run_from_samples(run_dir: Path, samples: Iterable[Sample]) -> Run:
     """Rebuild a run (status ``failed``: it never finished) from its samples alone."""
-    sample_list = list(samples)
+    by_key: dict[str, Sample] = {}
+    for sample in samples:
+        by_key[sample.key] = sample  # a key written twice: the later line wins
+    sample_list = list(by_key.values())
     model_ids = list(dict.fromkeys(s.model for s in sample_list))
+    answered = {s.model for s in sample_list if s.status == "ok" and not s.warmup}
     prompt_ids = list(dict.fromkeys(s.prompt_id for s in sample_list))
     started = min((s.started_at for s in sample_list if s.started_at), default="")
     return Run(
         run_id=run_dir.name,
         started_at=started,
         settings=RunSettings(),
-        models=[ModelRecord(id=m, status="ok") for m in model_ids],
+        models=[ModelRecord(id=m, status="ok" if m in answered else "failed") for m in model_ids],
         prompts=[{"id": p, "text": ""} for p in prompt_ids],
         samples=sample_list,
         status="failed",

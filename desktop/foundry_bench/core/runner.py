@@ -25,6 +25,7 @@ from foundry_bench.core.config import ModelSpec, PromptSpec
 from foundry_bench.core.endpoint import ChatEndpoint
 from foundry_bench.core.providers import ModelProvider, PreparedModel, PrepareError
 from foundry_bench.core.results import (
+    RESULTS_FILE,
     SAMPLES_FILE,
     Measurement,
     ModelRecord,
@@ -36,12 +37,17 @@ from foundry_bench.core.results import (
     write_results,
 )
 from foundry_bench.core.stats import summarize
+from foundry_bench.core.urls import redact_url
 
 log = logging.getLogger(__name__)
 
 # Failures before any response byte that mean "this model cannot be used at all": the
 # model's remaining requests are not sent (see docs/design.md, metric definitions).
 FATAL_HTTP_STATUSES = frozenset({401, 403, 404})
+
+
+class RunFolderInUse(FileExistsError):
+    """The output folder already holds a run; the message names it."""
 
 
 # -- events -------------------------------------------------------------------------------
@@ -199,6 +205,11 @@ def run_benchmark(
         environment=environment(provider),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
+    for name in (RESULTS_FILE, SAMPLES_FILE):
+        if (out_dir / name).exists():
+            # Appending a second run to a folder's samples.jsonl would mix two runs under
+            # the same sample keys, and results.json would no longer match it.
+            raise RunFolderInUse(f"{out_dir} already holds a run ({name}); choose a new folder")
     total = plan.total_requests()
     done = 0
     write_results(out_dir, run)  # a folder that says "running" from the first moment
@@ -231,9 +242,13 @@ def run_benchmark(
         raise
     finally:
         writer.close()
+        crashed = str(run.status) == "failed"
         for record in run.models:
-            if record.status in ("pending", "running"):
-                record.status = "skipped" if record.status == "pending" else "ok"
+            if record.status == "pending":
+                record.status = "skipped"
+            elif record.status == "running":
+                # Interrupted: it answered what is in the samples; a crash is not "ok".
+                record.status = "failed" if crashed else "ok"
         run.finished_at = utc_now()
         run.summary = summarize(run)
         write_results(out_dir, run)
@@ -260,10 +275,16 @@ def _run_model(
     record.memory_delta_mb = prepared.memory_delta_mb
     record.size_mb = prepared.size_mb
     record.license = prepared.license
-    record.endpoint = prepared.base_url
+    record.endpoint = redact_url(prepared.base_url)
     if prepared.load_time_s is not None:
         yield Log(logging.INFO, f"{spec.id}: loaded in {prepared.load_time_s:.3f} s")
-    endpoint = endpoint_factory(prepared.base_url, provider.api_key, settings.timeout_s)
+    try:
+        endpoint = endpoint_factory(prepared.base_url, provider.api_key, settings.timeout_s)
+    except Exception as exc:  # e.g. a URL the HTTP client rejects: this model only
+        record.status, record.error = "failed", f"cannot use endpoint: {exc}"
+        yield Log(logging.ERROR, f"{spec.id}: {record.error}")
+        provider.release(spec, prepared)
+        return
     n_ok = 0
     first_error: str | None = None
     try:
@@ -324,6 +345,8 @@ def _request(
 
 def _is_fatal(m: Measurement) -> bool:
     """A failure that will repeat for every request of this model: stop sending them."""
+    if not m.responded and (m.error or "").startswith("cannot connect"):
+        return True  # refused, unreachable, or no TCP answer within the timeout
     if m.status != "error":
         return False
     return not m.responded or m.http_status in FATAL_HTTP_STATUSES
