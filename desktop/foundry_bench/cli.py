@@ -269,6 +269,7 @@ def _execute(models, prompts, settings, provider, out: Path | None) -> int:  # t
     print(f"run folder: {out_dir}")
     for path in paths:
         print(f"  {path.name}")
+    print("open it in the app: `foundry-bench`, then Benchmark > History")
     return EXIT_OK
 
 
