@@ -269,7 +269,12 @@ def _execute(models, prompts, settings, provider, out: Path | None) -> int:  # t
     print(f"run folder: {out_dir}")
     for path in paths:
         print(f"  {path.name}")
-    print("open it in the app: `foundry-bench`, then Benchmark > History")
+    where = (
+        "Benchmark > History"
+        if out_dir.resolve().parent == app_paths().runs_dir.resolve()
+        else "Reports > Open run folder..."
+    )
+    print(f"open it in the app: `foundry-bench`, then {where}")
     return EXIT_OK
 
 
