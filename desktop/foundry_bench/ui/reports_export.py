@@ -9,16 +9,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +33,7 @@ from foundry_bench.ui.reports_tasks import (
     open_run,
     recommend_run,
 )
+from foundry_bench.ui.tables import row_table
 from foundry_bench.ui.workers import JobContext, JobRunner
 
 #: Button text and file-dialog filter of each export format.
@@ -124,12 +122,7 @@ class ExportPanel(QWidget):
         self.quality_label.setTextFormat(Qt.TextFormat.PlainText)
         self.quality_label.setWordWrap(True)
         self.model = RecommendationModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = row_table(self.model, fit_columns=True)
 
         rec_box = QGroupBox("Recommendation")
         rec_layout = QVBoxLayout(rec_box)

@@ -23,17 +23,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from foundry_bench.core.results import ModelRecord
+from foundry_bench.ui.tables import row_table
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -321,15 +320,7 @@ class ResultsView(QWidget):
         self.metric_box.currentIndexChanged.connect(
             lambda _i: self.model.set_metric(str(self.metric_box.currentData()))
         )
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+        self.table = row_table(self.proxy, sortable=True)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         # Not ResizeToContents: that measures every cell at every update of a live run.

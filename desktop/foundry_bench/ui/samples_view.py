@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from foundry_bench.core.results import Sample
 from foundry_bench.ui.samples_model import SAMPLE_ROLE, SORT_ROLE, SamplesTableModel
+from foundry_bench.ui.tables import row_table
 
 NO_SAMPLE = "Select a request to read the model's full answer."
 
@@ -36,15 +35,7 @@ class SamplesView(QWidget):
         self.model_box = QComboBox()
         self.model_box.setMinimumContentsLength(24)
         self.model_box.currentIndexChanged.connect(self._model_changed)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+        self.table = row_table(self.proxy, sortable=True)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
