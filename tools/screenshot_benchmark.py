@@ -11,39 +11,24 @@ saves ``benchmark-light.png`` and ``benchmark-dark.png``.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
+
+import shots
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="folder for the PNG files")
-    parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=800)
+    parser = shots.parser(__doc__)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--tab", default="latency_box", help="a chart on the tab to show")
     parser.add_argument(
         "--every-tab", action="store_true", help="also save each chart tab (for review)"
     )
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    os.environ["FOUNDRY_BENCH_HOME"] = tempfile.mkdtemp(prefix="foundry-bench-shots-")
-    os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
+    app, window, ctx = shots.open_window(args)
 
     from foundry_bench.core.runtime import DEMO_MODEL_ID
-    from foundry_bench.ui.app import build_window, create_application
     from foundry_bench.ui.benchmark_page import BenchmarkPage
-    from foundry_bench.ui.self_test import SelfTestContext
 
-    app = create_application()
-    window = build_window(app, embedded_only=True)
-    window.resize(args.width, args.height)
-    window.show()
-    window.start()
-    ctx = SelfTestContext(app, window, sys.stdout)
     page = window.show_page("Benchmark")
     assert isinstance(page, BenchmarkPage)
     setup = page.setup

@@ -12,69 +12,26 @@ presses as a user would, and saves ``quality-light.png`` (scoring, blind) and
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
+import shots
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("out", type=Path, help="folder for the PNG files")
-    parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=800)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    os.environ["FOUNDRY_BENCH_HOME"] = tempfile.mkdtemp(prefix="foundry-bench-shots-")
-    os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
+    args = shots.parser(__doc__).parse_args(argv)
+    app, window, ctx = shots.open_window(args)
 
     from PySide6.QtCore import QEvent, Qt
     from PySide6.QtGui import QKeyEvent
 
-    from foundry_bench.core.config import load_prompts
-    from foundry_bench.core.paths import examples_dir
     from foundry_bench.core.runtime import DEMO_MODEL_ID
-    from foundry_bench.ui.app import build_window, create_application
     from foundry_bench.ui.quality_page import QualityPage
-    from foundry_bench.ui.self_test import SelfTestContext
 
-    app = create_application()
-    window = build_window(app, embedded_only=True)
-    window.resize(args.width, args.height)
-    window.show()
-    window.start()
-    ctx = SelfTestContext(app, window, sys.stdout)
     view = window.models_view
     ctx.wait_until(lambda: view.model.row(DEMO_MODEL_ID) is not None, "the demo model")
-    run_dir = window.paths.runs_dir / "demo-run"
-    results: list[object] = []
-    prompts = load_prompts(examples_dir() / "prompts.json").items
-
-    def bench(job: object) -> object:
-        from foundry_bench.core.config import ModelSpec
-        from foundry_bench.core.providers import EmbeddedProvider
-        from foundry_bench.core.results import RunSettings
-        from foundry_bench.core.runner import RunDone, RunPlan, run_benchmark
-        from foundry_bench.core.runtime import FoundryRuntime
-
-        plan = RunPlan(
-            [ModelSpec(DEMO_MODEL_ID)],
-            prompts,
-            RunSettings(rounds=3, warmup_rounds=1, max_tokens=64),
-        )
-        done = None
-        for event in run_benchmark(plan, EmbeddedProvider(FoundryRuntime.get()), run_dir):
-            if isinstance(event, RunDone):
-                done = event
-        return done
-
-    window.runner.start("shots-run", bench, on_finish=results.append)
-    ctx.wait_until(lambda: bool(results), "the demo run", timeout_s=300)
-    done = results[0]
-    window.open_run(done.run, done.run_dir)  # type: ignore[attr-defined]
+    shots.demo_run(window, ctx, "demo-run", rounds=3, max_tokens=64)
     page = window.show_page("Quality")
     assert isinstance(page, QualityPage)
     page.session.set_annotator("dana")

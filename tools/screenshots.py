@@ -10,36 +10,20 @@ and streams one "Try it" reply so the Models page shows real state.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
+import shots
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="folder for the PNG files")
-    parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=800)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    os.environ["FOUNDRY_BENCH_HOME"] = tempfile.mkdtemp(prefix="foundry-bench-shots-")
-    os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
+    args = shots.parser(__doc__).parse_args(argv)
+    app, window, ctx = shots.open_window(args)
 
     from foundry_bench.core.runtime import DEMO_MODEL_ID
-    from foundry_bench.ui.app import build_window, create_application
     from foundry_bench.ui.main_window import PAGES
-    from foundry_bench.ui.self_test import SelfTestContext
 
-    app = create_application()
-    window = build_window(app, embedded_only=True)
-    window.resize(args.width, args.height)
-    window.show()
-    window.start()
-    ctx = SelfTestContext(app, window, sys.stdout)
     view = window.models_view
     ctx.wait_until(lambda: view.catalog_state is not None and not view.listing, "the model list")
     if view.model.row(DEMO_MODEL_ID) is not None:
@@ -53,22 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx.wait_until(lambda: bool(replies), "the reply")
 
     # A real run of the demo model, so the Reports page shows a recommendation table.
-    from foundry_bench.core.config import load_models, load_prompts
-    from foundry_bench.core.paths import examples_dir
-    from foundry_bench.core.providers import EmbeddedProvider
-    from foundry_bench.core.results import RunSettings
-    from foundry_bench.core.runner import RunDone, RunPlan, run_benchmark
-    from foundry_bench.core.runtime import FoundryRuntime
-
-    plan = RunPlan(
-        models=load_models(examples_dir() / "models.json").items,
-        prompts=load_prompts(examples_dir() / "prompts.json").items,
-        settings=RunSettings(rounds=3, warmup_rounds=1, max_tokens=128),
-    )
-    run_dir = window.paths.runs_dir / "screenshot-run"
-    for event in run_benchmark(plan, EmbeddedProvider(FoundryRuntime.get()), run_dir):
-        if isinstance(event, RunDone):
-            window.open_run(event.run, run_dir)
+    shots.demo_run(window, ctx, "screenshot-run")
 
     def settle() -> None:
         for _ in range(5):
