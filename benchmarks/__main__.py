@@ -12,7 +12,7 @@ import time
 import traceback
 from typing import Any
 
-from benchmarks.timing_accuracy import print_table
+from benchmarks.table import print_table
 
 MODULES = (
     "benchmarks.timing_accuracy",

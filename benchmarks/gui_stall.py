@@ -30,13 +30,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks.table import row as _row
+
 ROUNDS_QUICK, ROUNDS_FULL = 8, 20
 PAIRS_QUICK, PAIRS_FULL = 2, 10
 RUN_TIMEOUT_S = 300.0
-
-
-def _row(figure: str, value: float, unit: str, target: str, ok: bool) -> dict[str, Any]:
-    return {"figure": figure, "value": value, "unit": unit, "target": target, "ok": ok}
 
 
 def _environment() -> None:
@@ -239,6 +237,6 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    from benchmarks.timing_accuracy import print_table
+    from benchmarks.table import print_table
 
     print_table(run(quick="--quick" in sys.argv[1:]))

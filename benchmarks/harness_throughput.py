@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx2
 
+from benchmarks.table import print_table
+from benchmarks.table import row as _row
 from foundry_bench.core.endpoint import ChatEndpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -32,10 +34,6 @@ from scripted_server import Scenario, ScriptedServer
 
 TOKENS = 20_000
 MESSAGES = [{"role": "user", "content": "Go."}]
-
-
-def _row(figure: str, value: float, unit: str, target: str, ok: bool) -> dict[str, Any]:
-    return {"figure": figure, "value": value, "unit": unit, "target": target, "ok": ok}
 
 
 def _endpoint_rate(ep: ChatEndpoint) -> float:
@@ -99,15 +97,5 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     ]
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
-    width = max(len(r["figure"]) for r in rows)
-    for r in rows:
-        mark = "ok" if r["ok"] else "MISS"
-        print(
-            f"{r['figure']:<{width}}  {r['value']:>10.1f} {r['unit']:<8} "
-            f"target {r['target']:<8} {mark}"
-        )
-
-
 if __name__ == "__main__":
-    print_table(run(quick="--quick" in sys.argv[1:]))
+    print_table(run(quick="--quick" in sys.argv[1:]), decimals=1)

@@ -26,13 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.table import row as _row
+
 N_SAMPLES = 100_000
 MODELS = ("phi-4-mini", "qwen2.5-0.5b", "qwen2.5-1.5b")
 PROMPTS = ("summarize", "action-items", "explain", "email")
-
-
-def _row(figure: str, value: float, unit: str, target: str, ok: bool) -> dict[str, Any]:
-    return {"figure": figure, "value": value, "unit": unit, "target": target, "ok": ok}
 
 
 def write_synthetic_run(folder: Path, n: int = N_SAMPLES, seed: int = 7) -> Path:
@@ -183,6 +181,6 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    from benchmarks.timing_accuracy import print_table
+    from benchmarks.table import print_table
 
     print_table(run(quick="--quick" in sys.argv[1:]))

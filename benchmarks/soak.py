@@ -86,6 +86,6 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    from benchmarks.timing_accuracy import print_table
+    from benchmarks.table import print_table
 
     print_table(run(quick="--quick" in sys.argv[1:]))

@@ -14,6 +14,8 @@ import tempfile
 import time
 from typing import Any
 
+from benchmarks.table import row
+
 CHILD = r"""
 import os, sys, time
 from PySide6.QtCore import QTimer
@@ -77,16 +79,10 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 def _row(figure: str, value: float, unit: str, limit: float) -> dict[str, Any]:
-    return {
-        "figure": figure,
-        "value": value,
-        "unit": unit,
-        "target": f"<= {limit:g}",
-        "ok": value <= limit,
-    }
+    return row(figure, value, unit, f"<= {limit:g}", value <= limit)
 
 
 if __name__ == "__main__":
-    from benchmarks.timing_accuracy import print_table
+    from benchmarks.table import print_table
 
     print_table(run(quick="--quick" in sys.argv[1:]))

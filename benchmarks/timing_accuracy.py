@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks.table import print_table
+from benchmarks.table import row as _row
 from foundry_bench.core.endpoint import ChatEndpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -34,10 +36,6 @@ TTFT_S = 0.020
 GAP_S = 0.005
 TOKENS = 50
 MESSAGES = [{"role": "user", "content": "Count to fifty."}]
-
-
-def _row(figure: str, value: float, unit: str, target: str, ok: bool) -> dict[str, Any]:
-    return {"figure": figure, "value": value, "unit": unit, "target": target, "ok": ok}
 
 
 def measure(requests: int, warmup: int = 2) -> dict[str, list[float]]:
@@ -82,16 +80,6 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         _row("TPOT relative error, median", tpot, "%", "<= 2", tpot <= 2.0),
         _row("ITL error, median per gap", itl, "ms", "<= 0.5", itl <= 0.5),
     ]
-
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    width = max(len(r["figure"]) for r in rows)
-    for r in rows:
-        mark = "ok" if r["ok"] else "MISS"
-        print(
-            f"{r['figure']:<{width}}  {r['value']:>10.3f} {r['unit']:<8} "
-            f"target {r['target']:<8} {mark}"
-        )
 
 
 if __name__ == "__main__":

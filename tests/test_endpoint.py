@@ -13,7 +13,12 @@ import pytest
 
 from foundry_bench.core.endpoint import POLL_INTERVAL_S, ChatEndpoint, EndpointError
 from foundry_bench.core.results import Measurement
-from scripted_server import RequestRecord, Scenario, ScriptedServer  # tests/ is on sys.path
+from scripted_server import (
+    PRESETS,
+    RequestRecord,
+    Scenario,
+    ScriptedServer,
+)  # tests/ is on sys.path
 
 MESSAGES = [{"role": "user", "content": "Say something."}]
 # Honest for a loaded 2-core CI box: the harness error measured here is ~0.5-1 ms.
@@ -22,28 +27,13 @@ TOLERANCE_S = 0.005
 # can spoil a batch, so up to ATTEMPTS batches are run. A real bias fails every one of them.
 ATTEMPTS = 3
 
+# The server's fault presets, plus scenarios only these tests need.
 MODELS = {
+    **PRESETS,
     "timed": Scenario(ttft_s=0.02, gap_s=0.003, tokens=20),
     "slow_first": Scenario(ttft_s=0.03, gap_s=0.001, tokens=5, usage=False),
     "no_role": Scenario(ttft_s=0.005, tokens=4, role_chunk=False),
     "steady": Scenario(gap_s=0.005, tokens=400),
-    "late_headers": Scenario(headers_delay_s=3.0, tokens=3),
-    "no_done_no_finish": Scenario(tokens=4, done=False, finish_chunk=False),
-    "unicode": Scenario(tokens=6, gap_s=0.001, token_text="é\u2028😀 ", raw_utf8=True),
-    "split": Scenario(tokens=6, gap_s=0.001, token_text="ü€ ", raw_utf8=True, split_writes=True),
-    "drop": Scenario(tokens=10, gap_s=0.001, fault="drop", fault_after=4),
-    "stall": Scenario(tokens=10, gap_s=0.001, fault="stall", fault_after=3, stall_s=3.0),
-    "garbage": Scenario(tokens=10, fault="garbage", fault_after=2),
-    "bad_utf8": Scenario(tokens=10, fault="bad_utf8", fault_after=2),
-    "http500": Scenario(fault="http500"),
-    "http500_nobody": Scenario(fault="http500", error_body=False),
-    "http404": Scenario(fault="http404"),
-    "http404_nobody": Scenario(fault="http404", error_body=False),
-    "http429": Scenario(fault="http429"),
-    "http429_nobody": Scenario(fault="http429", error_body=False),
-    "huge": Scenario(tokens=10_000, token_text="x" * 1000, numbered=False),
-    "no_done": Scenario(tokens=8, done=False),
-    "no_usage": Scenario(tokens=8, usage=False),
 }
 
 
