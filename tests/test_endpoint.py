@@ -34,6 +34,10 @@ MODELS = {
     "slow_first": Scenario(ttft_s=0.03, gap_s=0.001, tokens=5, usage=False),
     "no_role": Scenario(ttft_s=0.005, tokens=4, role_chunk=False),
     "steady": Scenario(gap_s=0.005, tokens=400),
+    "late_headers": Scenario(headers_delay_s=3.0, tokens=3),
+    "no_done_no_finish": Scenario(tokens=4, done=False, finish_chunk=False),
+    "unicode": Scenario(tokens=6, gap_s=0.001, token_text="é\u2028😀 ", raw_utf8=True),
+    "split": Scenario(tokens=6, gap_s=0.001, token_text="ü€ ", raw_utf8=True, split_writes=True),
 }
 
 
