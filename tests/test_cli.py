@@ -63,34 +63,24 @@ def test_duplicate_prompt_ids_are_exit_2(
     assert code == 2 and "prompts.json" in err and "$[1]" in err
 
 
-def test_bad_numbers_are_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--rounds", "0", "--rounds must be > 0"),
+        ("--endpoint", "ftp://example", "not an http(s) URL"),
+    ],
+)
+def test_bad_run_options_are_exit_2(
+    capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    examples = examples_dir()
     code = main(
         [
-            "run",
-            "--models",
-            str(examples_dir() / "models.json"),
-            "--prompts",
-            str(examples_dir() / "prompts.json"),
-            "--rounds",
-            "0",
+            *("run", "--models", str(examples / "models.json")),
+            *("--prompts", str(examples / "prompts.json"), option, value),
         ]
     )
-    assert code == 2 and "--rounds must be > 0" in capsys.readouterr().err
-
-
-def test_bad_endpoint_url_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(
-        [
-            "run",
-            "--models",
-            str(examples_dir() / "models.json"),
-            "--prompts",
-            str(examples_dir() / "prompts.json"),
-            "--endpoint",
-            "ftp://example",
-        ]
-    )
-    assert code == 2 and "not an http(s) URL" in capsys.readouterr().err
+    assert code == 2 and message in capsys.readouterr().err
 
 
 def test_report_of_a_missing_run_is_exit_2(tmp_path: Path) -> None:
