@@ -206,6 +206,7 @@ def test_huge_answer_memory_is_linear(ep: ChatEndpoint) -> None:
 def test_dropped_stream_keeps_what_arrived(ep: ChatEndpoint) -> None:
     m = chat(ep, "drop")
     assert m.status == "error" and m.responded and m.http_status == 200
+    assert not m.connect_failed
     assert m.error is not None and m.error.startswith("stream dropped after 5 chunks: ")
     assert m.response == expected_text("drop", 4)
     assert (m.completion_tokens, m.tokens_source) == (4, "estimated")
@@ -364,6 +365,7 @@ def test_connection_refused() -> None:
         with pytest.raises(EndpointError) as info:
             ep.list_models()
     assert m.status == "error" and not m.responded and m.http_status is None
+    assert m.connect_failed
     assert m.error == f"cannot connect to {url} (connection refused)"
     assert m.latency_s is None and m.ttft_s is None
     assert str(info.value) == f"cannot connect to {url}/models (connection refused)"

@@ -222,6 +222,7 @@ def test_a_connect_timeout_skips_the_model_like_a_refusal(tmp_path: Path) -> Non
             status="timeout",
             started_at=utc_now(),
             error="cannot connect to http://10.0.0.1/v1 (no answer within 2 s)",
+            connect_failed=True,
         )
 
     run_all(tmp_path, ["slowpoke", "a"], {"slowpoke": no_tcp_answer})

@@ -363,6 +363,7 @@ class ChatEndpoint:
         except (openai.APITimeoutError, httpx2.TimeoutException) as exc:
             cause = exc.__cause__ if isinstance(exc, openai.APITimeoutError) else exc
             if isinstance(cause, httpx2.ConnectTimeout):
+                m.connect_failed = True
                 msg = f"cannot connect to {self.shown_url} (no answer within {self.timeout_s:g} s)"
             else:
                 msg = f"no response from {self.shown_url} within {self.timeout_s:g} s"
@@ -370,6 +371,7 @@ class ChatEndpoint:
         except (openai.APIConnectionError, httpx2.TransportError) as exc:
             cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) else exc
             if isinstance(cause, httpx2.ConnectError):
+                m.connect_failed = True
                 msg = f"cannot connect to {self.shown_url} ({_os_reason(exc)})"
             elif call.got_bytes:
                 msg = f"malformed HTTP response from {self.shown_url}: {_os_reason(exc)}"

@@ -161,9 +161,6 @@ def _is_secret(key: object) -> bool:
     return any(word in str(key).lower() for word in _SECRET_WORDS)
 
 
-_redact_url = redact_url
-
-
 def _env_value(value: object) -> str:
     """One environment value as text; nested secrets (``{"api_key": ...}``) are left out."""
     if isinstance(value, Mapping):
@@ -174,7 +171,7 @@ def _env_value(value: object) -> str:
         )
     if isinstance(value, list | tuple):
         return ", ".join(_env_value(v) for v in value)
-    return _redact_url(str(value)) if isinstance(value, str) else str(value)
+    return redact_url(str(value)) if isinstance(value, str) else str(value)
 
 
 def _environment_items(env: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -46,9 +46,10 @@ def sample_key(model: str, prompt_id: str, round_no: int, warmup: bool) -> str:
 class Measurement:
     """What one timed request observed, before any derived metric.
 
-    ``responded`` is true once any byte of the HTTP response arrived: the runner uses it to
-    tell a model that cannot be reached at all (skip its other requests) from a fault in the
-    middle of an answer (record it, go on).
+    ``responded`` is true once any byte of the HTTP response arrived, ``connect_failed`` when
+    not even a connection was made: the runner uses them to tell a model that cannot be
+    reached at all (skip its other requests) from a fault in the middle of an answer (record
+    it, go on).
     """
 
     status: SampleStatus
@@ -56,6 +57,7 @@ class Measurement:
     error: str | None = None
     http_status: int | None = None
     responded: bool = False
+    connect_failed: bool = False  # no TCP connection: refused, unreachable or timed out
     ttft_s: float | None = None
     latency_s: float | None = None
     itl_s: list[float] = field(default_factory=list)

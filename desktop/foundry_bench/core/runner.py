@@ -345,7 +345,7 @@ def _request(
 
 def _is_fatal(m: Measurement) -> bool:
     """A failure that will repeat for every request of this model: stop sending them."""
-    if not m.responded and (m.error or "").startswith("cannot connect"):
+    if m.connect_failed:
         return True  # refused, unreachable, or no TCP answer within the timeout
     if m.status != "error":
         return False
