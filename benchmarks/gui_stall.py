@@ -54,8 +54,8 @@ class GuiRun:
     """One run through the Benchmark page, with the heartbeat's figures."""
 
     def __init__(self, ctx: Any, rounds: int) -> None:
-        from foundry_bench.core.runtime import DEMO_MODEL_ID
-        from foundry_bench.ui.self_test import Heartbeat
+        from foundry_bench.core.run.runtime import DEMO_MODEL_ID
+        from foundry_bench.ui.selftest.run import Heartbeat
 
         self.ctx = ctx
         self.page = ctx.window.show_page("Benchmark")
@@ -72,7 +72,7 @@ class GuiRun:
         self.run: Any = None
 
     def plan(self) -> Any:
-        from foundry_bench.core.runner import RunPlan
+        from foundry_bench.core.run.runner import RunPlan
 
         s = self.page.setup.setup()
         return RunPlan(models=s.models, prompts=s.prompts, settings=s.settings)
@@ -119,9 +119,9 @@ class GuiRun:
 def core_run(plan: Any, out_dir: Path, streaming: Any = None) -> Any:
     """The same plan through the core runner, as ``foundry-bench run`` does; ``streaming``
     (a list) gets True at the first sample and False after the last."""
-    from foundry_bench.core.providers import EmbeddedProvider
-    from foundry_bench.core.runner import ModelDone, RunDone, SampleDone, run_benchmark
-    from foundry_bench.core.runtime import FoundryRuntime
+    from foundry_bench.core.run.providers import EmbeddedProvider
+    from foundry_bench.core.run.runner import ModelDone, RunDone, SampleDone, run_benchmark
+    from foundry_bench.core.run.runtime import FoundryRuntime
 
     result = None
     for event in run_benchmark(plan, EmbeddedProvider(FoundryRuntime.get()), out_dir):
@@ -140,7 +140,7 @@ def core_run_beside_idle_gui(ctx: Any, plan: Any, out_dir: Path) -> tuple[Any, f
     load and unload left out, as for the page's figure)."""
     import threading
 
-    from foundry_bench.ui.self_test import Heartbeat
+    from foundry_bench.ui.selftest.run import Heartbeat
 
     done: list[Any] = []
     streaming: list[bool] = []
@@ -173,9 +173,9 @@ def core_run_beside_idle_gui(ctx: Any, plan: Any, out_dir: Path) -> tuple[Any, f
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     _environment()
-    from foundry_bench.core.runner import new_run_id
+    from foundry_bench.core.run.runner import new_run_id
     from foundry_bench.ui.app import build_window, create_application
-    from foundry_bench.ui.self_test import SelfTestContext
+    from foundry_bench.ui.selftest.run import SelfTestContext
 
     app = create_application()
     window = build_window(app, embedded_only=True)

@@ -37,7 +37,8 @@ def write_synthetic_run(folder: Path, n: int = N_SAMPLES, seed: int = 7) -> Path
     """A run folder with ``n`` samples, written the way the runner writes one."""
     import numpy as np
 
-    from foundry_bench.core.results import (
+    from foundry_bench.core.analysis.stats import summarize
+    from foundry_bench.core.results.records import (
         ModelRecord,
         Run,
         RunSettings,
@@ -45,7 +46,6 @@ def write_synthetic_run(folder: Path, n: int = N_SAMPLES, seed: int = 7) -> Path
         sample_key,
         write_results,
     )
-    from foundry_bench.core.stats import summarize
 
     rng = np.random.default_rng(seed)
     base = np.array([0.030, 0.012, 0.020])
@@ -115,9 +115,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
     from foundry_bench.core.settings import AppSettings
     from foundry_bench.ui.app import create_application
+    from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
     from foundry_bench.ui.main_window import MainWindow
-    from foundry_bench.ui.self_test import Heartbeat, SelfTestContext
-    from foundry_bench.ui.settings_store import DictBackend, UiSettings
+    from foundry_bench.ui.selftest.run import Heartbeat, SelfTestContext
 
     home = Path(tempfile.mkdtemp(prefix="foundry-bench-100k-"))
     folder = write_synthetic_run(home / "runs" / "synthetic-100k")
@@ -131,7 +131,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     ctx = SelfTestContext(app, window, sys.stdout)
     page = window.show_page("Benchmark")
     ctx.wait_until(lambda: page.history.model.row_of(folder) is not None, "the run history")
-    from foundry_bench.ui.run_history_tasks import open_run
+    from foundry_bench.ui.benchmark.history_tasks import open_run
 
     best_draw = best_total = best_load = float("inf")
     worst_stall = 0.0

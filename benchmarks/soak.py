@@ -24,11 +24,11 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
     import psutil
 
-    from foundry_bench.core.config import ModelSpec, PromptSpec
-    from foundry_bench.core.providers import EmbeddedProvider
-    from foundry_bench.core.results import RunSettings
-    from foundry_bench.core.runner import RunPlan, SampleDone, run_benchmark
-    from foundry_bench.core.runtime import DEMO_MODEL_ID, FoundryRuntime
+    from foundry_bench.core.config.files import ModelSpec, PromptSpec
+    from foundry_bench.core.results.records import RunSettings
+    from foundry_bench.core.run.providers import EmbeddedProvider
+    from foundry_bench.core.run.runner import RunPlan, SampleDone, run_benchmark
+    from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
 
     runtime = FoundryRuntime.get()
     runtime.ensure_demo_model()

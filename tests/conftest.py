@@ -113,7 +113,7 @@ def _check_qthreads(request: pytest.FixtureRequest) -> None:
     """Fail a test that leaves a worker QThread running (the UI keeps a registry of them)."""
     import sys
 
-    workers = sys.modules.get("foundry_bench.ui.workers")
+    workers = sys.modules.get("foundry_bench.ui.base.workers")
     if workers is None:
         return
     running = workers.running_threads()

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core import annotations as an
-from foundry_bench.core.annotations import (
+from foundry_bench.core.config.files import PromptSpec
+from foundry_bench.core.quality import annotations as an
+from foundry_bench.core.quality.annotations import (
     ANNOTATIONS_FILE,
     AnnotationFileError,
     AnnotationSet,
@@ -37,9 +38,14 @@ from foundry_bench.core.annotations import (
     side_by_side_pairs,
     weighted_kappa,
 )
-from foundry_bench.core.config import PromptSpec
-from foundry_bench.core.endpoint import ChatEndpoint
-from foundry_bench.core.results import ModelRecord, Run, RunSettings, Sample, sample_key
+from foundry_bench.core.results.records import (
+    ModelRecord,
+    Run,
+    RunSettings,
+    Sample,
+    sample_key,
+)
+from foundry_bench.core.run.endpoint import ChatEndpoint
 from scripted_server import Scenario, ScriptedServer
 
 MODELS = ("fast-model", "good-model", "slow-model")

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from foundry_bench.core.chart_data import (
+from foundry_bench.core.analysis.chart_data import (
     CHART_NAMES,
     MAX_ECDF_POINTS,
     MAX_TIMELINE_POINTS,
@@ -21,8 +21,8 @@ from foundry_bench.core.chart_data import (
     parse_stamp,
     run_chart_data,
 )
-from foundry_bench.core.results import ModelRecord, Run, RunSettings, Sample
-from foundry_bench.core.stats import describe, summarize
+from foundry_bench.core.analysis.stats import describe, summarize
+from foundry_bench.core.results.records import ModelRecord, Run, RunSettings, Sample
 
 
 def make_sample(

@@ -14,8 +14,13 @@ from pathlib import Path
 import pytest
 
 from foundry_bench.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, main
-from foundry_bench.core.report_quality import ANNOTATIONS_MODULE
-from foundry_bench.core.results import RESULTS_FILE, Run, SampleWriter, write_results
+from foundry_bench.core.quality.rows import ANNOTATIONS_MODULE
+from foundry_bench.core.results.records import (
+    RESULTS_FILE,
+    Run,
+    SampleWriter,
+    write_results,
+)
 from test_compare import synthetic_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +230,7 @@ def test_report_annotations_without_support(runs, capsys, monkeypatch, tmp_path)
             raise ModuleNotFoundError(name, name=name)
         return real(name, *args)
 
-    monkeypatch.setattr("foundry_bench.core.report_quality.importlib.import_module", missing)
+    monkeypatch.setattr("foundry_bench.core.quality.rows.importlib.import_module", missing)
     code, _, err = cli(capsys, "report", runs["base"], "--annotations", tmp_path / "a.json")
     assert code == EXIT_BAD_INPUT
     assert "--annotations: quality scores need annotation support" in err

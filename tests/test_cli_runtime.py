@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from foundry_bench.core.paths import demo_model_dir, examples_dir
-from foundry_bench.core.results import load_run
-from foundry_bench.core.runtime import DEMO_MODEL_ID
+from foundry_bench.core.results.records import load_run
+from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.runtime
@@ -146,7 +146,7 @@ def test_the_catalog_tripwire_would_see_a_catalog_fetch(tmp_path: Path) -> None:
     }
     env.pop("FOUNDRY_BENCH_OFFLINE")
     code = (
-        "from foundry_bench.core.runtime import FoundryRuntime; "
+        "from foundry_bench.core.run.runtime import FoundryRuntime; "
         "print(FoundryRuntime.get().catalog_models(timeout_s=20).available)"
     )
     try:

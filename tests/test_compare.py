@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core import compare_report
-from foundry_bench.core.compare import (
+from foundry_bench.core.analysis.compare import (
     COMPARED,
     compare_runs,
     mann_whitney_u,
@@ -21,7 +20,14 @@ from foundry_bench.core.compare import (
     rank_average,
     regressions,
 )
-from foundry_bench.core.results import Measurement, ModelRecord, Run, RunSettings, Sample
+from foundry_bench.core.reports import compare as compare_report
+from foundry_bench.core.results.records import (
+    Measurement,
+    ModelRecord,
+    Run,
+    RunSettings,
+    Sample,
+)
 
 T0 = "2025-01-01T00:00:00.000Z"
 

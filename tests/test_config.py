@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core.config import (
+from foundry_bench.core.config.files import (
     DEFAULT_CRITERIA,
     ConfigError,
     Criterion,

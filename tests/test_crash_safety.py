@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from foundry_bench.core.annotations import ANNOTATIONS_FILE, load_annotations
-from foundry_bench.core.config import ModelSpec, PromptSpec
-from foundry_bench.core.providers import ExternalProvider
-from foundry_bench.core.results import RunSettings, load_run
-from foundry_bench.core.runner import RunPlan, run_benchmark
+from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE, load_annotations
+from foundry_bench.core.results.records import RunSettings, load_run
+from foundry_bench.core.run.providers import ExternalProvider
+from foundry_bench.core.run.runner import RunPlan, run_benchmark
 from scripted_server import Scenario, ScriptedServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from foundry_bench.core.endpoint import POLL_INTERVAL_S, ChatEndpoint, EndpointError
-from foundry_bench.core.results import Measurement
+from foundry_bench.core.results.records import Measurement
+from foundry_bench.core.run.endpoint import POLL_INTERVAL_S, ChatEndpoint, EndpointError
 from scripted_server import (
     PRESETS,
     RequestRecord,

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core.results import RunFileError, load_run
+from foundry_bench.core.results.records import RunFileError, load_run
 from foundry_bench.core.settings import SettingsError, load_settings
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -58,8 +58,8 @@ def _check_run_dir(write: Any) -> None:
             assert "\n" not in message.strip() and str(folder) in message
             return
         # A run that loads is usable: every reader recomputes its summary.
-        from foundry_bench.core.report import to_csv, to_markdown
-        from foundry_bench.core.stats import summarize
+        from foundry_bench.core.analysis.stats import summarize
+        from foundry_bench.core.reports.markdown import to_csv, to_markdown
 
         summarize(run)
         to_markdown(run)

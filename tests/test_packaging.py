@@ -99,8 +99,8 @@ def _fake_hooks(recorded: Recorded) -> ModuleType:
     hooks.collect_dynamic_libs = collect_dynamic_libs  # type: ignore[attr-defined]
     hooks.collect_data_files = lambda package, **kw: []  # type: ignore[attr-defined]
     hooks.collect_submodules = lambda package, **kw: [  # type: ignore[attr-defined]
-        f"{package}.ui.benchmark_selftest",
-        f"{package}.core.annotations",
+        f"{package}.ui.selftest.benchmark",
+        f"{package}.core.quality.annotations",
     ]
     hooks.copy_metadata = lambda dist, **kw: [  # type: ignore[attr-defined]
         (f"/site/{dist}.dist-info", f"{dist}.dist-info")
@@ -221,7 +221,7 @@ def test_spec_hidden_imports_cover_imports_by_name(linux_spec: Recorded) -> None
     hidden = linux_spec.analysis["hiddenimports"]
     assert "foundry_local_sdk._native._cffi_bindings" in hidden
     assert "_cffi_backend" in hidden  # imported from C by the cffi extension
-    assert "foundry_bench.ui.benchmark_selftest" in hidden  # collect_submodules result
+    assert "foundry_bench.ui.selftest.benchmark" in hidden  # collect_submodules result
 
 
 def test_spec_files_it_names_exist(linux_spec: Recorded) -> None:

@@ -13,8 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from foundry_bench.core.recommend import Constraints, recommend
-from foundry_bench.core.report import (
+from foundry_bench.core.analysis.recommend import Constraints, recommend
+from foundry_bench.core.analysis.stats import ensure_summary
+from foundry_bench.core.quality.rows import (
+    ANNOTATIONS_MODULE,
+    QualityInputError,
+    QualityUnavailable,
+    find_annotation_files,
+    load_quality,
+    normalize_quality,
+)
+from foundry_bench.core.reports.markdown import (
     ANSWER_LIMIT,
     FORMATS,
     SAMPLE_COLUMNS,
@@ -29,15 +38,7 @@ from foundry_bench.core.report import (
     to_summary_csv,
     write_reports,
 )
-from foundry_bench.core.report_quality import (
-    ANNOTATIONS_MODULE,
-    QualityInputError,
-    QualityUnavailable,
-    find_annotation_files,
-    load_quality,
-    normalize_quality,
-)
-from foundry_bench.core.results import (
+from foundry_bench.core.results.records import (
     Measurement,
     ModelRecord,
     Run,
@@ -46,7 +47,6 @@ from foundry_bench.core.results import (
     load_run,
     write_results,
 )
-from foundry_bench.core.stats import ensure_summary
 
 T0 = "2025-01-01T00:00:00.000Z"
 
@@ -526,7 +526,7 @@ def test_load_quality_without_annotations_module(run: Run, monkeypatch: pytest.M
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real(name, *args)
 
-    monkeypatch.setattr("foundry_bench.core.report_quality.importlib.import_module", missing)
+    monkeypatch.setattr("foundry_bench.core.quality.rows.importlib.import_module", missing)
     with pytest.raises(QualityUnavailable, match="issue 6"):
         load_quality(run, [Path("a.json")])
 

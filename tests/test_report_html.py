@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from foundry_bench.core import svg_charts
-from foundry_bench.core.recommend import Constraints
-from foundry_bench.core.report import to_html, to_markdown
-from foundry_bench.core.report_html import CSP
-from foundry_bench.core.results import (
+from foundry_bench.core.analysis.recommend import Constraints
+from foundry_bench.core.reports import svg as svg_charts
+from foundry_bench.core.reports.html import CSP
+from foundry_bench.core.reports.markdown import to_html, to_markdown
+from foundry_bench.core.results.records import (
     Measurement,
     ModelRecord,
     Run,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from foundry_bench.core.results import (
+from foundry_bench.core.results.records import (
     Measurement,
     ModelRecord,
     Run,

@@ -10,10 +10,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from foundry_bench.core.config import ModelSpec, PromptSpec
-from foundry_bench.core.providers import ExternalProvider, PreparedModel, PrepareError
-from foundry_bench.core.results import Measurement, RunSettings, load_run, utc_now
-from foundry_bench.core.runner import (
+from foundry_bench.core.analysis.stats import ensure_summary
+from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.results.records import Measurement, RunSettings, load_run, utc_now
+from foundry_bench.core.run.providers import ExternalProvider, PreparedModel, PrepareError
+from foundry_bench.core.run.runner import (
     ModelDone,
     ModelStarted,
     RunDone,
@@ -22,7 +23,6 @@ from foundry_bench.core.runner import (
     SampleDone,
     run_benchmark,
 )
-from foundry_bench.core.stats import ensure_summary
 
 Behaviour = Callable[[str, int], Measurement]
 
@@ -231,7 +231,7 @@ def test_a_connect_timeout_skips_the_model_like_a_refusal(tmp_path: Path) -> Non
 
 
 def test_a_folder_that_holds_a_run_is_not_reused(tmp_path: Path) -> None:
-    from foundry_bench.core.runner import RunFolderInUse
+    from foundry_bench.core.run.runner import RunFolderInUse
 
     run_all(tmp_path, ["a"])
     before = (tmp_path / "samples.jsonl").read_bytes()

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core.results import Measurement, ModelRecord, Run, RunSettings, Sample
-from foundry_bench.core.stats import (
+from foundry_bench.core.analysis.stats import (
     METRICS,
     STAT_KEYS,
     describe,
@@ -20,6 +19,13 @@ from foundry_bench.core.stats import (
     histogram,
     summarize,
     summarize_by_prompt,
+)
+from foundry_bench.core.results.records import (
+    Measurement,
+    ModelRecord,
+    Run,
+    RunSettings,
+    Sample,
 )
 
 

@@ -8,21 +8,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from foundry_bench.core.config import ModelSpec, PromptSpec
-from foundry_bench.core.results import ModelRecord, RunSettings, write_results
-from foundry_bench.core.stats import summarize
-from foundry_bench.ui.benchmark_setup_file import (
-    Setup,
-    SetupError,
-    parse_setup,
-    problems,
-    read_setup,
-    setup_json,
-)
-from foundry_bench.ui.benchmark_setup_models import ModelPickModel, PCol, PromptsModel
-from foundry_bench.ui.results_table import BEST_ROLE, Col, ResultsTableModel
-from foundry_bench.ui.run_history import HCol, RunHistoryModel
-from foundry_bench.ui.run_history_tasks import (
+from foundry_bench.core.analysis.stats import summarize
+from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.results.records import ModelRecord, RunSettings, write_results
+from foundry_bench.ui.benchmark.history import HCol, RunHistoryModel
+from foundry_bench.ui.benchmark.history_tasks import (
     check_new_name,
     delete_run,
     list_runs,
@@ -30,7 +20,17 @@ from foundry_bench.ui.run_history_tasks import (
     rename_run,
     run_info,
 )
-from foundry_bench.ui.samples_model import SamplesTableModel, SCol
+from foundry_bench.ui.benchmark.results_table import BEST_ROLE, Col, ResultsTableModel
+from foundry_bench.ui.benchmark.samples_model import SamplesTableModel, SCol
+from foundry_bench.ui.benchmark.setup_file import (
+    Setup,
+    SetupError,
+    parse_setup,
+    problems,
+    read_setup,
+    setup_json,
+)
+from foundry_bench.ui.benchmark.setup_models import ModelPickModel, PCol, PromptsModel
 from test_chart_data import _mixed_run
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -234,7 +234,7 @@ def test_run_history_tasks_and_model(qtmodeltester, tmp_path: Path):
 
 
 def test_a_large_results_file_is_listed_from_its_head(tmp_path: Path, monkeypatch):
-    import foundry_bench.ui.run_history_tasks as tasks
+    import foundry_bench.ui.benchmark.history_tasks as tasks
 
     run = _mixed_run()
     folder = _save(run, tmp_path / "big")

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from foundry_bench.core.config import PromptSpec
+from foundry_bench.core.config.files import PromptSpec
 from foundry_bench.core.paths import app_paths, demo_model_dir
-from foundry_bench.core.results import load_run
-from foundry_bench.core.runtime import DEMO_MODEL_ID
+from foundry_bench.core.results.records import load_run
+from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.core.settings import AppSettings
-from foundry_bench.ui.benchmark_page import BenchmarkPage
+from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
+from foundry_bench.ui.benchmark.page import BenchmarkPage
+from foundry_bench.ui.benchmark.results_table import METRICS, Col
 from foundry_bench.ui.main_window import MainWindow
-from foundry_bench.ui.results_table import METRICS, Col
-from foundry_bench.ui.settings_store import DictBackend, UiSettings
 from scripted_server import Scenario, ScriptedServer
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

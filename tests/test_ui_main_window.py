@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication
 
 from foundry_bench.core.paths import app_paths
 from foundry_bench.core.settings import AppSettings, load_settings
+from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
+from foundry_bench.ui.base.workers import JobContext, running_threads
 from foundry_bench.ui.main_window import PAGES, MainWindow
-from foundry_bench.ui.settings_store import DictBackend, UiSettings
-from foundry_bench.ui.workers import JobContext, running_threads
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -77,7 +77,7 @@ def test_notifier_reaches_status_bar_and_log_panel_from_any_thread(qtbot, window
     qtbot.waitUntil(lambda: any("out of memory" in ln for ln in window.log_panel.lines()))
 
     def task(ctx: JobContext) -> None:
-        logging.getLogger("foundry_bench.core.runner").warning("from a worker thread")
+        logging.getLogger("foundry_bench.core.run.runner").warning("from a worker thread")
 
     window.runner.start("log-test", task)
     qtbot.waitUntil(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-from foundry_bench.core.runtime import ModelEntry
-from foundry_bench.ui.models_model import (
+from foundry_bench.core.run.runtime import ModelEntry
+from foundry_bench.ui.models.table_model import (
     PROGRESS_ROLE,
     SORT_ROLE,
     Column,

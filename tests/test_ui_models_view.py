@@ -11,19 +11,19 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from foundry_bench.core.paths import demo_model_dir
-from foundry_bench.core.runtime import (
+from foundry_bench.core.run.runtime import (
     DEMO_MODEL_ID,
     CatalogState,
     FoundryRuntime,
     ModelEntry,
     RuntimeFailure,
 )
-from foundry_bench.ui.models_model import Column
-from foundry_bench.ui.models_view import ModelsView
-from foundry_bench.ui.notifier import Notifier
-from foundry_bench.ui.self_test import Heartbeat
-from foundry_bench.ui.settings_store import DictBackend, UiSettings
-from foundry_bench.ui.workers import JobRunner, running_threads
+from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
+from foundry_bench.ui.base.workers import JobRunner, running_threads
+from foundry_bench.ui.models.table_model import Column
+from foundry_bench.ui.models.view import ModelsView
+from foundry_bench.ui.selftest.run import Heartbeat
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -11,16 +11,16 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from foundry_bench.core.annotations import (
+from foundry_bench.core.quality.annotations import (
     ANNOTATIONS_FILE,
     load_annotations,
     new_annotations,
     save_annotations,
 )
-from foundry_bench.core.results import Run, write_results
-from foundry_bench.ui.notifier import Notifier
-from foundry_bench.ui.quality_page import QualityPage
-from foundry_bench.ui.workers import JobRunner
+from foundry_bench.core.results.records import Run, write_results
+from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.workers import JobRunner
+from foundry_bench.ui.quality.page import QualityPage
 from test_annotations import make_run
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -301,8 +301,8 @@ def test_every_table_model_passes_qtmodeltester(make_page, run_dir, qtbot, qtmod
 def test_the_page_follows_the_windows_current_run(qtbot, run_dir) -> None:
     from foundry_bench.core.paths import app_paths
     from foundry_bench.core.settings import AppSettings
+    from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
     from foundry_bench.ui.main_window import MainWindow
-    from foundry_bench.ui.settings_store import DictBackend, UiSettings
 
     run, folder = run_dir
     store = UiSettings(DictBackend({"quality/annotator": "carla"}))

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from foundry_bench.core.annotations import judge_file_name, load_annotations
-from foundry_bench.core.providers import ExternalProvider
-from foundry_bench.core.results import write_results
-from foundry_bench.ui.notifier import Notifier
-from foundry_bench.ui.quality_judge import JUDGE_JOB
-from foundry_bench.ui.quality_page import QualityPage
-from foundry_bench.ui.workers import JobRunner
+from foundry_bench.core.quality.annotations import judge_file_name, load_annotations
+from foundry_bench.core.results.records import write_results
+from foundry_bench.core.run.providers import ExternalProvider
+from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.workers import JobRunner
+from foundry_bench.ui.quality.judge import JUDGE_JOB
+from foundry_bench.ui.quality.page import QualityPage
 from scripted_server import Scenario, ScriptedServer
 from test_annotations import make_run
 

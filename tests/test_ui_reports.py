@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, Signal
 
-from foundry_bench.core import report
-from foundry_bench.core.recommend import Constraints
-from foundry_bench.core.results import RESULTS_FILE, Run, SampleWriter, write_results
-from foundry_bench.ui.notifier import ERROR, Notifier
-from foundry_bench.ui.reports_page import ReportsPage, make_reports_page
-from foundry_bench.ui.workers import JobRunner
+from foundry_bench.core.analysis.recommend import Constraints
+from foundry_bench.core.reports import markdown as report
+from foundry_bench.core.results.records import (
+    RESULTS_FILE,
+    Run,
+    SampleWriter,
+    write_results,
+)
+from foundry_bench.ui.base.notifier import ERROR, Notifier
+from foundry_bench.ui.base.workers import JobRunner
+from foundry_bench.ui.reports.page import ReportsPage, make_reports_page
 from test_compare import synthetic_run
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -242,8 +247,8 @@ def test_compare_failure_restores_the_view(qtbot, window, page, tmp_path: Path) 
 def test_page_in_the_main_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from foundry_bench.core.paths import AppPaths
     from foundry_bench.core.settings import AppSettings
+    from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
     from foundry_bench.ui.main_window import MainWindow
-    from foundry_bench.ui.settings_store import DictBackend, UiSettings
 
     paths = AppPaths(
         tmp_path, tmp_path / "config", tmp_path / "models", tmp_path / "logs", tmp_path / "runs"

@@ -11,12 +11,12 @@ import pytest
 from PySide6.QtCore import QByteArray
 
 from foundry_bench.core.paths import app_paths
-from foundry_bench.core.results import RunSettings
+from foundry_bench.core.results.records import RunSettings
 from foundry_bench.core.settings import AppSettings
-from foundry_bench.ui.notifier import Notifier
-from foundry_bench.ui.settings_dialog import SettingsDialog
-from foundry_bench.ui.settings_store import DictBackend, UiSettings
-from foundry_bench.ui.workers import JobRunner
+from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
+from foundry_bench.ui.base.workers import JobRunner
+from foundry_bench.ui.dialogs.settings import SettingsDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 from PySide6.QtCore import SIGNAL
 
-from foundry_bench.ui.notifier import Notifier
-from foundry_bench.ui.workers import JobContext, JobRunner, running_threads
+from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.workers import JobContext, JobRunner, running_threads
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

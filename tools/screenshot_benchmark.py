@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app, window, ctx = shots.open_window(args)
 
-    from foundry_bench.core.runtime import DEMO_MODEL_ID
-    from foundry_bench.ui.benchmark_page import BenchmarkPage
+    from foundry_bench.core.run.runtime import DEMO_MODEL_ID
+    from foundry_bench.ui.benchmark.page import BenchmarkPage
 
     page = window.show_page("Benchmark")
     assert isinstance(page, BenchmarkPage)

@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEvent, Qt
     from PySide6.QtGui import QKeyEvent
 
-    from foundry_bench.core.runtime import DEMO_MODEL_ID
-    from foundry_bench.ui.quality_page import QualityPage
+    from foundry_bench.core.run.runtime import DEMO_MODEL_ID
+    from foundry_bench.ui.quality.page import QualityPage
 
     view = window.models_view
     ctx.wait_until(lambda: view.model.row(DEMO_MODEL_ID) is not None, "the demo model")

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = shots.parser(__doc__).parse_args(argv)
     app, window, ctx = shots.open_window(args)
 
-    from foundry_bench.core.runtime import DEMO_MODEL_ID
+    from foundry_bench.core.run.runtime import DEMO_MODEL_ID
     from foundry_bench.ui.main_window import PAGES
 
     view = window.models_view

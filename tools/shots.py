@@ -29,7 +29,7 @@ def open_window(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
 
     from foundry_bench.ui.app import build_window, create_application
-    from foundry_bench.ui.self_test import SelfTestContext
+    from foundry_bench.ui.selftest.run import SelfTestContext
 
     app = create_application()
     window = build_window(app, embedded_only=True)
@@ -42,12 +42,12 @@ def open_window(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 def demo_run(window: Any, ctx: Any, name: str, *, rounds: int = 3, max_tokens: int = 128) -> Any:
     """Benchmark the demo model on the example prompts in a worker (the same engine as
     ``foundry-bench run``), make it the window's current run, and return its ``RunDone``."""
-    from foundry_bench.core.config import ModelSpec, load_prompts
+    from foundry_bench.core.config.files import ModelSpec, load_prompts
     from foundry_bench.core.paths import examples_dir
-    from foundry_bench.core.providers import EmbeddedProvider
-    from foundry_bench.core.results import RunSettings
-    from foundry_bench.core.runner import RunDone, RunPlan, run_benchmark
-    from foundry_bench.core.runtime import DEMO_MODEL_ID, FoundryRuntime
+    from foundry_bench.core.results.records import RunSettings
+    from foundry_bench.core.run.providers import EmbeddedProvider
+    from foundry_bench.core.run.runner import RunDone, RunPlan, run_benchmark
+    from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
 
     plan = RunPlan(
         [ModelSpec(DEMO_MODEL_ID)],

@@ -9,7 +9,7 @@ import sys
 from PySide6.QtCore import QTimer
 
 from foundry_bench.ui.app import build_window, create_application
-from foundry_bench.ui.benchmark_page import BenchmarkPage
+from foundry_bench.ui.benchmark.page import BenchmarkPage
 
 model = sys.argv[2]
 app = create_application()

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from foundry_bench.core.results import RunSettings, atomic_write_text
+from foundry_bench.core.results.records import RunSettings, atomic_write_text
 
 SETTINGS_SCHEMA_VERSION = 1
 

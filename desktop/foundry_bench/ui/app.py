@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QApplication
 
 from foundry_bench import __version__
 from foundry_bench.core.paths import app_paths, resources_dir
-from foundry_bench.core.providers import ENDPOINT_ENV
-from foundry_bench.core.runtime import OFFLINE_ENV
+from foundry_bench.core.run.providers import ENDPOINT_ENV
+from foundry_bench.core.run.runtime import OFFLINE_ENV
 from foundry_bench.core.settings import AppSettings, SettingsError, load_settings
+from foundry_bench.ui.base.palette import apply_palette
+from foundry_bench.ui.base.settings_store import UiSettings
 from foundry_bench.ui.main_window import MainWindow
-from foundry_bench.ui.palette import apply_palette
-from foundry_bench.ui.settings_store import UiSettings
 
 APP_NAME = "Foundry Local Bench"
 UI_SETTINGS_FILE = "ui.ini"
@@ -68,7 +68,7 @@ def main(self_test: bool = False) -> int:
     window.show()
     window.start()
     if self_test:
-        from foundry_bench.ui.self_test import run_self_test
+        from foundry_bench.ui.selftest.run import run_self_test
 
         return run_self_test(app, window)
     return app.exec()

@@ -24,21 +24,21 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.paths import AppPaths
-from foundry_bench.core.providers import resolve_endpoint
-from foundry_bench.core.runtime import FoundryRuntime
+from foundry_bench.core.run.providers import resolve_endpoint
+from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.settings import AppSettings, save_settings
-from foundry_bench.ui.about_dialog import AboutDialog
-from foundry_bench.ui.benchmark_page import make_benchmark_page
-from foundry_bench.ui.log_panel import LogPanel
-from foundry_bench.ui.models_tasks import RuntimeAccess
-from foundry_bench.ui.models_view import ModelsView
-from foundry_bench.ui.notifier import ERROR, Notifier
-from foundry_bench.ui.palette import apply_palette
-from foundry_bench.ui.quality_page import make_quality_page
-from foundry_bench.ui.reports_page import make_reports_page
-from foundry_bench.ui.settings_dialog import SettingsDialog
-from foundry_bench.ui.settings_store import PALETTES, Palette, UiSettings
-from foundry_bench.ui.workers import JobContext, JobRunner
+from foundry_bench.ui.base.log_panel import LogPanel
+from foundry_bench.ui.base.notifier import ERROR, Notifier
+from foundry_bench.ui.base.palette import apply_palette
+from foundry_bench.ui.base.settings_store import PALETTES, Palette, UiSettings
+from foundry_bench.ui.base.workers import JobContext, JobRunner
+from foundry_bench.ui.benchmark.page import make_benchmark_page
+from foundry_bench.ui.dialogs.about import AboutDialog
+from foundry_bench.ui.dialogs.settings import SettingsDialog
+from foundry_bench.ui.models.tasks import RuntimeAccess
+from foundry_bench.ui.models.view import ModelsView
+from foundry_bench.ui.quality.page import make_quality_page
+from foundry_bench.ui.reports.page import make_reports_page
 
 APP_LOGGER = "foundry_bench"
 SHUTDOWN_WAIT_S = 3.0

@@ -1,0 +1,474 @@
+"""What the Benchmark view's charts draw, computed from a run's samples without Qt.
+
+One pass turns samples into columns (:class:`SampleColumns`), one call turns columns into
+everything every chart needs (:func:`chart_data`): latency histograms on shared bin edges,
+box-plot statistics with p50/p95, ECDFs, the median output tokens/s with its bootstrap 95% CI,
+a model x prompt breakdown and the timeline of every request.
+
+It runs in a worker for a reopened run (100,000 samples in well under a second) and on the GUI
+thread for the few hundred samples a live run adds between redraws. Every array handed to the
+view is bounded (:data:`MAX_ECDF_POINTS`, :data:`MAX_TIMELINE_POINTS`): pyqtgraph draws a
+few thousand points in milliseconds but a hundred thousand in hundreds of them, and at that
+density the extra points add nothing a screen can show.
+
+Units are the charts' own: milliseconds for latency, TTFT and TPOT, tokens/s for throughput,
+seconds since the run started for the timeline. Statistics follow ``docs/design.md``: warm-ups
+never count, distributions are made of ``ok`` samples, percentiles are numpy's ``linear``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from foundry_bench.core.analysis.stats import describe, histogram
+from foundry_bench.core.results.records import Run, Sample
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Most points of one model's ECDF handed to the view (its steps stay within 1/1000 in y).
+MAX_ECDF_POINTS = 1000
+#: Most points of one model's timeline series (the min and max of each time slice are kept,
+#: so outliers and cold starts never disappear).
+MAX_TIMELINE_POINTS = 4000
+#: Box-plot whiskers reach the furthest value within this many IQRs of the box (Tukey).
+WHISKER_IQR = 1.5
+
+BOX_METRICS = ("latency_ms", "ttft_ms", "tpot_ms")
+CHART_NAMES = (
+    "latency_histogram",
+    "latency_box",
+    "latency_ecdf",
+    "ttft",
+    "tpot",
+    "throughput",
+    "per_prompt",
+    "timeline",
+)
+
+
+def _empty() -> FloatArray:
+    return np.zeros(0, dtype=np.float64)
+
+
+def parse_stamp(stamp: str | None) -> float:
+    """Seconds since the epoch of an ISO 8601 stamp; NaN when missing or unreadable."""
+    if not stamp:
+        return math.nan
+    try:
+        return datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return math.nan
+
+
+# --- columns -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The samples of a run as parallel arrays (one element per sample, warm-ups included)."""
+
+    model: IntArray
+    prompt: IntArray
+    warmup: BoolArray
+    ok: BoolArray
+    start_s: FloatArray  # seconds since the run started (NaN when unknown)
+    latency_ms: FloatArray  # NaN when the sample has none
+    ttft_ms: FloatArray
+    tpot_ms: FloatArray
+    output_tps: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.model.size)
+
+    @property
+    def timed_ok(self) -> BoolArray:
+        """The samples statistics are made of: timed (not warm-up) and ``ok``."""
+        mask: BoolArray = self.ok & ~self.warmup
+        return mask
+
+
+def _ms(value: float | None) -> float:
+    return math.nan if value is None else value * 1000.0
+
+
+def _num(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+class SampleColumns:
+    """Samples appended as a run goes, kept as one list per field; ``columns()`` gives arrays.
+
+    Models and prompts get integer codes in the order given to :meth:`set_order` (the run's
+    order), then in order of first appearance, so colours and positions stay put as the run
+    goes and when it is reopened.
+    """
+
+    def __init__(self, run_started_at: str | None = None) -> None:
+        self.models: list[str] = []
+        self.prompts: list[str] = []
+        self._model_codes: dict[str, int] = {}
+        self._prompt_codes: dict[str, int] = {}
+        self._t0 = parse_stamp(run_started_at)
+        self._lists: dict[str, list[Any]] = {name: [] for name in _FIELDS}
+        self._cache: Columns | None = None
+
+    @classmethod
+    def from_run(cls, run: Run) -> SampleColumns:
+        cols = cls(run.started_at)
+        prompt_ids = [p.get("id") for p in run.prompts if isinstance(p, dict)]
+        cols.set_order([m.id for m in run.models], [p for p in prompt_ids if isinstance(p, str)])
+        cols.extend(run.samples)
+        return cols
+
+    def set_order(self, models: Iterable[str], prompts: Iterable[str]) -> None:
+        for model in models:
+            self._code(self._model_codes, self.models, model)
+        for prompt in prompts:
+            self._code(self._prompt_codes, self.prompts, prompt)
+
+    def __len__(self) -> int:
+        return len(self._lists["model"])
+
+    def extend(self, samples: Iterable[Sample]) -> None:
+        lists = self._lists
+        for s in samples:
+            start = parse_stamp(s.started_at)
+            if math.isnan(self._t0):
+                # No run start known (a run rebuilt from samples): the first sample is t=0.
+                self._t0 = start
+            lists["model"].append(self._code(self._model_codes, self.models, s.model))
+            lists["prompt"].append(self._code(self._prompt_codes, self.prompts, s.prompt_id))
+            lists["warmup"].append(s.warmup)
+            lists["ok"].append(s.status == "ok")
+            lists["start_s"].append(start - self._t0)
+            lists["latency_ms"].append(_ms(s.latency_s))
+            lists["ttft_ms"].append(_ms(s.ttft_s))
+            lists["tpot_ms"].append(_ms(s.tpot_s))
+            lists["output_tps"].append(_num(s.output_tps))
+        self._cache = None
+
+    def columns(self) -> Columns:
+        if self._cache is None:
+            lists = self._lists
+            self._cache = Columns(
+                model=np.asarray(lists["model"], dtype=np.intp),
+                prompt=np.asarray(lists["prompt"], dtype=np.intp),
+                warmup=np.asarray(lists["warmup"], dtype=np.bool_),
+                ok=np.asarray(lists["ok"], dtype=np.bool_),
+                start_s=np.asarray(lists["start_s"], dtype=np.float64),
+                latency_ms=np.asarray(lists["latency_ms"], dtype=np.float64),
+                ttft_ms=np.asarray(lists["ttft_ms"], dtype=np.float64),
+                tpot_ms=np.asarray(lists["tpot_ms"], dtype=np.float64),
+                output_tps=np.asarray(lists["output_tps"], dtype=np.float64),
+            )
+        return self._cache
+
+    @staticmethod
+    def _code(codes: dict[str, int], names: list[str], name: str) -> int:
+        code = codes.get(name)
+        if code is None:
+            code = codes[name] = len(names)
+            names.append(name)
+        return code
+
+
+_FIELDS = (
+    "model",
+    "prompt",
+    "warmup",
+    "ok",
+    "start_s",
+    "latency_ms",
+    "ttft_ms",
+    "tpot_ms",
+    "output_tps",
+)
+
+
+# --- statistics for the charts -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoxStats:
+    """A Tukey box plot plus the percentiles the design reports (p50, p95)."""
+
+    n: int
+    q1: float
+    p50: float
+    q3: float
+    whisker_lo: float  # the lowest value within 1.5 IQR below q1
+    whisker_hi: float  # the highest value within 1.5 IQR above q3
+    p95: float
+    minimum: float
+    maximum: float
+    outliers: int  # values beyond the whiskers
+
+
+def box_stats(values: Sequence[float] | FloatArray) -> BoxStats | None:
+    """Box-plot statistics of the finite values; None when there are none."""
+    arr = np.asarray(values, dtype=np.float64)
+    arr = np.sort(arr[np.isfinite(arr)])
+    if arr.size == 0:
+        return None
+    q1, p50, q3, p95 = (float(v) for v in np.percentile(arr, [25, 50, 75, 95], method="linear"))
+    reach = WHISKER_IQR * (q3 - q1)
+    inside = arr[(arr >= q1 - reach) & (arr <= q3 + reach)]
+    lo, hi = float(inside[0]), float(inside[-1])
+    return BoxStats(
+        n=int(arr.size),
+        q1=q1,
+        p50=p50,
+        q3=q3,
+        whisker_lo=min(lo, q1),
+        whisker_hi=max(hi, q3),
+        p95=p95,
+        minimum=float(arr[0]),
+        maximum=float(arr[-1]),
+        outliers=int(arr.size - inside.size),
+    )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A median with its bootstrap 95% CI (``lo``/``hi`` equal the median for one value)."""
+
+    n: int
+    value: float
+    lo: float
+    hi: float
+
+    @property
+    def error_below(self) -> float:
+        return max(self.value - self.lo, 0.0)
+
+    @property
+    def error_above(self) -> float:
+        return max(self.hi - self.value, 0.0)
+
+
+def median_ci(values: Sequence[float] | FloatArray) -> Estimate | None:
+    """The median and its bootstrap 95% CI, exactly as the run summary computes them."""
+    stats = describe(np.asarray(values, dtype=np.float64))
+    if stats["n"] == 0:
+        return None
+    p50 = float(stats["p50"])
+    lo, hi = stats["p50_ci"] or (p50, p50)
+    return Estimate(n=int(stats["n"]), value=p50, lo=float(lo), hi=float(hi))
+
+
+def ci_error_bars(estimates: Sequence[Estimate | None]) -> tuple[FloatArray, ...]:
+    """``(x, value, below, above)`` for the models that have an estimate (x = model index),
+    the arrays an error-bar item takes (its ``bottom`` and ``top`` are distances)."""
+    rows = [(i, e.value, e.error_below, e.error_above) for i, e in enumerate(estimates) if e]
+    if not rows:
+        return _empty(), _empty(), _empty(), _empty()
+    table = np.asarray(rows, dtype=np.float64)
+    return table[:, 0], table[:, 1], table[:, 2], table[:, 3]
+
+
+# --- downsampling ----------------------------------------------------------------------------
+
+
+def downsample_ecdf(x: FloatArray, y: FloatArray, max_points: int) -> tuple[FloatArray, FloatArray]:
+    """At most ``max_points`` points of an ECDF, evenly spaced in rank, ends included."""
+    n = x.size
+    if n <= max_points:
+        return x, y
+    keep = np.unique(np.linspace(0, n - 1, max(max_points, 2)).round().astype(np.intp))
+    return x[keep], y[keep]
+
+
+def downsample_envelope(
+    x: FloatArray, y: FloatArray, max_points: int
+) -> tuple[FloatArray, FloatArray]:
+    """At most ``max_points`` points of a scatter, ordered by x: the x range is cut into
+    ``max_points // 2`` slices and each keeps its lowest and highest y. Outliers survive
+    (they are a slice's extreme), which is what a timeline is looked at for."""
+    n = x.size
+    if n <= max_points:
+        order = np.argsort(x, kind="stable")
+        return x[order], y[order]
+    slices = max(max_points // 2, 1)
+    lo, hi = float(x.min()), float(x.max())
+    width = (hi - lo) / slices or 1.0
+    bins = np.minimum(((x - lo) / width).astype(np.intp), slices - 1)
+    order = np.lexsort((y, bins))
+    sorted_bins = bins[order]
+    first = np.flatnonzero(np.r_[True, sorted_bins[1:] != sorted_bins[:-1]])
+    last = np.r_[first[1:] - 1, n - 1]
+    keep = order[np.unique(np.r_[first, last])]
+    keep = keep[np.argsort(x[keep], kind="stable")]
+    return x[keep], y[keep]
+
+
+# --- the chart data ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    x: FloatArray
+    y: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+
+def _series(x: FloatArray | None = None, y: FloatArray | None = None) -> Series:
+    return Series(_empty() if x is None else x, _empty() if y is None else y)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One model's requests over time: timed ``ok`` ones, warm-ups, and failures (drawn at
+    their latency, or at 0 when they have none). ``n`` counts them before downsampling."""
+
+    ok: Series
+    warmup: Series
+    failed: Series
+    n: int
+
+
+@dataclass(frozen=True)
+class PromptBreakdown:
+    """Median latency (ms) and sample count of each model x prompt (NaN / 0 when none)."""
+
+    p50_ms: FloatArray  # shape (models, prompts)
+    counts: IntArray
+
+
+@dataclass(frozen=True)
+class ChartData:
+    models: tuple[str, ...]
+    prompts: tuple[str, ...]
+    hist_edges: FloatArray  # shared latency bin edges (ms), so models overlay bin for bin
+    hist_counts: tuple[IntArray, ...]  # per model
+    boxes: dict[str, tuple[BoxStats | None, ...]]  # BOX_METRICS -> per model
+    ecdf: tuple[Series, ...]  # latency ECDF per model, downsampled
+    ecdf_n: tuple[int, ...]  # samples behind each ECDF
+    throughput: tuple[Estimate | None, ...]  # median output tokens/s per model
+    per_prompt: PromptBreakdown
+    timeline: tuple[Timeline, ...]
+    points: dict[str, int] = field(default_factory=dict)  # samples each chart represents
+
+    @property
+    def n_samples(self) -> int:
+        return sum(t.n for t in self.timeline)
+
+
+def _groups(codes: IntArray, n_groups: int) -> list[IntArray]:
+    """Row indices of each code 0..n_groups-1, in O(n log n)."""
+    idx = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[idx], np.arange(n_groups + 1))
+    return [idx[bounds[g] : bounds[g + 1]] for g in range(n_groups)]
+
+
+def _finite(values: FloatArray) -> FloatArray:
+    out: FloatArray = values[np.isfinite(values)]
+    return out
+
+
+def _timeline(cols: Columns, rows: IntArray, max_points: int) -> Timeline:
+    x = cols.start_s[rows]
+    y = cols.latency_ms[rows]
+    known = np.isfinite(x)
+    ok = cols.ok[rows] & known & np.isfinite(y)
+    warm = cols.warmup[rows]
+    failed = ~cols.ok[rows] & known
+    timed_ok = ok & ~warm
+    warm_ok = ok & warm
+    fail_y = np.where(np.isfinite(y[failed]), y[failed], 0.0)
+    return Timeline(
+        ok=Series(*downsample_envelope(x[timed_ok], y[timed_ok], max_points)),
+        warmup=Series(*downsample_envelope(x[warm_ok], y[warm_ok], max_points)),
+        failed=Series(*downsample_envelope(x[failed], fail_y, max_points)),
+        n=int(rows.size),
+    )
+
+
+def _breakdown(cols: Columns, n_models: int, n_prompts: int) -> PromptBreakdown:
+    p50 = np.full((n_models, n_prompts), np.nan, dtype=np.float64)
+    counts = np.zeros((n_models, n_prompts), dtype=np.intp)
+    mask = cols.timed_ok & np.isfinite(cols.latency_ms)
+    if n_models and n_prompts:
+        codes = cols.model[mask] * n_prompts + cols.prompt[mask]
+        values = cols.latency_ms[mask]
+        for code, rows in enumerate(_groups(codes, n_models * n_prompts)):
+            if rows.size:
+                m, p = divmod(code, n_prompts)
+                p50[m, p] = float(np.percentile(values[rows], 50, method="linear"))
+                counts[m, p] = rows.size
+    return PromptBreakdown(p50_ms=p50, counts=counts)
+
+
+def chart_data(
+    cols: Columns,
+    models: Sequence[str],
+    prompts: Sequence[str],
+    *,
+    max_ecdf_points: int = MAX_ECDF_POINTS,
+    max_timeline_points: int = MAX_TIMELINE_POINTS,
+) -> ChartData:
+    """Everything the charts draw, for ``models`` and ``prompts`` in their code order."""
+    n_models = len(models)
+    by_model = _groups(cols.model, n_models)
+    timed_ok = cols.timed_ok
+    latency_ok = [_finite(cols.latency_ms[rows[timed_ok[rows]]]) for rows in by_model]
+
+    _counts, edges = histogram(np.concatenate(latency_ok) if latency_ok else _empty())
+    hist_counts = tuple(
+        np.histogram(values, bins=edges)[0].astype(np.intp)
+        if edges.size
+        else np.zeros(0, dtype=np.intp)
+        for values in latency_ok
+    )
+    boxes: dict[str, tuple[BoxStats | None, ...]] = {}
+    for metric in BOX_METRICS:
+        column: FloatArray = getattr(cols, metric)
+        boxes[metric] = tuple(box_stats(column[rows[timed_ok[rows]]]) for rows in by_model)
+    ecdfs = []
+    for values in latency_ok:
+        x = np.sort(values)
+        y = np.arange(1, x.size + 1, dtype=np.float64) / max(x.size, 1)
+        ecdfs.append(Series(*downsample_ecdf(x, y, max_ecdf_points)))
+    throughput = tuple(median_ci(cols.output_tps[rows[timed_ok[rows]]]) for rows in by_model)
+    breakdown = _breakdown(cols, n_models, len(prompts))
+    timeline = tuple(_timeline(cols, rows, max_timeline_points) for rows in by_model)
+    n_ok = int(sum(v.size for v in latency_ok))
+    points = {
+        "latency_histogram": int(sum(int(c.sum()) for c in hist_counts)),
+        "latency_box": sum(b.n for b in boxes["latency_ms"] if b),
+        "latency_ecdf": n_ok,
+        "ttft": sum(b.n for b in boxes["ttft_ms"] if b),
+        "tpot": sum(b.n for b in boxes["tpot_ms"] if b),
+        "throughput": sum(e.n for e in throughput if e),
+        "per_prompt": int(breakdown.counts.sum()),
+        "timeline": sum(t.n for t in timeline),
+    }
+    return ChartData(
+        models=tuple(models),
+        prompts=tuple(prompts),
+        hist_edges=edges,
+        hist_counts=hist_counts,
+        boxes=boxes,
+        ecdf=tuple(ecdfs),
+        ecdf_n=tuple(int(v.size) for v in latency_ok),
+        throughput=throughput,
+        per_prompt=breakdown,
+        timeline=timeline,
+        points=points,
+    )
+
+
+def run_chart_data(run: Run) -> ChartData:
+    """Chart data of a whole (finished or reopened) run."""
+    cols = SampleColumns.from_run(run)
+    return chart_data(cols.columns(), cols.models, cols.prompts)

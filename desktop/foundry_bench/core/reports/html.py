@@ -1,0 +1,329 @@
+"""``report.html``: one self-contained file a team can mail around and open anywhere.
+
+- No network and no script: charts are inline SVG (``core.svg_charts``), styles are inline,
+  and a Content-Security-Policy (``default-src 'none'``) forbids anything else, so even if some
+  model output escaped its cell it could neither run nor fetch.
+- Jinja2 autoescapes every value; the only markup passed through as-is is the SVG we draw,
+  whose text is escaped by ``core.svg_charts``.
+- The environment and settings are listed so the run can be reproduced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jinja2
+import numpy as np
+from markupsafe import Markup
+
+from foundry_bench import __version__
+from foundry_bench.core.analysis.recommend import Constraints, recommend
+from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_prompt
+from foundry_bench.core.quality.rows import (
+    QualityRow,
+    criteria_of,
+    normalize_quality,
+    quality_by_model,
+)
+from foundry_bench.core.reports import svg as svg_charts
+from foundry_bench.core.reports.markdown import (
+    ANSWER_LIMIT,
+    PROMPT_HEADER,
+    QUALITY_HEADER,
+    SUMMARY_HEADER,
+    _environment_items,
+    _first_answers,
+    _fmt,
+    _ms,
+    _plain,
+    _prompt_text,
+    _stat,
+    fmt_quality,
+    highlight_items,
+    settings_items,
+    summary_cells,
+)
+from foundry_bench.core.results.records import Run
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+#: Answers shown in the per-prompt table are cut here (the CSV has them whole).
+HTML_ANSWER_LIMIT = ANSWER_LIMIT * 4
+
+STYLE = """
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
+  color: #1d1d1f; background: #f6f7f9; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #dde; }
+.meta { color: #555; margin: 0 0 16px; }
+.card { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 14px 18px;
+  margin: 12px 0; }
+.pick { border-left: 5px solid #009E73; }
+.pick.none { border-left-color: #B2182B; }
+.pick .name { font-size: 18px; font-weight: 600; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; background: #fff; font-size: 13px; }
+th, td { border: 1px solid #dde1e6; padding: 4px 8px; vertical-align: top; }
+th { background: #eef1f5; text-align: left; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.text { max-width: 36em; overflow-wrap: anywhere; white-space: pre-wrap; }
+tr.no td { color: #777; }
+.yes { color: #0a7a4f; font-weight: 600; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
+  gap: 12px; align-items: start; }
+.charts figure { margin: 0; background: #fff; border: 1px solid #dde1e6; border-radius: 8px;
+  padding: 6px; }
+svg.chart { width: 100%; height: auto; display: block; }
+ul { padding-left: 1.3em; }
+li { overflow-wrap: anywhere; }
+footer { color: #777; margin-top: 32px; font-size: 12px; }
+@media print { body { background: #fff; } .card, .charts figure { break-inside: avoid; } }
+"""
+
+TEMPLATE = """
+{%- macro cells(row) %}{% for cell, num in row -%}
+<td class="{{ 'num' if num else 'text' }}">{{ cell }}</td>
+{%- endfor %}{% endmacro -%}
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Benchmark report: {{ run.run_id }}</title>
+<style>{{ style }}</style>
+</head>
+<body>
+<main>
+<h1>Benchmark report: {{ run.run_id }}</h1>
+<p class="meta">Status <b>{{ run.status }}</b> · started {{ run.started_at or "–" }} ·
+finished {{ run.finished_at or "–" }} · {{ n_models }} model(s) · {{ n_samples }} timed
+request(s)</p>
+
+<section id="recommendation">
+<h2>Recommendation</h2>
+<div class="card pick{{ '' if rec.best is not none else ' none' }}">
+<div>Constraints: {{ constraints or "none set (every model that ran qualifies)" }}</div>
+{% if rec.best is not none %}<div class="name">Recommended: {{ rec.best }}</div>
+{% else %}<div class="name">No model qualifies</div>{% endif %}
+<div>{{ rec.why }}</div>
+</div>
+<div class="scroll"><table>
+<tr><th>Model</th><th>Qualifies</th><th>p95 latency (ms)</th><th>Memory Δ (MB)</th>
+<th>Quality</th><th>Why not / notes</th></tr>
+{% for c in rec.candidates %}<tr class="{{ 'yes' if c.qualifies else 'no' }}">
+<td class="text">{{ c.model }}</td>
+<td>{% if c.qualifies %}<span class="yes">yes</span>{% else %}no{% endif %}</td>
+<td class="num">{{ fmt(c.p95_ms, 1) }}</td><td class="num">{{ fmt(c.memory_mb, 1) }}</td>
+<td class="num">{{ fmt_quality({"mean": c.quality, "ci": c.quality_ci}) }}</td>
+<td class="text">{{ (c.reasons + c.notes) | join("; ") or "–" }}</td></tr>
+{% endfor %}</table></div>
+</section>
+
+<section id="summary">
+<h2>Summary</h2>
+<div class="scroll"><table>
+<tr>{% for h in summary_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in summary_rows %}<tr>{{ cells(row) }}</tr>
+{% endfor %}</table></div>
+<h3>Highlights</h3>
+<ul>
+{% for label, text, subitems in highlights %}<li><b>{{ label }}:</b> {{ text }}
+{%- if subitems %}<ul>{% for item in subitems %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}</li>
+{% endfor %}</ul>
+</section>
+
+<section id="charts">
+<h2>Charts</h2>
+<div class="charts">
+{% for chart in charts %}<figure>{{ chart }}</figure>
+{% endfor %}</div>
+</section>
+
+{% if quality_rows %}<section id="quality">
+<h2>Quality</h2>
+<p>Mean of every score (all criteria, all annotators) per model, and the mean per criterion.</p>
+<div class="scroll"><table>
+<tr><th>Model</th><th>Scores</th><th>{{ quality_header }}</th>
+{% for c in criteria %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for q in quality_rows %}<tr><td class="text">{{ q.model }}</td><td class="num">{{ q.n }}</td>
+<td class="num">{{ fmt_quality(q) }}</td>
+{% for c in criteria %}<td class="num">{{ fmt(q.criteria.get(c), 2) }}</td>{% endfor %}</tr>
+{% endfor %}</table></div>
+</section>{% endif %}
+
+{% if prompt_rows %}<section id="per-prompt">
+<h2>Per prompt</h2>
+<div class="scroll"><table>
+<tr>{% for h in prompt_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in prompt_rows %}<tr>{{ cells(row) }}</tr>
+{% endfor %}</table></div>
+</section>{% endif %}
+
+<section id="environment">
+<h2>Environment and settings</h2>
+<div class="scroll"><table>
+{% for key, value in environment %}<tr><th>{{ key }}</th><td class="text">{{ value }}</td></tr>
+{% endfor %}</table></div>
+</section>
+
+{% if prompts %}<section id="prompts">
+<h2>Prompts</h2>
+<div class="scroll"><table>
+<tr><th>Prompt</th><th>Text</th></tr>
+{% for pid, text in prompts %}<tr><td class="text">{{ pid }}</td>
+<td class="text">{{ text }}</td></tr>
+{% endfor %}</table></div>
+</section>{% endif %}
+
+<footer>Made by foundry-bench {{ version }}. Percentiles by linear interpolation; 95% CIs by
+bootstrap. Model output is shown as text only.</footer>
+</main>
+</body>
+</html>
+"""
+
+_TEXT_COLUMNS = {0, 1, 13}  # model, status, licence in SUMMARY_HEADER order
+
+
+def _timed_values(run: Run, metric: str) -> dict[str, list[float]]:
+    values: dict[str, list[float]] = {}
+    for s in run.samples:
+        value = getattr(s, metric)
+        if not s.warmup and s.status == "ok" and value is not None:
+            values.setdefault(s.model, []).append(float(value))
+    return values
+
+
+def _safe_charts(
+    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
+) -> list[str]:
+    """The charts, or none: absurd but valid numbers (1e308 s) must not cost the report."""
+    try:
+        with np.errstate(all="ignore"):
+            return charts(run, summary, quality)
+    except (ValueError, IndexError, OverflowError, ZeroDivisionError):
+        return []
+
+
+def charts(
+    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
+) -> list[str]:
+    """The report's SVG charts: latency and TTFT box plots, the latency ECDF, median output
+    tokens/s with its 95% CI, and quality with its CI when scores exist."""
+    models = [str(e.get("model")) for e in summary]
+    latency = _timed_values(run, "latency_s")
+    ttft = _timed_values(run, "ttft_s")
+    out = [
+        svg_charts.box_plot(
+            [(m, np.asarray(latency.get(m, []))) for m in models],
+            title="End-to-end latency",
+            unit="ms",
+            scale=1000.0,
+        ),
+        svg_charts.ecdf_chart(
+            [(m, np.asarray(latency.get(m, []))) for m in models],
+            title="Latency, cumulative share of requests",
+            unit="ms",
+            scale=1000.0,
+        ),
+    ]
+    if any(ttft.values()):
+        out.append(
+            svg_charts.box_plot(
+                [(m, np.asarray(ttft.get(m, []))) for m in models],
+                title="Time to first token",
+                unit="ms",
+                scale=1000.0,
+            )
+        )
+    tps = []
+    for entry in summary:
+        ci = _stat(entry, "output_tps", "p50_ci")
+        p50 = _stat(entry, "output_tps", "p50")
+        tps.append(
+            (
+                str(entry.get("model")),
+                float(p50) if isinstance(p50, int | float) else None,
+                (float(ci[0]), float(ci[1])) if isinstance(ci, list | tuple) else None,
+            )
+        )
+    out.append(svg_charts.bar_chart(tps, title="Median output tokens/s (95% CI)", unit="tokens/s"))
+    if quality:
+        by_model = quality_by_model(quality)
+        items = []
+        for m in models:
+            q = by_model.get(m)
+            ci = q.get("ci") if q else None
+            items.append((m, q.get("mean") if q else None, (ci[0], ci[1]) if ci else None))
+        out.append(
+            svg_charts.bar_chart(
+                items, title="Mean quality score (95% CI)", unit="score 1-5", digits=2, limit=5
+            )
+        )
+    return out
+
+
+def render_html(
+    run: Run,
+    quality: Sequence[QualityRow] | None = None,
+    constraints: Constraints | None = None,
+) -> str:
+    summary = ensure_summary(run)
+    quality = normalize_quality(quality)
+    by_model = quality_by_model(quality)
+    summary_rows = []
+    for entry in summary:
+        cells = summary_cells(run, entry)
+        row = [(c, i not in _TEXT_COLUMNS) for i, c in enumerate(cells)]
+        if quality is not None:
+            row.append((fmt_quality(by_model.get(str(entry.get("model")))), True))
+        summary_rows.append(row)
+    answers = _first_answers(run)
+    prompt_rows = [
+        [
+            (_plain(e["model"]), False),
+            (_plain(e["prompt_id"]), False),
+            (_fmt(e["n_ok"], 0), True),
+            (_fmt(e["n_failed"], 0), True),
+            (_ms(e, "latency_s", "p50"), True),
+            (_ms(e, "latency_s", "p95"), True),
+            (_ms(e, "ttft_s", "p50"), True),
+            (_ms(e, "tpot_s", "p50"), True),
+            (_fmt(_stat(e, "output_tps", "mean"), 1), True),
+            (_plain(answers.get((e["model"], e["prompt_id"])), HTML_ANSWER_LIMIT), False),
+        ]
+        for e in summarize_by_prompt(run)
+    ]
+    prompts = [(_plain(pid), _plain(text)) for pid, text in map(_prompt_text, run.prompts)]
+    rec = recommend(run, quality, constraints)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(TEMPLATE).render(
+        csp=CSP,
+        style=Markup(STYLE),
+        run=run,
+        version=__version__,
+        n_models=len(summary),
+        n_samples=len(run.timed_samples()),
+        rec=rec,
+        constraints=" · ".join(rec.constraints.describe()),
+        fmt=_fmt,
+        fmt_quality=fmt_quality,
+        summary_header=[*SUMMARY_HEADER, *([QUALITY_HEADER] if quality is not None else [])],
+        summary_rows=summary_rows,
+        highlights=highlight_items(run, summary, quality),
+        charts=[Markup(svg) for svg in _safe_charts(run, summary, quality)],
+        quality_header=QUALITY_HEADER,
+        quality_rows=quality or [],
+        criteria=criteria_of(quality),
+        prompt_header=PROMPT_HEADER,
+        prompt_rows=prompt_rows,
+        environment=[*_environment_items(run.environment), *settings_items(run)],
+        prompts=prompts if any(text != "–" for _, text in prompts) else [],
+    )
+
+
+__all__ = ["CSP", "charts", "render_html"]

@@ -1,0 +1,352 @@
+"""The benchmark loop: a plan of models x prompts x rounds, run as a generator of events.
+
+The CLI prints the events; the GUI worker re-emits them as Qt signals. Cancelling is a
+``threading.Event`` checked between requests and passed into each request, so a run stops
+within one request. Whatever happens (finish, cancel, a failing model, Ctrl-C, the consumer
+closing the generator) every finished sample is already in ``samples.jsonl`` and
+``results.json`` is written on the way out.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from foundry_bench import __version__
+from foundry_bench.core.analysis.stats import summarize
+from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.results.records import (
+    RESULTS_FILE,
+    SAMPLES_FILE,
+    Measurement,
+    ModelRecord,
+    Run,
+    RunSettings,
+    Sample,
+    SampleWriter,
+    utc_now,
+    write_results,
+)
+from foundry_bench.core.run.endpoint import ChatEndpoint
+from foundry_bench.core.run.providers import ModelProvider, PreparedModel, PrepareError
+from foundry_bench.core.urls import redact_url
+
+log = logging.getLogger(__name__)
+
+# Failures before any response byte that mean "this model cannot be used at all": the
+# model's remaining requests are not sent (see docs/design.md, metric definitions).
+FATAL_HTTP_STATUSES = frozenset({401, 403, 404})
+
+
+class RunFolderInUse(FileExistsError):
+    """The output folder already holds a run; the message names it."""
+
+
+# -- events -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run: Run
+    run_dir: Path
+    total_requests: int
+
+
+@dataclass(frozen=True)
+class ModelStarted:
+    model: ModelRecord
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class SampleDone:
+    sample: Sample
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ModelDone:
+    model: ModelRecord
+
+
+@dataclass(frozen=True)
+class RunDone:
+    run: Run
+    run_dir: Path
+
+
+@dataclass(frozen=True)
+class Log:
+    level: int
+    message: str
+
+
+Event = RunStarted | ModelStarted | SampleDone | ModelDone | RunDone | Log
+
+
+# -- the plan -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunPlan:
+    models: list[ModelSpec]
+    prompts: list[PromptSpec]
+    settings: RunSettings = field(default_factory=RunSettings)
+    run_id: str | None = None
+
+    def requests_per_model(self) -> int:
+        return len(self.prompts) * (self.settings.warmup_rounds + self.settings.rounds)
+
+    def total_requests(self) -> int:
+        return len(self.models) * self.requests_per_model()
+
+
+EndpointFactory = Callable[[str, str | None, float], ChatEndpoint]
+
+
+def new_run_id() -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def environment(provider: ModelProvider) -> dict[str, Any]:
+    """What a reader needs to reproduce the run: machine, OS, versions, endpoint."""
+    env: dict[str, Any] = {
+        "app": f"foundry-bench {__version__}",
+        "python": sys.version.split()[0],
+        "os": platform.platform(),
+        "machine": platform.machine(),
+        "cpu": _cpu_name(),
+    }
+    try:
+        import psutil
+
+        env["cpu_count"] = psutil.cpu_count(logical=True)
+        env["memory_gb"] = round(psutil.virtual_memory().total / 1e9, 1)
+    except ImportError:  # pragma: no cover - declared dependency
+        pass
+    versions: dict[str, str] = {}
+    from importlib import metadata
+
+    for dist in ("foundry-local-sdk", "onnxruntime", "onnxruntime-genai-core", "openai"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    env["versions"] = versions
+    try:
+        env["endpoint"] = provider.describe()
+    except Exception as exc:  # describing must never stop a run
+        env["endpoint"] = {"error": str(exc)}
+    return env
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _messages(prompt: PromptSpec) -> list[dict[str, str]]:
+    messages = []
+    if prompt.system:
+        messages.append({"role": "system", "content": prompt.system})
+    messages.append({"role": "user", "content": prompt.text})
+    return messages
+
+
+def _default_endpoint(base_url: str, api_key: str | None, timeout_s: float) -> ChatEndpoint:
+    return ChatEndpoint(base_url, api_key=api_key, timeout_s=timeout_s)
+
+
+def run_benchmark(
+    plan: RunPlan,
+    provider: ModelProvider,
+    out_dir: Path,
+    *,
+    cancel: threading.Event | None = None,
+    endpoint_factory: EndpointFactory = _default_endpoint,
+) -> Generator[Event, None, None]:
+    """Run ``plan`` and yield events; write the run folder ``out_dir`` as it goes.
+
+    Closing the generator early (Ctrl-C in the CLI) still writes ``results.json``.
+    """
+    cancel = cancel or threading.Event()
+    settings = plan.settings
+    run = Run(
+        run_id=plan.run_id or new_run_id(),
+        started_at=utc_now(),
+        settings=settings,
+        models=[
+            ModelRecord(
+                id=m.id,
+                size_mb=m.size_mb,
+                capabilities=list(m.capabilities),
+                license=m.license,
+                endpoint=m.endpoint,
+            )
+            for m in plan.models
+        ],
+        prompts=[p.to_dict() for p in plan.prompts],
+        environment=environment(provider),
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in (RESULTS_FILE, SAMPLES_FILE):
+        if (out_dir / name).exists():
+            # Appending a second run to a folder's samples.jsonl would mix two runs under
+            # the same sample keys, and results.json would no longer match it.
+            raise RunFolderInUse(f"{out_dir} already holds a run ({name}); choose a new folder")
+    total = plan.total_requests()
+    done = 0
+    write_results(out_dir, run)  # a folder that says "running" from the first moment
+    writer = SampleWriter(out_dir / SAMPLES_FILE)
+    try:
+        yield RunStarted(run, out_dir, total)
+        for index, (spec, record) in enumerate(zip(plan.models, run.models, strict=True)):
+            if cancel.is_set():
+                break
+            record.status = "running"
+            yield ModelStarted(record, index, len(plan.models))
+            for event in _run_model(plan, spec, record, provider, endpoint_factory, cancel):
+                if isinstance(event, SampleDone):
+                    done += 1
+                    run.samples.append(event.sample)
+                    writer.append(event.sample)
+                    event = SampleDone(event.sample, done, total)
+                yield event
+            if record.status == "running":
+                record.status = "ok"
+            yield ModelDone(record)
+        run.status = "cancelled" if cancel.is_set() else "completed"
+    except (GeneratorExit, KeyboardInterrupt):
+        run.status = "cancelled"
+        raise
+    except Exception as exc:
+        run.status = "failed"
+        log.exception("run %s failed", run.run_id)
+        run.environment["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        writer.close()
+        crashed = str(run.status) == "failed"
+        for record in run.models:
+            if record.status == "pending":
+                record.status = "skipped"
+            elif record.status == "running":
+                # Interrupted: it answered what is in the samples; a crash is not "ok".
+                record.status = "failed" if crashed else "ok"
+        run.finished_at = utc_now()
+        run.summary = summarize(run)
+        write_results(out_dir, run)
+    yield RunDone(run, out_dir)
+
+
+def _run_model(
+    plan: RunPlan,
+    spec: ModelSpec,
+    record: ModelRecord,
+    provider: ModelProvider,
+    endpoint_factory: EndpointFactory,
+    cancel: threading.Event,
+) -> Iterator[Event]:
+    settings = plan.settings
+    try:
+        prepared = provider.prepare(spec)
+    except PrepareError as exc:
+        record.status, record.error = "failed", str(exc)
+        yield Log(logging.ERROR, f"{spec.id}: {exc}")
+        return
+    record.alias = prepared.alias
+    record.load_time_s = prepared.load_time_s
+    record.memory_delta_mb = prepared.memory_delta_mb
+    record.size_mb = prepared.size_mb
+    record.license = prepared.license
+    record.endpoint = redact_url(prepared.base_url)
+    if prepared.load_time_s is not None:
+        yield Log(logging.INFO, f"{spec.id}: loaded in {prepared.load_time_s:.3f} s")
+    try:
+        endpoint = endpoint_factory(prepared.base_url, provider.api_key, settings.timeout_s)
+    except Exception as exc:  # e.g. a URL the HTTP client rejects: this model only
+        record.status, record.error = "failed", f"cannot use endpoint: {exc}"
+        yield Log(logging.ERROR, f"{spec.id}: {record.error}")
+        provider.release(spec, prepared)
+        return
+    n_ok = 0
+    first_error: str | None = None
+    try:
+        schedule = [(True, r) for r in range(1, settings.warmup_rounds + 1)]
+        schedule += [(False, r) for r in range(1, settings.rounds + 1)]
+        for warmup, round_no in schedule:
+            for prompt in plan.prompts:
+                if cancel.is_set():
+                    return
+                measurement = _request(endpoint, prepared, prompt, settings, cancel)
+                sample = Sample.from_measurement(
+                    measurement,
+                    model=spec.id,
+                    prompt_id=prompt.id,
+                    round_no=round_no,
+                    warmup=warmup,
+                )
+                yield SampleDone(sample, 0, 0)
+                if sample.status == "ok":
+                    n_ok += not warmup
+                    continue
+                first_error = first_error or sample.error
+                if _is_fatal(measurement):
+                    record.status = "failed"
+                    record.error = sample.error
+                    yield Log(
+                        logging.ERROR,
+                        f"{spec.id}: {sample.error}; skipping its remaining requests",
+                    )
+                    return
+                yield Log(logging.WARNING, f"{sample.key}: {sample.status}: {sample.error}")
+        if n_ok == 0 and settings.rounds > 0 and not cancel.is_set():
+            record.status = "failed"
+            record.error = first_error or "no request succeeded"
+    finally:
+        endpoint.close()
+        provider.release(spec, prepared)
+
+
+def _request(
+    endpoint: ChatEndpoint,
+    prepared: PreparedModel,
+    prompt: PromptSpec,
+    settings: RunSettings,
+    cancel: threading.Event,
+) -> Measurement:
+    deterministic = settings.temperature == 0
+    return endpoint.chat(
+        prepared.request_model,
+        _messages(prompt),
+        max_tokens=prompt.max_tokens or settings.max_tokens,
+        temperature=settings.temperature,
+        seed=settings.seed if deterministic or settings.seed is not None else None,
+        stream=settings.stream,
+        cancel=cancel,
+    )
+
+
+def _is_fatal(m: Measurement) -> bool:
+    """A failure that will repeat for every request of this model: stop sending them."""
+    if m.connect_failed:
+        return True  # refused, unreachable, or no TCP answer within the timeout
+    if m.status != "error":
+        return False
+    return not m.responded or m.http_status in FATAL_HTTP_STATUSES

@@ -1,0 +1,320 @@
+"""Past runs: every run folder under the runs folder, to reopen, rename or delete.
+
+All disk work (listing, loading a run and computing its charts, renaming, deleting) runs in
+workers; the view only shows what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foundry_bench.ui.base.workers import JobRunner
+from foundry_bench.ui.benchmark import history_tasks as tasks
+from foundry_bench.ui.benchmark.results_table import STATUS_COLORS
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+PATH_ROLE = Qt.ItemDataRole.UserRole + 2
+
+Confirm = Callable[[str, str], bool]
+AskText = Callable[[str, str, str], str | None]
+_RUN_STATUS_COLORS = {
+    "completed": STATUS_COLORS["ok"],
+    "cancelled": STATUS_COLORS["skipped"],
+    "failed": STATUS_COLORS["failed"],
+    "running": STATUS_COLORS["running"],
+}
+
+
+class HCol(IntEnum):
+    # What fits a narrow side panel first; the rest is a scroll (and a tooltip) away.
+    NAME = 0
+    STATUS = 1
+    REQUESTS = 2
+    STARTED = 3
+    MODELS = 4
+
+
+_HEADERS = {
+    HCol.NAME: "Run",
+    HCol.STARTED: "Started (UTC)",
+    HCol.STATUS: "Status",
+    HCol.MODELS: "Models",
+    HCol.REQUESTS: "Requests",
+}
+
+
+class RunHistoryModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._runs: list[tasks.RunInfo] = []
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._runs)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HCol)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(HCol)
+        ):
+            return _HEADERS[HCol(section)]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._runs):
+            return None
+        info = self._runs[index.row()]
+        col = HCol(index.column())
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            if col == HCol.NAME:
+                return info.name
+            if col == HCol.STARTED:
+                return info.started_at.replace("T", " ").split(".")[0].rstrip("Z")
+            if col == HCol.STATUS:
+                return info.status
+            if col == HCol.MODELS:
+                if role == SORT_ROLE:
+                    return len(info.models)
+                return ", ".join(info.models)
+            return info.requests if role == SORT_ROLE else str(info.requests)
+        if role == PATH_ROLE:
+            return str(info.path)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{info.path}\nmodels: {', '.join(info.models) or 'unknown'}"
+        if role == Qt.ItemDataRole.ForegroundRole and col == HCol.STATUS:
+            color = _RUN_STATUS_COLORS.get(info.status)
+            return QBrush(QColor(color)) if color else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == HCol.REQUESTS:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    def set_runs(self, runs: list[tasks.RunInfo]) -> None:
+        self.beginResetModel()
+        self._runs = list(runs)
+        self.endResetModel()
+
+    def runs(self) -> list[tasks.RunInfo]:
+        return list(self._runs)
+
+    def row_of(self, path: Path) -> int | None:
+        return next((i for i, r in enumerate(self._runs) if r.path == path), None)
+
+
+def _confirm(parent: QWidget) -> Confirm:
+    def ask(title: str, text: str) -> bool:
+        answer = QMessageBox.question(
+            parent,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    return ask
+
+
+def _ask_text(parent: QWidget) -> AskText:
+    def ask(title: str, label: str, value: str) -> str | None:
+        text, ok = QInputDialog.getText(parent, title, label, text=value)
+        return text if ok else None
+
+    return ask
+
+
+class RunHistoryView(QWidget):
+    """Signals:
+    run_loaded(object): a ``run_history_tasks.LoadedRun`` ready to show.
+    runs_listed(int): the list was refreshed; how many runs.
+    run_renamed(object, object): old and new folder.
+    run_deleted(object): the deleted folder.
+    """
+
+    run_loaded = Signal(object)
+    runs_listed = Signal(int)
+    run_renamed = Signal(object, object)
+    run_deleted = Signal(object)
+
+    def __init__(self, runner: JobRunner, runs_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self.runs_dir = runs_dir
+        self.busy_dir: Path | None = None  # the folder a running benchmark writes to
+        self.confirm: Confirm = _confirm(self)
+        self.ask_text: AskText = _ask_text(self)
+        self.model = RunHistoryModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(HCol.STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(HCol.NAME, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.model.modelReset.connect(self._fit_name)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Rebuild the charts and tables of the selected run")
+        self.rename_button = QPushButton("Rename…")
+        self.delete_button = QPushButton("Delete…")
+        self.refresh_button = QPushButton("Refresh")
+        self.folder_label = QLabel()
+        self.folder_label.setEnabled(False)
+        self.folder_label.setWordWrap(True)
+        self.open_button.clicked.connect(self.open_selected)
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.model.modelReset.connect(self._update_buttons)
+        buttons = QHBoxLayout()
+        for b in (self.open_button, self.rename_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.folder_label)
+        self.set_runs_dir(runs_dir)
+        self._update_buttons()
+
+    # -- public -------------------------------------------------------------------------------
+
+    def set_runs_dir(self, runs_dir: Path) -> None:
+        self.runs_dir = runs_dir
+        self.folder_label.setText(f"Runs folder: {runs_dir}")
+
+    def refresh(self) -> None:
+        runs_dir = self.runs_dir
+        self._runner.start(
+            "run-history-list",
+            lambda ctx: tasks.list_runs(runs_dir),
+            label="List past runs",
+            on_finish=self._listed,
+        )
+
+    def selected_path(self) -> Path | None:
+        rows = self.table.selectionModel().selectedRows()
+        return Path(str(rows[0].data(PATH_ROLE))) if rows else None
+
+    def select(self, path: Path) -> bool:
+        row = self.model.row_of(path)
+        if row is None:
+            return False
+        self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+        return True
+
+    def open_run(self, path: Path) -> None:
+        self._runner.start(
+            "run-history-open",
+            lambda ctx: tasks.open_run(path),
+            label=f"Open run {path.name}",
+            on_finish=self.run_loaded.emit,
+        )
+
+    def open_selected(self) -> None:
+        path = self.selected_path()
+        if path is not None:
+            self.open_run(path)
+
+    def rename_selected(self) -> None:
+        path = self.selected_path()
+        if path is None or path == self.busy_dir:
+            return
+        name = self.ask_text("Rename run", "New folder name:", path.name)
+        if name is None or name.strip() == path.name:
+            return
+        self._runner.start(
+            "run-history-change",
+            lambda ctx: tasks.rename_run(path, name),
+            label=f"Rename run {path.name}",
+            on_finish=lambda new: self._renamed(path, new),
+        )
+
+    def delete_selected(self) -> None:
+        path = self.selected_path()
+        if path is None or path == self.busy_dir:
+            return
+        if not self.confirm(
+            "Delete run",
+            f"Delete the run folder {path.name} and everything in it (results, samples, "
+            "reports, scores)? This cannot be undone.",
+        ):
+            return
+        self._runner.start(
+            "run-history-change",
+            lambda ctx: tasks.delete_run(path),
+            label=f"Delete run {path.name}",
+            on_finish=self._deleted,
+        )
+
+    # -- results ------------------------------------------------------------------------------
+
+    def _listed(self, runs: list[tasks.RunInfo]) -> None:
+        selected = self.selected_path()
+        self.model.set_runs(runs)
+        if selected is not None:
+            self.select(selected)
+        self.runs_listed.emit(len(runs))
+
+    def _renamed(self, old: Path, new: Path) -> None:
+        self.run_renamed.emit(old, new)
+        self.refresh()
+
+    def _deleted(self, path: Path) -> None:
+        self.run_deleted.emit(path)
+        self.refresh()
+
+    def _fit_name(self) -> None:
+        # The run name gets what its longest value needs, up to half the panel.
+        self.table.resizeColumnToContents(HCol.NAME)
+        limit = max(self.table.viewport().width() // 2, 120)
+        self.table.setColumnWidth(HCol.NAME, min(self.table.columnWidth(HCol.NAME), limit))
+
+    def _update_buttons(self, *_args: object) -> None:
+        path = self.selected_path()
+        self.open_button.setEnabled(path is not None)
+        editable = path is not None and path != self.busy_dir
+        self.rename_button.setEnabled(editable)
+        self.delete_button.setEnabled(editable)

@@ -1,0 +1,281 @@
+"""File > Settings: where models are served from, where runs go, default benchmark settings.
+
+The values are the CLI's own (``core.settings``): the dialog edits an ``AppSettings`` and the
+window saves it in a worker. API keys are never stored here; a server that needs one reads it
+from ``OPENAI_API_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foundry_bench.core.paths import AppPaths
+from foundry_bench.core.results.records import RunSettings
+from foundry_bench.core.run.providers import API_KEY_ENV, ENDPOINT_ENV, normalize_base_url
+from foundry_bench.core.settings import AppSettings
+from foundry_bench.ui.base.workers import JobContext, JobRunner, Task
+
+TEST_TIMEOUT_S = 5.0
+
+
+def list_server_models(base_url: str, api_key: str | None) -> Task:
+    def task(ctx: JobContext) -> list[str]:
+        from foundry_bench.core.run.endpoint import ChatEndpoint
+
+        with ChatEndpoint(base_url, api_key=api_key, timeout_s=TEST_TIMEOUT_S) as endpoint:
+            return endpoint.list_models()
+
+    return task
+
+
+class SettingsDialog(QDialog):
+    """Signals:
+    connection_tested(object): the model ids the server listed.
+    connection_failed(str): why the test failed.
+    """
+
+    connection_tested = Signal(object)
+    connection_failed = Signal(str)
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        paths: AppPaths,
+        runner: JobRunner,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._runner = runner
+        self._paths = paths
+        self._original = settings
+        self.result_settings: AppSettings | None = None
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._endpoint_group(settings))
+        layout.addWidget(self._folders_group(settings, paths))
+        layout.addWidget(self._defaults_group(settings.defaults))
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #d9534f;")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._update_endpoint_controls()
+        self.resize(560, self.sizeHint().height())
+
+    # -- groups -------------------------------------------------------------------------------
+
+    def _endpoint_group(self, settings: AppSettings) -> QGroupBox:
+        group = QGroupBox("Models are served by")
+        self.embedded_radio = QRadioButton("The embedded Foundry Local runtime (default, offline)")
+        self.url_radio = QRadioButton("An OpenAI-compatible server at:")
+        choice = QButtonGroup(group)
+        choice.addButton(self.embedded_radio)
+        choice.addButton(self.url_radio)
+        self.url_edit = QLineEdit(settings.endpoint or "")
+        self.url_edit.setPlaceholderText("http://127.0.0.1:11434/v1 (Ollama, llama.cpp, vLLM, …)")
+        self.test_button = QPushButton("Test connection")
+        self.test_status = QLabel()
+        self.test_status.setWordWrap(True)
+        self.server_models = QListWidget()
+        self.server_models.setMaximumHeight(96)
+        self.server_models.hide()
+        (self.url_radio if settings.endpoint else self.embedded_radio).setChecked(True)
+
+        url_row = QHBoxLayout()
+        url_row.addWidget(self.url_edit, 1)
+        url_row.addWidget(self.test_button)
+        box = QVBoxLayout(group)
+        box.addWidget(self.embedded_radio)
+        box.addWidget(self.url_radio)
+        box.addLayout(url_row)
+        box.addWidget(self.test_status)
+        box.addWidget(self.server_models)
+        notes = []
+        if os.environ.get(ENDPOINT_ENV):
+            notes.append(f"{ENDPOINT_ENV} is set and takes precedence over this choice.")
+        notes.append(
+            f"A key for a remote server is read from {API_KEY_ENV}"
+            + (" (set)." if os.environ.get(API_KEY_ENV) else " (not set).")
+            + " It is never saved to disk."
+        )
+        note = QLabel(" ".join(notes))
+        note.setWordWrap(True)
+        note.setEnabled(False)
+        box.addWidget(note)
+
+        self.embedded_radio.toggled.connect(self._update_endpoint_controls)
+        self.url_edit.textChanged.connect(self._update_endpoint_controls)
+        self.test_button.clicked.connect(self.test_connection)
+        return group
+
+    def _folders_group(self, settings: AppSettings, paths: AppPaths) -> QGroupBox:
+        group = QGroupBox("Folders")
+        form = QFormLayout(group)
+        self.runs_edit = QLineEdit(settings.runs_dir or "")
+        self.runs_edit.setPlaceholderText(str(paths.runs_dir))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_runs)
+        runs_row = QHBoxLayout()
+        runs_row.addWidget(self.runs_edit, 1)
+        runs_row.addWidget(browse)
+        form.addRow("Benchmark runs:", runs_row)
+        for label, folder in (
+            ("Model cache:", paths.model_cache_dir),
+            ("Logs:", paths.logs_dir),
+            ("Settings file:", paths.settings_file),
+        ):
+            value = QLabel(str(folder))
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(label, value)
+        return group
+
+    def _defaults_group(self, defaults: RunSettings) -> QGroupBox:
+        group = QGroupBox("Default benchmark settings")
+        form = QFormLayout(group)
+        self.rounds = _spin(1, 1000, defaults.rounds)
+        self.warmup = _spin(0, 100, defaults.warmup_rounds)
+        self.max_tokens = _spin(1, 32768, defaults.max_tokens)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setValue(defaults.temperature)
+        self.seed_box = QCheckBox("Fixed seed:")
+        self.seed = _spin(0, 2**31 - 1, defaults.seed if defaults.seed is not None else 42)
+        self.seed_box.setChecked(defaults.seed is not None)
+        self.seed_box.toggled.connect(self.seed.setEnabled)
+        self.seed.setEnabled(defaults.seed is not None)
+        self.stream = QCheckBox("Stream responses (needed for time to first token)")
+        self.stream.setChecked(defaults.stream)
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(1.0, 3600.0)
+        self.timeout.setSuffix(" s")
+        self.timeout.setDecimals(1)
+        self.timeout.setValue(defaults.timeout_s)
+        self.concurrency = _spin(1, 64, defaults.concurrency)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_box)
+        seed_row.addWidget(self.seed, 1)
+        form.addRow("Rounds:", self.rounds)
+        form.addRow("Warm-up rounds:", self.warmup)
+        form.addRow("Max tokens:", self.max_tokens)
+        form.addRow("Temperature:", self.temperature)
+        form.addRow("Seed:", seed_row)
+        form.addRow("", self.stream)
+        form.addRow("Timeout (no byte for):", self.timeout)
+        form.addRow("Concurrent requests:", self.concurrency)
+        return group
+
+    # -- behaviour ----------------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        try:
+            base_url = normalize_base_url(self.url_edit.text())
+        except ValueError as exc:
+            self._connection_failed(str(exc))
+            return
+        self.test_status.setText(f"Connecting to {base_url}…")
+        self.server_models.clear()
+        self.server_models.hide()
+        self.test_button.setEnabled(False)
+        self._runner.start(
+            "settings-test-connection",
+            list_server_models(base_url, os.environ.get(API_KEY_ENV)),
+            label="Test connection",
+            on_finish=self._connection_ok,
+            on_error=self._connection_failed,
+        )
+
+    def accept(self) -> None:
+        endpoint = None
+        if self.url_radio.isChecked():
+            try:
+                endpoint = normalize_base_url(self.url_edit.text())
+            except ValueError as exc:
+                self.error_label.setText(f"Server URL: {exc}")
+                self.error_label.show()
+                return
+        seed = self.seed.value() if self.seed_box.isChecked() else None
+        defaults = replace(
+            self._original.defaults,
+            rounds=self.rounds.value(),
+            warmup_rounds=self.warmup.value(),
+            max_tokens=self.max_tokens.value(),
+            temperature=round(self.temperature.value(), 2),
+            seed=seed,
+            stream=self.stream.isChecked(),
+            timeout_s=self.timeout.value(),
+            concurrency=self.concurrency.value(),
+        )
+        self.result_settings = AppSettings(
+            endpoint=endpoint,
+            runs_dir=self.runs_edit.text().strip() or None,
+            defaults=defaults,
+        )
+        super().accept()
+
+    def done(self, result: int) -> None:
+        # A test still running must not report into a closed dialog.
+        self._runner.cancel("settings-test-connection")
+        super().done(result)
+
+    def _connection_ok(self, ids: list[str]) -> None:
+        self.test_button.setEnabled(True)
+        self.test_status.setText(f"Connected: the server lists {len(ids)} model(s).")
+        self.server_models.clear()
+        self.server_models.addItems(ids)
+        self.server_models.setVisible(bool(ids))
+        self.connection_tested.emit(ids)
+
+    def _connection_failed(self, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_status.setText(f"Connection failed: {message}")
+        self.connection_failed.emit(message)
+
+    def _update_endpoint_controls(self, *_args: object) -> None:
+        use_url = self.url_radio.isChecked()
+        self.url_edit.setEnabled(use_url)
+        self.test_button.setEnabled(use_url and bool(self.url_edit.text().strip()))
+
+    def _browse_runs(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder for benchmark runs", self.runs_edit.text() or str(self._paths.runs_dir)
+        )
+        if folder:
+            self.runs_edit.setText(folder)
+
+
+def _spin(low: int, high: int, value: int) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setValue(value)
+    return spin

@@ -1,0 +1,127 @@
+"""Worker tasks of the models view: every runtime and network call it makes, off the GUI thread.
+
+Each function returns a task for :class:`~foundry_bench.ui.base.workers.JobRunner`; none of them
+touches a widget.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from foundry_bench.core.run.runtime import (
+    CatalogState,
+    FoundryRuntime,
+    LoadResult,
+    ModelEntry,
+    RuntimeFailure,
+    validate_model_folder,
+)
+from foundry_bench.ui.base.workers import JobContext, Task
+
+log = logging.getLogger(__name__)
+
+RuntimeAccess = Callable[[], FoundryRuntime]
+SERVER_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class RuntimeReady:
+    url: str
+    demo_model: str | None
+
+
+def start_runtime(runtime: RuntimeAccess, register_demo: bool = True) -> Task:
+    """Start the in-process runtime and its web service; register the demo model once."""
+
+    def task(ctx: JobContext) -> RuntimeReady:
+        rt = runtime()
+        demo = None
+        if register_demo:
+            try:
+                demo = rt.ensure_demo_model().id
+            except (RuntimeFailure, OSError) as exc:
+                log.warning("the demo model is not available: %s", exc)
+        return RuntimeReady(rt.service_url(), demo)
+
+    return task
+
+
+def list_local(runtime: RuntimeAccess) -> Task:
+    return lambda ctx: runtime().local_models()
+
+
+def fetch_catalog(runtime: RuntimeAccess, timeout_s: float = 8.0) -> Task:
+    def task(ctx: JobContext) -> CatalogState:
+        return runtime().catalog_models(timeout_s)
+
+    return task
+
+
+def list_server(base_url: str, api_key: str | None) -> Task:
+    def task(ctx: JobContext) -> list[str]:
+        from foundry_bench.core.run.endpoint import ChatEndpoint
+
+        endpoint = ChatEndpoint(base_url, api_key=api_key, timeout_s=SERVER_TIMEOUT_S)
+        try:
+            return sorted(endpoint.list_models())
+        finally:
+            endpoint.close()
+
+    return task
+
+
+def load(runtime: RuntimeAccess, model_id: str) -> Task:
+    def task(ctx: JobContext) -> LoadResult:
+        return runtime().load(model_id)
+
+    return task
+
+
+def unload(runtime: RuntimeAccess, model_id: str) -> Task:
+    def task(ctx: JobContext) -> str:
+        runtime().unload(model_id)
+        return model_id
+
+    return task
+
+
+def remove(runtime: RuntimeAccess, model_id: str) -> Task:
+    def task(ctx: JobContext) -> str:
+        runtime().remove(model_id)
+        return model_id
+
+    return task
+
+
+def download(runtime: RuntimeAccess, model_id: str) -> Task:
+    """Progress percentages arrive as ``yielded``; the SDK honours the cancel event."""
+
+    def task(ctx: JobContext) -> ModelEntry:
+        return runtime().download(model_id, progress=ctx.report, cancel=ctx.cancel)
+
+    return task
+
+
+def check_folder(folder: Path) -> Task:
+    def task(ctx: JobContext) -> Path:
+        validate_model_folder(folder)
+        return folder
+
+    return task
+
+
+def register(runtime: RuntimeAccess, folder: Path, model_id: str) -> Task:
+    def task(ctx: JobContext) -> ModelEntry:
+        return runtime().register(folder, model_id)
+
+    return task
+
+
+def default_model_id(folder: Path) -> str:
+    """A ``NAME:VERSION`` suggestion from the folder name (``Phi-3 mini`` -> ``phi-3-mini:1``)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder.name).strip("-._").lower()
+    return f"{name or 'my-model'}:1"

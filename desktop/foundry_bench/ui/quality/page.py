@@ -1,0 +1,656 @@
+"""The Quality page: score a run's answers 1-5, compare annotators, weigh quality against speed.
+
+It follows the window's current run (``run_opened``). Three tabs: Score (one answer at a time,
+or two models side by side), Agreement (other annotators' files, agreement per criterion,
+where people disagree most, the optional automatic judge) and Results (mean score per model
+and criterion with 95% CIs, and quality against p95 latency). Statistics are computed in a
+worker, a moment after the last change, so scoring never waits for them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foundry_bench.core.quality.annotations import (
+    ANNOTATIONS_FILE,
+    AnnotationFileError,
+    AnnotationSet,
+    load_annotations,
+)
+from foundry_bench.core.results.records import Run, load_run
+from foundry_bench.core.run.providers import (
+    API_KEY_ENV,
+    EmbeddedProvider,
+    ExternalProvider,
+    ModelProvider,
+)
+from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.workers import JobContext, JobRunner
+from foundry_bench.ui.charts.quality import QualityScatter
+from foundry_bench.ui.quality.judge import JudgePanel, ProviderFactory
+from foundry_bench.ui.quality.pairs import PairView
+from foundry_bench.ui.quality.scoring import ScoringView
+from foundry_bench.ui.quality.session import PAIRS, SINGLE, QualitySession
+from foundry_bench.ui.quality.stats import QualityStats, compute_stats
+from foundry_bench.ui.quality.table_models import (
+    ANNOTATOR_COLUMNS,
+    DISAGREEMENT_COLUMNS,
+    ROW_ROLE,
+    SORT_ROLE,
+    RowsModel,
+    agreement_columns,
+    summary_columns,
+)
+from foundry_bench.ui.quality.widgets import heading, muted
+
+STATS_JOB = "quality-stats"
+LOAD_JOB = "quality-annotators"
+OPEN_JOB = "quality-open-run"
+STATS_DELAY_MS = 400
+ANNOTATOR_KEY = "quality/annotator"
+
+
+def _table(model: RowsModel, sortable: bool = True) -> QTableView:
+    view = QTableView()
+    if sortable:
+        proxy = QSortFilterProxyModel(view)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(SORT_ROLE)
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        # Column -1: the rows' own order (criteria as in the rubric, worst disagreement
+        # first) until the user clicks a header.
+        view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+    else:
+        view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setWordWrap(False)
+    return view
+
+
+class QualityPage(QWidget):
+    """The page; see the module docstring. ``session`` holds the scores and the position."""
+
+    def __init__(
+        self,
+        runner: JobRunner,
+        notifier: Notifier,
+        *,
+        settings: Any = None,
+        provider_factory: ProviderFactory | None = None,
+        open_run: Callable[[Run, Path], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.notifier = notifier
+        self.settings = settings  # a UiSettings backend-like object (get/put), or None
+        self._open_run = open_run or self.open_run
+        self.session = QualitySession(notifier, self)
+        name = settings.get(ANNOTATOR_KEY) if settings is not None else None
+        if isinstance(name, str) and name.strip():
+            self.session.annotator_name = name.strip()
+        self.others: list[AnnotationSet] = []
+        self._pending_run: tuple[Run, Path] | None = None
+        self.stats = QualityStats()
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setSingleShot(True)
+        self._stats_timer.setInterval(STATS_DELAY_MS)
+        self._stats_timer.timeout.connect(self._compute_stats)
+
+        self.summary_model = RowsModel(summary_columns([], False), self)
+        self.agreement_model = RowsModel(agreement_columns(False), self)
+        self.disagreement_model = RowsModel(DISAGREEMENT_COLUMNS, self)
+        self.annotator_model = RowsModel(ANNOTATOR_COLUMNS, self)
+
+        self.scoring = ScoringView(self.session)
+        self.pairs = PairView(self.session)
+        self.judge = JudgePanel(runner, provider_factory)
+        self.scatter = QualityScatter()
+        self._build()
+        self._connect()
+        self._show_state()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.run_label = muted(QLabel("No run open"))
+        self.open_button = QPushButton("Open run folder…")
+        self.annotator = QLineEdit(self.session.annotator_name)
+        self.annotator.setMaximumWidth(160)
+        self.annotator.setToolTip("Your name in the annotations file")
+        self.blind_box = QCheckBox("Blind")
+        self.blind_box.setChecked(True)
+        self.blind_box.setToolTip(
+            "Hide model names and shuffle the answers (same order for everyone)"
+        )
+        self.single_button = QPushButton("One answer")
+        self.pairs_button = QPushButton("Side by side")
+        self.mode_group = QButtonGroup(self)
+        for i, button in enumerate((self.single_button, self.pairs_button)):
+            button.setCheckable(True)
+            self.mode_group.addButton(button, i)
+        self.single_button.setChecked(True)
+        # A segmented toggle: the checked mode in the highlight colour, in both palettes
+        # (Fusion's own checked button is hard to tell from an unchecked one in dark).
+        for button in (self.single_button, self.pairs_button):
+            button.setObjectName("qualityMode")
+            button.setStyleSheet(
+                "QPushButton#qualityMode { padding: 3px 10px; border: 1px solid palette(mid);"
+                " border-radius: 4px; background: palette(button); }"
+                "QPushButton#qualityMode:checked { background: palette(highlight);"
+                " color: palette(highlighted-text); border-color: palette(highlight); }"
+            )
+        self.unscored_box = QCheckBox("Unscored only")
+        self.progress_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setMaximumWidth(160)
+        self.progress_bar.setMaximumHeight(10)
+        for w in (
+            self.open_button,
+            self.annotator,
+            self.blind_box,
+            self.single_button,
+            self.pairs_button,
+            self.unscored_box,
+        ):
+            w.setFocusPolicy(
+                Qt.FocusPolicy.ClickFocus if w is self.annotator else Qt.FocusPolicy.NoFocus
+            )
+
+        top = QHBoxLayout()
+        top.addWidget(heading("Quality", 1.5))
+        top.addSpacing(12)
+        top.addWidget(self.run_label, 1)
+        top.addWidget(self.open_button)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Annotator:"))
+        controls.addWidget(self.annotator)
+        controls.addSpacing(8)
+        controls.addWidget(self.blind_box)
+        controls.addSpacing(8)
+        controls.addWidget(self.single_button)
+        controls.addWidget(self.pairs_button)
+        controls.addSpacing(8)
+        controls.addWidget(self.unscored_box)
+        controls.addStretch(1)
+        controls.addWidget(self.progress_label)
+        controls.addWidget(self.progress_bar)
+
+        self.score_stack = QStackedWidget()
+        self.score_stack.addWidget(self.scoring)
+        self.score_stack.addWidget(self.pairs)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.score_stack, "Score")
+        self.tabs.addTab(self._agreement_tab(), "Agreement")
+        self.tabs.addTab(self._results_tab(), "Results")
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        main = QWidget()
+        main_layout = QVBoxLayout(main)
+        main_layout.setContentsMargins(0, 0, 0, 0)
+        main_layout.addLayout(controls)
+        main_layout.addWidget(self.tabs, 1)
+
+        self.empty_label = QLabel(
+            "No run is open. Run a benchmark on the Benchmark page, or open a run folder "
+            "(one with results.json), to score its answers.\n\n"
+            "From the command line: foundry-bench run --models M.json --prompts P.json"
+        )
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem_label.setObjectName("qualityProblem")
+        self.problem_label.setStyleSheet(
+            "QLabel#qualityProblem { background: rgba(217,83,79,0.14); border: 1px solid "
+            "rgba(217,83,79,0.7); border-radius: 4px; padding: 10px; }"
+        )
+        self.new_file_button = QPushButton("Keep a backup copy and start a new file")
+        self.retry_button = QPushButton("Read the file again")
+        problem = QWidget()
+        problem_layout = QVBoxLayout(problem)
+        problem_layout.addWidget(self.problem_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_file_button)
+        buttons.addWidget(self.retry_button)
+        buttons.addStretch(1)
+        problem_layout.addLayout(buttons)
+        problem_layout.addStretch(1)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_label)
+        self.stack.addWidget(problem)
+        self.stack.addWidget(main)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 12)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+    def _agreement_tab(self) -> QWidget:
+        self.annotator_view = _table(self.annotator_model, sortable=False)
+        self.annotator_view.setMaximumHeight(130)
+        self.load_button = QPushButton("Load annotator files…")
+        self.remove_button = QPushButton("Remove")
+        self.agreement_view = _table(self.agreement_model)
+        self.disagreement_view = _table(self.disagreement_model)
+        self.agreement_note = muted(QLabel())
+        self.agreement_note.setWordWrap(True)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.load_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        annotators = QHBoxLayout()
+        annotators.addWidget(self.annotator_view, 1)
+        annotators.addLayout(buttons)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(heading("Agreement per criterion"))
+        left_layout.addWidget(self.agreement_view, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(heading("Where people disagree most"))
+        right_layout.addWidget(self.disagreement_view, 1)
+        right_layout.addWidget(muted(QLabel("Double-click a row to see that answer.")))
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setChildrenCollapsible(False)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(heading("Annotators"))
+        layout.addLayout(annotators)
+        layout.addWidget(self.agreement_note)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.judge)
+        return tab
+
+    def _results_tab(self) -> QWidget:
+        self.summary_view = _table(self.summary_model)
+        self.results_note = muted(QLabel())
+        self.results_note.setWordWrap(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.summary_view)
+        chart = QWidget()
+        chart_layout = QVBoxLayout(chart)
+        chart_layout.setContentsMargins(0, 6, 0, 0)
+        chart_layout.addWidget(
+            heading(
+                "Quality against speed (★ and dashed line: the Pareto front, no model is "
+                "both faster and better)"
+            )
+        )
+        chart_layout.addWidget(self.scatter, 1)
+        split.addWidget(chart)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.results_note)
+        layout.addWidget(split, 1)
+        return tab
+
+    def _connect(self) -> None:
+        s = self.session
+        s.opened.connect(self._show_state)
+        s.problem_found.connect(lambda _m: self._show_state())
+        s.annotations_changed.connect(self._changed)
+        s.position_changed.connect(self._show_progress)
+        self.open_button.clicked.connect(self.choose_run)
+        self.annotator.editingFinished.connect(self._annotator_edited)
+        self.blind_box.toggled.connect(self._blind_toggled)
+        self.mode_group.idClicked.connect(self._mode_clicked)
+        self.unscored_box.toggled.connect(s.set_unscored_only)
+        self.new_file_button.clicked.connect(self._start_new_file)
+        self.retry_button.clicked.connect(self._retry)
+        self.load_button.clicked.connect(self.choose_annotator_files)
+        self.remove_button.clicked.connect(self._remove_annotator)
+        self.disagreement_view.doubleClicked.connect(self._jump_to_disagreement)
+        self.judge.judge_finished.connect(lambda path: self.add_annotator_files([Path(path)]))
+        self.tabs.currentChanged.connect(lambda _i: self.focus_scoring())
+
+    # -- the run -------------------------------------------------------------------------
+
+    def open_run(self, run: Run, run_dir: Path) -> None:
+        """Show ``run`` (in ``run_dir``): its annotations, the others' files in its folder."""
+        self.runner.cancel(LOAD_JOB)
+        self.others = []
+        self.session.open(run, Path(run_dir))
+        extra = sorted(
+            p
+            for p in Path(run_dir).glob("annotations*.json")
+            if p.name != ANNOTATIONS_FILE and p.is_file()
+        )
+        if extra:
+            self.add_annotator_files(extra, quiet_errors=False)
+        self._changed()
+
+    def follow_run(self, run: Run, run_dir: Path) -> None:
+        """The window's current run changed: open it now if the page is on screen, else
+        when it is next shown (ordering and counting a big run's answers takes a while,
+        and a user reopening a run on the Benchmark page should not wait for it)."""
+        if self.isVisible():
+            self._pending_run = None
+            self.open_run(run, run_dir)
+        else:
+            self._pending_run = (run, Path(run_dir))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        pending, self._pending_run = self._pending_run, None
+        if pending is not None:
+            self.open_run(*pending)
+
+    def choose_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a run folder")
+        if folder:
+            self.load_run_folder(Path(folder))
+
+    def load_run_folder(self, folder: Path) -> None:
+        def task(ctx: JobContext) -> tuple[Run, Path]:
+            return load_run(folder), folder
+
+        def done(result: tuple[Run, Path]) -> None:
+            self._open_run(*result)
+
+        self.runner.start(OPEN_JOB, task, label=f"Open run {folder.name}", on_finish=done)
+
+    def _show_state(self) -> None:
+        s = self.session
+        if s.run is None:
+            self.stack.setCurrentIndex(0)
+            self.run_label.setText("No run open")
+        elif s.problem is not None:
+            self.stack.setCurrentIndex(1)
+            self.problem_label.setText(s.problem)
+        else:
+            self.stack.setCurrentIndex(2)
+        if s.run is not None:
+            n_models = len(s.run.models)
+            self.run_label.setText(
+                f"Run {s.run.run_id} · {n_models} model{'s' if n_models != 1 else ''} · "
+                f"{len(s.order)} answers · {s.path}"
+            )
+        self.blind_box.blockSignals(True)
+        self.blind_box.setChecked(s.blind)
+        self.blind_box.blockSignals(False)
+        self.unscored_box.blockSignals(True)
+        self.unscored_box.setChecked(s.unscored_only)
+        self.unscored_box.blockSignals(False)
+        if s.ann is not None:
+            self.annotator.setText(s.ann.annotator)
+        self._show_mode()
+        criteria = s.ann.criteria if s.ann is not None else []
+        self.judge.set_run(s.run if s.ready else None, s.run_dir, criteria)
+        self._show_progress()
+        self._changed()
+
+    def _start_new_file(self) -> None:
+        backup = self.session.start_new_file()
+        if backup is not None:
+            self.focus_scoring()
+
+    def _retry(self) -> None:
+        if self.session.run is not None and self.session.run_dir is not None:
+            self.open_run(self.session.run, self.session.run_dir)
+
+    # -- scoring controls ----------------------------------------------------------------
+
+    def _annotator_edited(self) -> None:
+        name = self.annotator.text().strip()
+        if not name:
+            self.annotator.setText(self.session.annotator_name)
+            return
+        self.session.set_annotator(name)
+        if self.settings is not None:
+            self.settings.put(ANNOTATOR_KEY, name)
+        self.focus_scoring()
+
+    def _blind_toggled(self, on: bool) -> None:
+        self.session.set_blind(on)
+        self._changed()
+
+    def _mode_clicked(self, button_id: int) -> None:
+        self.session.set_mode(PAIRS if button_id == 1 else SINGLE)
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        pairs = self.session.mode == PAIRS
+        self.score_stack.setCurrentIndex(1 if pairs else 0)
+        (self.pairs_button if pairs else self.single_button).setChecked(True)
+        self.scoring.refresh()
+        self.pairs.refresh()
+        self._show_progress()
+        self.focus_scoring()
+
+    def focus_scoring(self) -> None:
+        if self.tabs.currentIndex() == 0 and self.session.ready:
+            (self.pairs if self.session.mode == PAIRS else self.scoring).setFocus()
+
+    def _show_progress(self) -> None:
+        s = self.session
+        if not s.ready:
+            self.progress_label.setText("")
+            self.progress_bar.setValue(0)
+            return
+        if s.mode == PAIRS:
+            done, total = s.pair_progress()
+            self.progress_label.setText(f"{done} of {total} pairs judged")
+        else:
+            done, total, given, wanted = s.progress()
+            self.progress_label.setText(f"{done} of {total} scored")
+            self.progress_label.setToolTip(f"{given} of {wanted} scores given")
+        self.progress_bar.setMaximum(max(total, 1))
+        self.progress_bar.setValue(done)
+
+    # -- other annotators ----------------------------------------------------------------
+
+    def choose_annotator_files(self) -> None:
+        start = str(self.session.run_dir or "")
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Load annotator files", start, "Annotations (*.json)"
+        )
+        if files:
+            self.add_annotator_files([Path(f) for f in files])
+
+    def add_annotator_files(self, paths: list[Path], *, quiet_errors: bool = False) -> None:
+        """Read other annotators' files in a worker; a file of another run is refused."""
+        run_id = self.session.run.run_id if self.session.run else None
+
+        def task(ctx: JobContext) -> tuple[list[AnnotationSet], list[str]]:
+            loaded, problems = [], []
+            for path in paths:
+                try:
+                    ann = load_annotations(path)
+                except AnnotationFileError as exc:
+                    problems.append(str(exc))
+                    continue
+                if ann.run_id != run_id:
+                    problems.append(
+                        f"{path}: it scores run {ann.run_id!r}, not the open run {run_id!r}; "
+                        "not loaded"
+                    )
+                    continue
+                loaded.append(ann)
+            return loaded, problems
+
+        self.runner.start(LOAD_JOB, task, label="Load annotator files", on_finish=self._added)
+
+    def _added(self, result: tuple[list[AnnotationSet], list[str]]) -> None:
+        loaded, problems = result
+        own = self.session.path.resolve() if self.session.path else None
+        for ann in loaded:
+            source = ann.source.resolve() if ann.source else None
+            if source == own:
+                continue
+            # Loading a file again replaces it (a judge that went on, a colleague's update).
+            self.others = [o for o in self.others if (o.source and o.source.resolve()) != source]
+            self.others.append(ann)
+        for problem in problems:
+            self.notifier.error(problem)
+        if loaded:
+            self.notifier.info(f"Loaded {len(loaded)} annotator file(s).")
+        self._changed()
+
+    def _remove_annotator(self) -> None:
+        rows = self.annotator_view.selectionModel().selectedRows()
+        if not rows:
+            return
+        row = self.annotator_model.data(rows[0], ROW_ROLE)
+        if row and row.get("index") is not None:
+            del self.others[row["index"]]
+            self._changed()
+
+    # -- statistics ----------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._show_progress()
+        self._show_annotators()
+        if self.session.ready:
+            self._stats_timer.start()
+        else:
+            self._stats_timer.stop()
+            self.runner.cancel(STATS_JOB)
+            self._show_stats(QualityStats())
+
+    def _show_annotators(self) -> None:
+        rows = []
+        ann = self.session.ann
+        if ann is not None:
+            rows.append(
+                {
+                    "name": ann.annotator,
+                    "kind": "you",
+                    "n_scores": len(ann.scores),
+                    "file": ANNOTATIONS_FILE,
+                    "path": str(self.session.path),
+                    "index": None,
+                }
+            )
+        for i, other in enumerate(self.others):
+            rows.append(
+                {
+                    "name": other.annotator,
+                    "kind": "automatic judge" if other.is_judge else "person",
+                    "n_scores": len(other.scores),
+                    "file": other.source.name if other.source else "",
+                    "path": str(other.source or ""),
+                    "index": i,
+                }
+            )
+        self.annotator_model.set_rows(rows)
+
+    def _compute_stats(self) -> None:
+        s = self.session
+        if s.run is None or s.ann is None:
+            return
+        run, sets = s.run, [s.ann.copy(), *(o.copy() for o in self.others)]
+        blind, seed, order = s.blind, s.ann.shuffle_seed, list(s.order)
+
+        def task(ctx: JobContext) -> QualityStats:
+            return compute_stats(run, sets, blind=blind, seed=seed, order=order)
+
+        self.runner.start(STATS_JOB, task, label="Quality statistics", on_finish=self._show_stats)
+
+    def _show_stats(self, stats: QualityStats) -> None:
+        self.stats = stats
+        if stats.problem:
+            self.notifier.error(stats.problem)
+        self.summary_model.set_columns(summary_columns(stats.criteria, stats.has_judge))
+        self.summary_model.set_rows(stats.summary)
+        self.agreement_model.set_columns(agreement_columns(stats.has_judge))
+        self.agreement_model.set_rows(stats.agreement)
+        self.disagreement_model.set_rows(stats.disagreements)
+        self.scatter.set_points(stats.points)
+        people = stats.n_people
+        self.agreement_note.setText(
+            "Agreement needs a second person's scores of the same answers: load their "
+            "annotations file (same run)."
+            if people < 2
+            else f"{people} people. α ≥ 0.8 is good agreement, 0.667–0.8 tentative, below "
+            "that the criterion is read differently by different people."
+        )
+        blind = self.session.blind
+        self.results_note.setText(
+            "People's scores, 1 (very poor) to 5 (excellent), with 95% bootstrap intervals over "
+            "answers."
+            + (" Model names are hidden while Blind is on." if blind else "")
+            + (" The automatic judge has its own column." if stats.has_judge else "")
+        )
+
+    def _jump_to_disagreement(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if row and self.session.go_to(row["sample_key"], row["criterion"]):
+            self._show_mode()
+            self.tabs.setCurrentIndex(0)
+            self.focus_scoring()
+
+
+def provider_factory_for(window: Any) -> ProviderFactory:
+    """How the judge reaches a model: the window's external server, or the embedded runtime."""
+
+    def make() -> ModelProvider:
+        view = window.models_view
+        if not view.embedded and view.endpoint:
+            return ExternalProvider(view.endpoint, os.environ.get(API_KEY_ENV))
+        from foundry_bench.core.run.runtime import FoundryRuntime
+
+        return EmbeddedProvider(FoundryRuntime.get())
+
+    return make
+
+
+def make_quality_page(window: QWidget | None = None) -> QWidget:
+    """The page for ``window`` (a ``MainWindow``); it follows ``window.run_opened``."""
+    if window is None or not hasattr(window, "runner"):
+        from foundry_bench.ui.base.notifier import Notifier as _Notifier
+
+        notifier = _Notifier()
+        return QualityPage(JobRunner(notifier), notifier)
+    w: Any = window
+    page = QualityPage(
+        w.runner,
+        w.notifier,
+        settings=w.ui_settings.backend,
+        provider_factory=provider_factory_for(w),
+        open_run=w.open_run,
+    )
+    w.run_opened.connect(page.follow_run)
+    if w.current_run is not None:
+        page.follow_run(*w.current_run)
+    return page

@@ -1,0 +1,164 @@
+"""The slow parts of the Reports page, as plain functions a worker runs (no widgets here).
+
+Loading runs, reading annotation files, rendering reports and writing files all happen off
+the GUI thread (``ui.workers``); each function returns a small result object for the view.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from foundry_bench.core.analysis.compare import Comparison, compare_runs
+from foundry_bench.core.analysis.recommend import Constraints, Recommendation, recommend
+from foundry_bench.core.analysis.stats import ensure_summary
+from foundry_bench.core.quality.rows import (
+    QualityInputError,
+    QualityRow,
+    QualityUnavailable,
+    find_annotation_files,
+    load_quality,
+)
+from foundry_bench.core.reports import compare as compare_report
+from foundry_bench.core.reports import markdown as report
+from foundry_bench.core.results.records import (
+    RESULTS_FILE,
+    SAMPLES_FILE,
+    Run,
+    atomic_write_text,
+    load_run,
+)
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """A run folder found under the runs folder (cheap facts only: nothing is loaded)."""
+
+    path: Path
+    run_id: str
+    started_at: str
+    status: str
+
+    @property
+    def label(self) -> str:
+        when = self.started_at.replace("T", " ")[:16] if self.started_at else "?"
+        return f"{self.run_id}  ·  {when}  ·  {self.status}"
+
+
+def _peek(folder: Path) -> RunEntry | None:
+    results = folder / RESULTS_FILE
+    if results.is_file():
+        try:
+            with results.open(encoding="utf-8") as fh:
+                head = json.loads(fh.read())
+            return RunEntry(
+                folder,
+                str(head.get("run_id") or folder.name),
+                str(head.get("started_at") or ""),
+                str(head.get("status") or "?"),
+            )
+        except (OSError, ValueError, AttributeError):
+            return RunEntry(folder, folder.name, "", "unreadable")
+    if (folder / SAMPLES_FILE).is_file():
+        return RunEntry(folder, folder.name, "", "samples only")
+    return None
+
+
+def scan_runs(runs_dir: Path) -> list[RunEntry]:
+    """Run folders directly under ``runs_dir``, newest first (by folder time)."""
+    if not runs_dir.is_dir():
+        return []
+    folders = sorted(
+        (p for p in runs_dir.iterdir() if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    return [entry for entry in map(_peek, folders) if entry is not None]
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    rows: list[QualityRow] | None
+    note: str  # why there are no scores, or which files gave them
+
+
+def quality_for(run: Run, run_dir: Path | None) -> QualityResult:
+    """Scores from the annotation files next to the run; never fails (reports without scores
+    are still worth writing), the note says what happened."""
+    files = find_annotation_files(run_dir) if run_dir else []
+    if not files:
+        return QualityResult(None, "no annotation files in the run folder")
+    try:
+        rows = load_quality(run, files)
+    except (QualityUnavailable, QualityInputError) as exc:
+        return QualityResult(None, f"quality scores left out: {exc}")
+    return QualityResult(rows, f"quality from {', '.join(p.name for p in files)}")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    run: Run
+    run_dir: Path
+
+
+def open_run(path: Path) -> Loaded:
+    run = load_run(path)
+    ensure_summary(run)
+    return Loaded(run, path if path.is_dir() else path.parent)
+
+
+@dataclass(frozen=True)
+class RecommendResult:
+    recommendation: Recommendation
+    quality: QualityResult
+
+
+def recommend_run(run: Run, run_dir: Path | None, constraints: Constraints) -> RecommendResult:
+    quality = quality_for(run, run_dir)
+    return RecommendResult(recommend(run, quality.rows, constraints), quality)
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    note: str
+
+
+def export_run(
+    run: Run, run_dir: Path | None, fmt: str, path: Path, constraints: Constraints
+) -> Written:
+    """Render ``run`` in ``fmt`` (``core.report.FORMATS``) and write it atomically."""
+    quality = quality_for(run, run_dir)
+    text = report.render(run, fmt, quality.rows, constraints)
+    atomic_write_text(path, text)
+    return Written(path, quality.note)
+
+
+def compare_paths(path_a: Path, path_b: Path) -> Comparison:
+    a, b = open_run(path_a), open_run(path_b)
+    qa, qb = quality_for(a.run, a.run_dir), quality_for(b.run, b.run_dir)
+    if qa.rows is None or qb.rows is None:  # compare quality only when both runs have it
+        return compare_runs(a.run, b.run)
+    return compare_runs(a.run, b.run, quality_a=qa.rows, quality_b=qb.rows)
+
+
+def export_comparison(result: Comparison, fmt: str, path: Path, fail_pct: float | None) -> Path:
+    atomic_write_text(path, compare_report.render(result, fmt, fail_pct))
+    return path
+
+
+__all__ = [
+    "Loaded",
+    "QualityResult",
+    "RecommendResult",
+    "RunEntry",
+    "Written",
+    "compare_paths",
+    "export_comparison",
+    "export_run",
+    "open_run",
+    "quality_for",
+    "recommend_run",
+    "scan_runs",
+]
