@@ -38,14 +38,9 @@ def write_synthetic_run(folder: Path, n: int = N_SAMPLES, seed: int = 7) -> Path
     import numpy as np
 
     from foundry_bench.core.analysis.stats import summarize
-    from foundry_bench.core.results.records import (
-        ModelRecord,
-        Run,
-        RunSettings,
-        Sample,
-        sample_key,
-        write_results,
-    )
+    from foundry_bench.core.results.records import ModelRecord, Run, Sample, sample_key
+    from foundry_bench.core.results.run_settings import RunSettings
+    from foundry_bench.core.results.store import write_results
 
     rng = np.random.default_rng(seed)
     base = np.array([0.030, 0.012, 0.020])

@@ -25,7 +25,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     import psutil
 
     from foundry_bench.core.config.files import ModelSpec, PromptSpec
-    from foundry_bench.core.results.records import RunSettings
+    from foundry_bench.core.results.run_settings import RunSettings
     from foundry_bench.core.run.providers import EmbeddedProvider
     from foundry_bench.core.run.runner import RunPlan, SampleDone, run_benchmark
     from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime

@@ -38,13 +38,8 @@ from foundry_bench.core.quality.annotations import (
     side_by_side_pairs,
     weighted_kappa,
 )
-from foundry_bench.core.results.records import (
-    ModelRecord,
-    Run,
-    RunSettings,
-    Sample,
-    sample_key,
-)
+from foundry_bench.core.results.records import ModelRecord, Run, Sample, sample_key
+from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.endpoint import ChatEndpoint
 from scripted_server import Scenario, ScriptedServer
 

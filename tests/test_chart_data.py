@@ -22,7 +22,8 @@ from foundry_bench.core.analysis.chart_data import (
     run_chart_data,
 )
 from foundry_bench.core.analysis.stats import describe, summarize
-from foundry_bench.core.results.records import ModelRecord, Run, RunSettings, Sample
+from foundry_bench.core.results.records import ModelRecord, Run, Sample
+from foundry_bench.core.results.run_settings import RunSettings
 
 
 def make_sample(

@@ -66,7 +66,15 @@ def test_duplicate_prompt_ids_are_exit_2(
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--rounds", "0", "--rounds must be > 0"),
+        ("--rounds", "0", "--rounds must be 1 or more"),
+        ("--rounds", "1000000000", "--rounds must be at most 100,000"),
+        ("--warmup", "-1", "--warmup must be 0 or more"),
+        ("--max-tokens", "0", "--max-tokens must be 1 or more"),
+        # NaN and infinity pass a "< 0" check; the one validator refuses them.
+        ("--timeout", "nan", "--timeout must be more than 0 seconds"),
+        ("--timeout", "inf", "--timeout must be more than 0 seconds"),
+        ("--temperature", "nan", "--temperature must be 0 or more"),
+        ("--temperature", "inf", "--temperature must be 0 or more"),
         ("--endpoint", "ftp://example", "not an http(s) URL"),
     ],
 )

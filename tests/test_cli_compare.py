@@ -15,12 +15,8 @@ import pytest
 
 from foundry_bench.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, main
 from foundry_bench.core.quality.rows import ANNOTATIONS_MODULE
-from foundry_bench.core.results.records import (
-    RESULTS_FILE,
-    Run,
-    SampleWriter,
-    write_results,
-)
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.store import RESULTS_FILE, SampleWriter, write_results
 from test_compare import synthetic_run
 
 ROOT = Path(__file__).resolve().parent.parent

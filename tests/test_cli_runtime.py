@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from foundry_bench.core.paths import demo_model_dir, examples_dir
-from foundry_bench.core.results.records import load_run
+from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 
 ROOT = Path(__file__).resolve().parent.parent

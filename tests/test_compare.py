@@ -21,13 +21,8 @@ from foundry_bench.core.analysis.compare import (
     regressions,
 )
 from foundry_bench.core.reports import compare as compare_report
-from foundry_bench.core.results.records import (
-    Measurement,
-    ModelRecord,
-    Run,
-    RunSettings,
-    Sample,
-)
+from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
+from foundry_bench.core.results.run_settings import RunSettings
 
 T0 = "2025-01-01T00:00:00.000Z"
 

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core.results.records import RunFileError, load_run
+from foundry_bench.core.results.store import RunFileError, load_run
 from foundry_bench.core.settings import SettingsError, load_settings
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -38,15 +38,9 @@ from foundry_bench.core.reports.markdown import (
     to_summary_csv,
     write_reports,
 )
-from foundry_bench.core.results.records import (
-    Measurement,
-    ModelRecord,
-    Run,
-    RunSettings,
-    Sample,
-    load_run,
-    write_results,
-)
+from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import load_run, write_results
 
 T0 = "2025-01-01T00:00:00.000Z"
 

@@ -18,15 +18,9 @@ from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports import svg as svg_charts
 from foundry_bench.core.reports.html import CSP
 from foundry_bench.core.reports.markdown import to_html, to_markdown
-from foundry_bench.core.results.records import (
-    Measurement,
-    ModelRecord,
-    Run,
-    RunSettings,
-    Sample,
-    load_run,
-    write_results,
-)
+from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import load_run, write_results
 
 T0 = "2025-01-01T00:00:00.000Z"
 MODELS = ("phi-3.5-mini-instruct", "qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct")

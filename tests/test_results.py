@@ -7,18 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from foundry_bench.core.results.records import (
-    Measurement,
-    ModelRecord,
-    Run,
+from foundry_bench.core.fileio import atomic_write_text
+from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, sample_key
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import (
     RunFileError,
-    RunSettings,
-    Sample,
     SampleWriter,
-    atomic_write_text,
     load_run,
     read_samples_jsonl,
-    sample_key,
     write_results,
 )
 

@@ -12,7 +12,9 @@ import pytest
 
 from foundry_bench.core.analysis.stats import ensure_summary
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.results.records import Measurement, RunSettings, load_run, utc_now
+from foundry_bench.core.results.records import Measurement, utc_now
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import ExternalProvider, PreparedModel, PrepareError
 from foundry_bench.core.run.runner import (
     ModelDone,

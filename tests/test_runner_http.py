@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.results.records import RunSettings, load_run
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import ExternalProvider
 from foundry_bench.core.run.runner import RunPlan, run_benchmark
 from scripted_server import Scenario, ScriptedServer

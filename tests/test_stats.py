@@ -20,13 +20,8 @@ from foundry_bench.core.analysis.stats import (
     summarize,
     summarize_by_prompt,
 )
-from foundry_bench.core.results.records import (
-    Measurement,
-    ModelRecord,
-    Run,
-    RunSettings,
-    Sample,
-)
+from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
+from foundry_bench.core.results.run_settings import RunSettings
 
 
 def sample(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -10,16 +11,19 @@ from PySide6.QtCore import Qt
 
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.results.records import ModelRecord, RunSettings, write_results
+from foundry_bench.core.results.records import ModelRecord
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import write_results
 from foundry_bench.ui.benchmark.history import HCol, RunHistoryModel
-from foundry_bench.ui.benchmark.history_tasks import (
+from foundry_bench.core.results import folders
+from foundry_bench.core.results.folders import (
     check_new_name,
-    delete_run,
-    list_runs,
-    open_run,
-    rename_run,
-    run_info,
+    delete_run_folder,
+    list_run_folders,
+    rename_run_folder,
+    run_folder,
 )
+from foundry_bench.ui.benchmark.history_tasks import reopen_run
 from foundry_bench.ui.benchmark.results_table import BEST_ROLE, Col, ResultsTableModel
 from foundry_bench.ui.benchmark.samples_model import SamplesTableModel, SCol
 from foundry_bench.ui.benchmark.setup_file import (
@@ -119,7 +123,15 @@ def test_setup_file_round_trip(tmp_path: Path):
         ),
         (
             {"kind": "foundry-bench-setup", "schema_version": 1, "settings": {"rounds": "3"}},
-            "$.settings.rounds must be int",
+            "$.settings.rounds must be an integer",
+        ),
+        (
+            {
+                "kind": "foundry-bench-setup",
+                "schema_version": 1,
+                "settings": {"temperature": math.nan},
+            },
+            "$.settings.temperature must be a finite number",
         ),
     ],
 )
@@ -208,7 +220,7 @@ def test_run_history_tasks_and_model(qtmodeltester, tmp_path: Path):
     _save(old, tmp_path / "old")
     _save(new, tmp_path / "new")
     (tmp_path / "not-a-run").mkdir()
-    runs = list_runs(tmp_path)
+    runs = list_run_folders(tmp_path)
     assert [r.name for r in runs] == ["new", "old"]
     assert runs[0].models == ("fast", "slow", "broken", "extra")
     assert runs[0].requests == 24 and runs[0].status == "completed"
@@ -217,29 +229,27 @@ def test_run_history_tasks_and_model(qtmodeltester, tmp_path: Path):
     qtmodeltester.check(model)
     assert model.index(0, HCol.STARTED).data() == "2025-02-01 00:00:00"
     assert model.index(0, HCol.STATUS).data() == "completed"
-    loaded = open_run(tmp_path / "old")
+    loaded = reopen_run(tmp_path / "old")
     assert [e["model"] for e in loaded.summary] == ["fast", "slow", "broken"]
     assert loaded.charts.points["timeline"] == 24
     assert len(loaded.by_model["fast"]) == 8 and loaded.prompts == {"p1": "p1", "p2": "p2"}
-    renamed = rename_run(tmp_path / "old", "baseline")
+    renamed = rename_run_folder(tmp_path / "old", "baseline")
     assert renamed == tmp_path / "baseline" and renamed.is_dir()
     with pytest.raises(ValueError, match="already exists"):
         check_new_name(tmp_path / "new", "baseline")
     with pytest.raises(ValueError, match="cannot be a folder name"):
         check_new_name(tmp_path / "new", "a/b")
     with pytest.raises(ValueError, match="not a run folder"):
-        delete_run(tmp_path / "not-a-run")
-    delete_run(tmp_path / "baseline")
-    assert [r.name for r in list_runs(tmp_path)] == ["new"]
+        delete_run_folder(tmp_path / "not-a-run")
+    delete_run_folder(tmp_path / "baseline")
+    assert [r.name for r in list_run_folders(tmp_path)] == ["new"]
 
 
 def test_a_large_results_file_is_listed_from_its_head(tmp_path: Path, monkeypatch):
-    import foundry_bench.ui.benchmark.history_tasks as tasks
-
     run = _mixed_run()
     folder = _save(run, tmp_path / "big")
-    monkeypatch.setattr(tasks, "FULL_PARSE_BYTES", 100)  # pretend it holds 100,000 samples
-    info = run_info(folder)
+    monkeypatch.setattr(folders, "FULL_PARSE_BYTES", 100)  # pretend it holds 100,000 samples
+    info = run_folder(folder)
     assert info is not None
     assert info.status == "completed" and info.models == ("fast", "slow", "broken")
     assert info.started_at == run.started_at and info.requests == 24
@@ -249,7 +259,7 @@ def test_a_killed_run_is_listed_and_reopened_from_its_samples(tmp_path: Path):
     run = _mixed_run()
     folder = _save(run, tmp_path / "killed")
     (folder / "results.json").unlink()
-    info = run_info(folder)
+    info = run_folder(folder)
     assert info is not None and info.status == "failed" and info.requests == 24
-    loaded = open_run(folder)
+    loaded = reopen_run(folder)
     assert loaded.charts.points["latency_ecdf"] == 12

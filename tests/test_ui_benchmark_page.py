@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from foundry_bench.core.config.files import PromptSpec
 from foundry_bench.core.paths import app_paths, demo_model_dir
-from foundry_bench.core.results.records import load_run
+from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.base.settings_store import DictBackend, UiSettings

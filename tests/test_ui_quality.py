@@ -17,7 +17,8 @@ from foundry_bench.core.quality.annotations import (
     new_annotations,
     save_annotations,
 )
-from foundry_bench.core.results.records import Run, write_results
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.store import write_results
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.quality.page import QualityPage

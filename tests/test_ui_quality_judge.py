@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from foundry_bench.core.quality.annotations import judge_file_name, load_annotations
-from foundry_bench.core.results.records import write_results
+from foundry_bench.core.results.store import write_results
 from foundry_bench.core.run.providers import ExternalProvider
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.workers import JobRunner

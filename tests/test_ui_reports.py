@@ -12,12 +12,8 @@ from PySide6.QtCore import QObject, Signal
 
 from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports import markdown as report
-from foundry_bench.core.results.records import (
-    RESULTS_FILE,
-    Run,
-    SampleWriter,
-    write_results,
-)
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.store import RESULTS_FILE, SampleWriter, write_results
 from foundry_bench.ui.base.notifier import ERROR, Notifier
 from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.reports.page import ReportsPage, make_reports_page

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QByteArray
 
 from foundry_bench.core.paths import app_paths
-from foundry_bench.core.results.records import RunSettings
+from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.settings_store import DictBackend, UiSettings

@@ -44,7 +44,7 @@ def demo_run(window: Any, ctx: Any, name: str, *, rounds: int = 3, max_tokens: i
     ``foundry-bench run``), make it the window's current run, and return its ``RunDone``."""
     from foundry_bench.core.config.files import ModelSpec, load_prompts
     from foundry_bench.core.paths import examples_dir
-    from foundry_bench.core.results.records import RunSettings
+    from foundry_bench.core.results.run_settings import RunSettings
     from foundry_bench.core.run.providers import EmbeddedProvider
     from foundry_bench.core.run.runner import RunDone, RunPlan, run_benchmark
     from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from foundry_bench.core.results.records import load_run
+from foundry_bench.core.results.store import load_run
 from foundry_bench.ui.app import build_window, create_application
 
 folder = Path(sys.argv[1])

@@ -10,7 +10,7 @@ import argparse
 import sys
 import threading
 
-from foundry_bench.cli import EXIT_CANCELLED, EXIT_OK, BadInput
+from foundry_bench.cli._common import EXIT_CANCELLED, EXIT_OK, BadInput
 
 
 def cmd_models(args: argparse.Namespace) -> int:

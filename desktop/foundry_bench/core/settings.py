@@ -8,11 +8,16 @@ it is not overwritten until the user saves new settings.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from foundry_bench.core.results.records import RunSettings, atomic_write_text
+from foundry_bench.core.fileio import atomic_write_text
+from foundry_bench.core.results.run_settings import (
+    RunSettings,
+    parse_run_settings,
+    run_settings_problems,
+)
 
 SETTINGS_SCHEMA_VERSION = 1
 
@@ -52,21 +57,15 @@ def load_settings(path: Path) -> AppSettings:
         raise SettingsError(f"{path}: $.runs_dir must be a string or null")
     if not isinstance(defaults, dict):
         raise SettingsError(f"{path}: $.defaults must be an object")
-    known = {f.name: f for f in fields(RunSettings)}
-    clean: dict[str, Any] = {}
-    for key, value in defaults.items():
-        if key not in known:
-            continue
-        expected = type(getattr(RunSettings(), key))
-        ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-        if key == "temperature" and isinstance(value, int) and not isinstance(value, bool):
-            ok, value = True, float(value)
-        if key == "seed" and value is None:
-            ok = True
-        if not ok:
-            raise SettingsError(f"{path}: $.defaults.{key} has the wrong type")
-        clean[key] = value
-    return AppSettings(endpoint=endpoint, runs_dir=runs_dir, defaults=RunSettings(**clean))
+    try:
+        run_defaults = parse_run_settings(defaults, "$.defaults")
+    except ValueError as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+    problems = run_settings_problems(run_defaults)
+    if problems:
+        name, problem = problems[0]
+        raise SettingsError(f"{path}: $.defaults.{name} {problem}")
+    return AppSettings(endpoint=endpoint, runs_dir=runs_dir, defaults=run_defaults)
 
 
 def save_settings(path: Path, settings: AppSettings) -> None:

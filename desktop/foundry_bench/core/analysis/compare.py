@@ -31,7 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from foundry_bench.core.quality.rows import QualityRow, quality_by_model
-from foundry_bench.core.results.records import Run, RunSettings, Sample
+from foundry_bench.core.results.records import Run, Sample
+from foundry_bench.core.results.run_settings import RunSettings
 
 FloatArray = npt.NDArray[np.float64]
 Direction = Literal["worse", "better", "same", "n/a"]

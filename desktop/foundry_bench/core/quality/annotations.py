@@ -46,13 +46,8 @@ from foundry_bench.core.config.files import (
     criteria_for,
     load_rubric,
 )
-from foundry_bench.core.results.records import (
-    Measurement,
-    Run,
-    Sample,
-    atomic_write_text,
-    utc_now,
-)
+from foundry_bench.core.fileio import atomic_write_text
+from foundry_bench.core.results.records import Measurement, Run, Sample, utc_now
 
 __all__ = [
     "ANNOTATIONS_FILE",

@@ -25,13 +25,14 @@ from typing import Any
 from foundry_bench.core.analysis.recommend import Constraints, Recommendation, recommend
 from foundry_bench.core.analysis.stats import CI_KEYS, STAT_KEYS, SUMMARY_METRICS, ensure_summary
 from foundry_bench.core.analysis.stats import summarize_by_prompt as _summarize_by_prompt
+from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.quality.rows import (
     QualityRow,
     criteria_of,
     normalize_quality,
     quality_by_model,
 )
-from foundry_bench.core.results.records import ModelRecord, Run, Sample, atomic_write_text
+from foundry_bench.core.results.records import ModelRecord, Run, Sample
 from foundry_bench.core.urls import redact_url
 
 REPORT_MD = "benchmark_report.md"

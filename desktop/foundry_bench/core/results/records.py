@@ -8,28 +8,22 @@ the old file or the new one, never half of one.
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
+
+from foundry_bench.core.results.run_settings import (
+    RunSettings,
+    is_finite_number,
+    parse_run_settings,
+)
 
 SCHEMA_VERSION = 1
-RESULTS_FILE = "results.json"
-SAMPLES_FILE = "samples.jsonl"
 
 SampleStatus = Literal["ok", "error", "timeout", "cancelled"]
 ModelStatus = Literal["ok", "failed", "skipped", "pending", "running"]
 RunStatus = Literal["running", "completed", "cancelled", "failed"]
 TokensSource = Literal["usage", "estimated"]
-
-
-class RunFileError(ValueError):
-    """A run file that cannot be read; the message names the file and the problem."""
 
 
 def utc_now() -> str:
@@ -169,7 +163,7 @@ class Sample:
         itl = kwargs.get("itl_s")
         if itl is None:
             kwargs["itl_s"] = []
-        elif not isinstance(itl, list) or not all(_is_finite_number(x) for x in itl):
+        elif not isinstance(itl, list) or not all(is_finite_number(x) for x in itl):
             raise ValueError("sample field 'itl_s' must be a list of numbers")
         sample = cls(**kwargs)
         if isinstance(sample.round, bool) or not isinstance(sample.round, int):
@@ -188,13 +182,9 @@ class Sample:
             "prefill_tps",
         ):
             value = getattr(sample, name)
-            if value is not None and not _is_finite_number(value):
+            if value is not None and not is_finite_number(value):
                 raise ValueError(f"sample field {name!r} must be a finite number or null")
         return sample
-
-
-def _is_finite_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -226,50 +216,13 @@ class ModelRecord:
             if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
                 raise ValueError(f"model {kwargs['id']!r}: {name!r} must be a string or null")
         for name in ("load_time_s", "memory_delta_mb", "size_mb"):
-            if kwargs.get(name) is not None and not _is_finite_number(kwargs[name]):
+            if kwargs.get(name) is not None and not is_finite_number(kwargs[name]):
                 raise ValueError(f"model {kwargs['id']!r}: {name!r} must be a number or null")
         caps = kwargs.get("capabilities")
         if caps is None:
             kwargs["capabilities"] = []
         elif not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
             raise ValueError(f"model {kwargs['id']!r}: 'capabilities' must be a list of strings")
-        return cls(**kwargs)
-
-
-@dataclass
-class RunSettings:
-    rounds: int = 3
-    warmup_rounds: int = 1
-    max_tokens: int = 256
-    temperature: float = 0.0
-    seed: int | None = 42
-    stream: bool = True
-    timeout_s: float = 120.0
-    concurrency: int = 1
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunSettings:
-        """Settings of a stored run; a value of the wrong type is an error, not a crash later."""
-        defaults = cls()
-        kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in data:
-                continue
-            value, default = data[f.name], getattr(defaults, f.name)
-            if f.name == "seed" and value is None:
-                kwargs[f.name] = None
-            elif isinstance(default, bool):
-                if not isinstance(value, bool):
-                    raise ValueError(f"settings.{f.name} must be true or false")
-                kwargs[f.name] = value
-            elif isinstance(default, int) and not isinstance(default, bool):
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise ValueError(f"settings.{f.name} must be an integer")
-                kwargs[f.name] = value
-            else:
-                if not _is_finite_number(value):
-                    raise ValueError(f"settings.{f.name} must be a number")
-                kwargs[f.name] = float(value)
         return cls(**kwargs)
 
 
@@ -336,7 +289,7 @@ class Run:
             finished_at=data.get("finished_at"),
             status=_run_status(data.get("status")),
             environment=dict(data.get("environment") or {}),
-            settings=RunSettings.from_dict(dict(data.get("settings") or {})),
+            settings=parse_run_settings(data.get("settings") or {}),
             models=[ModelRecord.from_dict(m) for m in data.get("models") or []],
             prompts=[p for p in data.get("prompts") or [] if isinstance(p, dict)],
             samples=_unique_keys(samples),
@@ -354,98 +307,6 @@ def _run_status(value: object) -> RunStatus:
     return value
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
-
-    A temporary file in the same folder is flushed, fsynced and moved over the target
-    (``os.replace`` is atomic on one file system on Windows and POSIX alike).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with _suppress_oserror():
-            os.unlink(tmp)
-        raise
-
-
-class _suppress_oserror:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
-        return isinstance(exc, OSError)
-
-
-def write_results(run_dir: Path, run: Run) -> Path:
-    path = run_dir / RESULTS_FILE
-    atomic_write_text(path, json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    return path
-
-
-class SampleWriter:
-    """Appends one JSON line per finished sample and flushes it to the OS at once.
-
-    A crash (even ``kill -9``) then loses at most the request in flight; the OS keeps what
-    was flushed even if the process dies.
-    """
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._fh: IO[str] | None = open(path, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
-
-    def append(self, sample: Sample) -> None:
-        if self._fh is None:
-            raise ValueError(f"{self.path}: writer is closed")
-        self._fh.write(json.dumps(sample.to_dict(), ensure_ascii=False) + "\n")
-        self._fh.flush()
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-    def __enter__(self) -> SampleWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def read_samples_jsonl(path: Path) -> Iterator[Sample]:
-    """Samples of a ``samples.jsonl``; a torn last line (a killed writer) is skipped.
-
-    Any other bad line is an error naming the file and the line number.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RunFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise RunFileError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    lines = text.split("\n")
-    last_index = len(lines) - 1
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("a line must be a JSON object")
-            yield Sample.from_dict(data)
-        except (ValueError, TypeError) as exc:
-            # Only the very last line can be cut short by a crash mid-write.
-            if number - 1 == last_index and not text.endswith("\n"):
-                return
-            raise RunFileError(f"{path}, line {number}: {exc}") from exc
-
-
 def _unique_keys(samples: list[Sample]) -> list[Sample]:
     """Sample keys are unique in a run: annotations point at them."""
     seen: set[str] = set()
@@ -454,58 +315,3 @@ def _unique_keys(samples: list[Sample]) -> list[Sample]:
             raise ValueError(f"sample key {sample.key!r} appears twice")
         seen.add(sample.key)
     return samples
-
-
-def _run_from_samples(run_dir: Path, samples: Iterable[Sample]) -> Run:
-    """Rebuild a run (status ``failed``: it never finished) from its samples alone."""
-    by_key: dict[str, Sample] = {}
-    for sample in samples:
-        by_key[sample.key] = sample  # a key written twice: the later line wins
-    sample_list = list(by_key.values())
-    model_ids = list(dict.fromkeys(s.model for s in sample_list))
-    answered = {s.model for s in sample_list if s.status == "ok" and not s.warmup}
-    prompt_ids = list(dict.fromkeys(s.prompt_id for s in sample_list))
-    started = min((s.started_at for s in sample_list if s.started_at), default="")
-    return Run(
-        run_id=run_dir.name,
-        started_at=started,
-        settings=RunSettings(),
-        models=[ModelRecord(id=m, status="ok" if m in answered else "failed") for m in model_ids],
-        prompts=[{"id": p, "text": ""} for p in prompt_ids],
-        samples=sample_list,
-        status="failed",
-        environment={"note": "rebuilt from samples.jsonl; results.json was missing"},
-    )
-
-
-def load_run(path: Path) -> Run:
-    """Load a run from a folder or a ``results.json``.
-
-    A folder whose ``results.json`` is missing (a killed run) is rebuilt from
-    ``samples.jsonl``. Errors are ``RunFileError`` naming the file and the problem.
-    """
-    if path.is_dir():
-        run_dir, results_path = path, path / RESULTS_FILE
-    else:
-        run_dir, results_path = path.parent, path
-    if not results_path.exists():
-        samples_path = run_dir / SAMPLES_FILE
-        if path.is_dir() and samples_path.exists():
-            return _run_from_samples(run_dir, read_samples_jsonl(samples_path))
-        raise RunFileError(f"{path}: no {RESULTS_FILE} or {SAMPLES_FILE} found")
-    try:
-        data = json.loads(results_path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise RunFileError(f"{results_path}: not UTF-8 text ({exc.reason})") from exc
-    except json.JSONDecodeError as exc:
-        raise RunFileError(
-            f"{results_path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from exc
-    except OSError as exc:
-        raise RunFileError(f"{results_path}: cannot read ({exc.strerror or exc})") from exc
-    if not isinstance(data, dict):
-        raise RunFileError(f"{results_path}: expected a JSON object at the top level")
-    try:
-        return Run.from_dict(data)
-    except (ValueError, TypeError) as exc:
-        raise RunFileError(f"{results_path}: {exc}") from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -47,6 +48,32 @@ class ModelProvider(Protocol):
     def release(self, spec: ModelSpec, prepared: PreparedModel) -> None: ...
 
     def describe(self) -> dict[str, Any]: ...
+
+
+ProviderFactory = Callable[[], "ModelProvider"]
+
+
+def provider_factory(endpoint: str | None, api_key: str | None = None) -> ProviderFactory:
+    """How every caller (the CLI, a benchmark run, the judge) gets its provider.
+
+    ``endpoint`` is a resolved external base URL (:func:`resolve_endpoint`), or ``None`` for the
+    embedded runtime. The key defaults to ``OPENAI_API_KEY``. Nothing starts until the factory
+    is called: starting the embedded runtime can take seconds, so GUI callers call it in a
+    worker. A runtime that cannot start raises :class:`PrepareError`.
+    """
+    if endpoint:
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        return lambda: ExternalProvider(endpoint, key)
+
+    def embedded() -> ModelProvider:
+        try:
+            runtime = FoundryRuntime.get()
+            runtime.ensure_demo_model()
+        except RuntimeFailure as exc:
+            raise PrepareError(str(exc)) from exc
+        return EmbeddedProvider(runtime)
+
+    return embedded
 
 
 class ExternalProvider:

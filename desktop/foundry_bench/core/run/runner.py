@@ -23,18 +23,9 @@ from typing import Any
 from foundry_bench import __version__
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.results.records import (
-    RESULTS_FILE,
-    SAMPLES_FILE,
-    Measurement,
-    ModelRecord,
-    Run,
-    RunSettings,
-    Sample,
-    SampleWriter,
-    utc_now,
-    write_results,
-)
+from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, utc_now
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results
 from foundry_bench.core.run.endpoint import ChatEndpoint
 from foundry_bench.core.run.providers import ModelProvider, PreparedModel, PrepareError
 from foundry_bench.core.urls import redact_url

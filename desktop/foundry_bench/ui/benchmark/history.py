@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.core.results import folders
 from foundry_bench.ui.base.workers import JobRunner
-from foundry_bench.ui.benchmark import history_tasks as tasks
+from foundry_bench.ui.benchmark.history_tasks import reopen_run
 from foundry_bench.ui.benchmark.results_table import STATUS_COLORS
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -72,7 +73,7 @@ _HEADERS = {
 class RunHistoryModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._runs: list[tasks.RunInfo] = []
+        self._runs: list[folders.RunFolder] = []
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._runs)
@@ -100,7 +101,7 @@ class RunHistoryModel(QAbstractTableModel):
             if col == HCol.NAME:
                 return info.name
             if col == HCol.STARTED:
-                return info.started_at.replace("T", " ").split(".")[0].rstrip("Z")
+                return info.started_text
             if col == HCol.STATUS:
                 return info.status
             if col == HCol.MODELS:
@@ -111,7 +112,8 @@ class RunHistoryModel(QAbstractTableModel):
         if role == PATH_ROLE:
             return str(info.path)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{info.path}\nmodels: {', '.join(info.models) or 'unknown'}"
+            rebuilt = "\nno results.json: rebuilt from samples.jsonl" if info.rebuilt else ""
+            return f"{info.path}\nmodels: {', '.join(info.models) or 'unknown'}{rebuilt}"
         if role == Qt.ItemDataRole.ForegroundRole and col == HCol.STATUS:
             color = _RUN_STATUS_COLORS.get(info.status)
             return QBrush(QColor(color)) if color else None
@@ -119,12 +121,12 @@ class RunHistoryModel(QAbstractTableModel):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
 
-    def set_runs(self, runs: list[tasks.RunInfo]) -> None:
+    def set_runs(self, runs: list[folders.RunFolder]) -> None:
         self.beginResetModel()
         self._runs = list(runs)
         self.endResetModel()
 
-    def runs(self) -> list[tasks.RunInfo]:
+    def runs(self) -> list[folders.RunFolder]:
         return list(self._runs)
 
     def row_of(self, path: Path) -> int | None:
@@ -155,7 +157,7 @@ def _ask_text(parent: QWidget) -> AskText:
 
 class RunHistoryView(QWidget):
     """Signals:
-    run_loaded(object): a ``run_history_tasks.LoadedRun`` ready to show.
+    run_loaded(object): a ``history_tasks.LoadedRun`` ready to show.
     runs_listed(int): the list was refreshed; how many runs.
     run_renamed(object, object): old and new folder.
     run_deleted(object): the deleted folder.
@@ -229,7 +231,7 @@ class RunHistoryView(QWidget):
         runs_dir = self.runs_dir
         self._runner.start(
             "run-history-list",
-            lambda ctx: tasks.list_runs(runs_dir),
+            lambda ctx: folders.list_run_folders(runs_dir),
             label="List past runs",
             on_finish=self._listed,
         )
@@ -248,7 +250,7 @@ class RunHistoryView(QWidget):
     def open_run(self, path: Path) -> None:
         self._runner.start(
             "run-history-open",
-            lambda ctx: tasks.open_run(path),
+            lambda ctx: reopen_run(path),
             label=f"Open run {path.name}",
             on_finish=self.run_loaded.emit,
         )
@@ -267,7 +269,7 @@ class RunHistoryView(QWidget):
             return
         self._runner.start(
             "run-history-change",
-            lambda ctx: tasks.rename_run(path, name),
+            lambda ctx: folders.rename_run_folder(path, name),
             label=f"Rename run {path.name}",
             on_finish=lambda new: self._renamed(path, new),
         )
@@ -284,14 +286,14 @@ class RunHistoryView(QWidget):
             return
         self._runner.start(
             "run-history-change",
-            lambda ctx: tasks.delete_run(path),
+            lambda ctx: folders.delete_run_folder(path),
             label=f"Delete run {path.name}",
             on_finish=self._deleted,
         )
 
     # -- results ------------------------------------------------------------------------------
 
-    def _listed(self, runs: list[tasks.RunInfo]) -> None:
+    def _listed(self, runs: list[folders.RunFolder]) -> None:
         selected = self.selected_path()
         self.model.set_runs(runs)
         if selected is not None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.results.records import RunSettings
+from foundry_bench.core.results.run_settings import RunSettings
 
 
 def _spin(low: int, high: int) -> QSpinBox:

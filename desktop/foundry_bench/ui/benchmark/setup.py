@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core.config.files import load_models, load_prompts
 from foundry_bench.core.paths import examples_dir
-from foundry_bench.core.results.records import RunSettings
+from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.benchmark.prompts_editor import PromptsEditor
 from foundry_bench.ui.benchmark.settings_form import RunSettingsForm

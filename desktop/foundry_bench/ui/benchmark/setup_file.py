@@ -15,9 +15,8 @@ strict as the files the CLI reads.
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,13 @@ from foundry_bench.core.config.files import (
     parse_models,
     parse_prompts,
 )
-from foundry_bench.core.results.records import RunSettings, atomic_write_text
+from foundry_bench.core.fileio import atomic_write_text
+from foundry_bench.core.results.run_settings import (
+    FIELD_LABELS,
+    RunSettings,
+    parse_run_settings,
+    run_settings_problems,
+)
 
 SETUP_SCHEMA_VERSION = 1
 SETUP_KIND = "foundry-bench-setup"
@@ -118,24 +123,10 @@ def _inside(exc: ConfigError, source: Path, key: str) -> SetupError:
 
 
 def _parse_settings(raw: object, source: Path) -> RunSettings:
-    if not isinstance(raw, dict):
-        raise SetupError(f"{source}: $.settings must be an object")
-    defaults = RunSettings()
-    clean: dict[str, Any] = {}
-    for f in fields(RunSettings):
-        if f.name not in raw:
-            continue
-        value = raw[f.name]
-        expected = type(getattr(defaults, f.name))
-        if f.name == "seed" and value is None:
-            clean[f.name] = None
-            continue
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise SetupError(f"{source}: $.settings.{f.name} must be {expected.__name__}")
-        clean[f.name] = value
-    return RunSettings(**clean)
+    try:
+        return parse_run_settings(raw, "$.settings")
+    except ValueError as exc:
+        raise SetupError(f"{source}: {exc}") from None
 
 
 def _prompt_problem(exc: ConfigError) -> str:
@@ -160,14 +151,5 @@ def problems(
             parse_prompts([prompt_dict(p) for p in prompts], Path("prompts"))
         except ConfigError as exc:
             out.append(_prompt_problem(exc))
-    if settings.rounds < 1:
-        out.append("Rounds must be 1 or more.")
-    if settings.warmup_rounds < 0:
-        out.append("Warm-up rounds cannot be negative.")
-    if settings.max_tokens < 1:
-        out.append("Max tokens must be 1 or more.")
-    if not math.isfinite(settings.temperature) or settings.temperature < 0:
-        out.append("Temperature must be 0 or more.")
-    if not math.isfinite(settings.timeout_s) or settings.timeout_s <= 0:
-        out.append("Timeout must be more than 0 seconds.")
+    out += [f"{FIELD_LABELS[name]} {problem}." for name, problem in run_settings_problems(settings)]
     return out

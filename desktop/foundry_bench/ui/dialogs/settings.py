@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.paths import AppPaths
-from foundry_bench.core.results.records import RunSettings
+from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.providers import API_KEY_ENV, ENDPOINT_ENV, normalize_base_url
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.base.workers import JobContext, JobRunner, Task

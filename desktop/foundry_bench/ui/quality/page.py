@@ -41,7 +41,8 @@ from foundry_bench.core.quality.annotations import (
     AnnotationSet,
     load_annotations,
 )
-from foundry_bench.core.results.records import Run, load_run
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import (
     API_KEY_ENV,
     EmbeddedProvider,

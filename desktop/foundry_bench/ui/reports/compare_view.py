@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.analysis.compare import Comparison, regressions
+from foundry_bench.core.results.folders import RunFolder, list_run_folders
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.reports.export import AskFolder, AskSavePath
 from foundry_bench.ui.reports.table_models import ComparisonModel
-from foundry_bench.ui.reports.tasks import RunEntry, compare_paths, export_comparison, scan_runs
+from foundry_bench.ui.reports.tasks import compare_paths, export_comparison
 
 EXPORTS = {
     "md": ("Markdown…", "comparison.md", "Markdown (*.md)"),
@@ -126,8 +127,8 @@ class CompareView(QWidget):
     def refresh_runs(self) -> None:
         runs_dir = self.runs_dir
 
-        def task(ctx: JobContext) -> list[RunEntry]:
-            return scan_runs(runs_dir)
+        def task(ctx: JobContext) -> list[RunFolder]:
+            return list_run_folders(runs_dir)
 
         self._runner.start("compare-scan", task, label="List runs", on_finish=self._listed)
 
@@ -177,7 +178,7 @@ class CompareView(QWidget):
 
     # -- behaviour ---------------------------------------------------------------------------
 
-    def _listed(self, entries: list[RunEntry]) -> None:
+    def _listed(self, entries: list[RunFolder]) -> None:
         keep_a, keep_b = self.combo_a.currentData(), self.combo_b.currentData()
         for combo in (self.combo_a, self.combo_b):
             combo.blockSignals(True)

@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports.markdown import FORMATS
+from foundry_bench.core.results.folders import OpenedRun
 from foundry_bench.core.results.records import Run
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.reports.table_models import RecommendationModel
 from foundry_bench.ui.reports.tasks import (
-    Loaded,
     RecommendResult,
     Written,
     export_run,
@@ -211,7 +211,7 @@ class ExportPanel(QWidget):
         )
 
     def open_folder(self, folder: Path) -> None:
-        def task(ctx: JobContext) -> Loaded:
+        def task(ctx: JobContext) -> OpenedRun:
             return open_run(folder)
 
         self._runner.start(
@@ -240,7 +240,7 @@ class ExportPanel(QWidget):
         self._notifier.info(f"Report written: {written.path}")
         self.exported.emit(str(written.path), written.note)
 
-    def _opened(self, loaded: Loaded) -> None:
+    def _opened(self, loaded: OpenedRun) -> None:
         self.set_run(loaded.run, loaded.run_dir)
 
     def _choose_export(self, fmt: str) -> None:

@@ -6,13 +6,13 @@ the GUI thread (``ui.workers``); each function returns a small result object for
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from foundry_bench.core.analysis.compare import Comparison, compare_runs
 from foundry_bench.core.analysis.recommend import Constraints, Recommendation, recommend
 from foundry_bench.core.analysis.stats import ensure_summary
+from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.quality.rows import (
     QualityInputError,
     QualityRow,
@@ -22,59 +22,8 @@ from foundry_bench.core.quality.rows import (
 )
 from foundry_bench.core.reports import compare as compare_report
 from foundry_bench.core.reports import markdown as report
-from foundry_bench.core.results.records import (
-    RESULTS_FILE,
-    SAMPLES_FILE,
-    Run,
-    atomic_write_text,
-    load_run,
-)
-
-
-@dataclass(frozen=True)
-class RunEntry:
-    """A run folder found under the runs folder (cheap facts only: nothing is loaded)."""
-
-    path: Path
-    run_id: str
-    started_at: str
-    status: str
-
-    @property
-    def label(self) -> str:
-        when = self.started_at.replace("T", " ")[:16] if self.started_at else "?"
-        return f"{self.run_id}  ·  {when}  ·  {self.status}"
-
-
-def _peek(folder: Path) -> RunEntry | None:
-    results = folder / RESULTS_FILE
-    if results.is_file():
-        try:
-            with results.open(encoding="utf-8") as fh:
-                head = json.loads(fh.read())
-            return RunEntry(
-                folder,
-                str(head.get("run_id") or folder.name),
-                str(head.get("started_at") or ""),
-                str(head.get("status") or "?"),
-            )
-        except (OSError, ValueError, AttributeError):
-            return RunEntry(folder, folder.name, "", "unreadable")
-    if (folder / SAMPLES_FILE).is_file():
-        return RunEntry(folder, folder.name, "", "samples only")
-    return None
-
-
-def scan_runs(runs_dir: Path) -> list[RunEntry]:
-    """Run folders directly under ``runs_dir``, newest first (by folder time)."""
-    if not runs_dir.is_dir():
-        return []
-    folders = sorted(
-        (p for p in runs_dir.iterdir() if p.is_dir()),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    return [entry for entry in map(_peek, folders) if entry is not None]
+from foundry_bench.core.results.folders import OpenedRun, open_run_folder
+from foundry_bench.core.results.records import Run
 
 
 @dataclass(frozen=True)
@@ -96,16 +45,10 @@ def quality_for(run: Run, run_dir: Path | None) -> QualityResult:
     return QualityResult(rows, f"quality from {', '.join(p.name for p in files)}")
 
 
-@dataclass(frozen=True)
-class Loaded:
-    run: Run
-    run_dir: Path
-
-
-def open_run(path: Path) -> Loaded:
-    run = load_run(path)
-    ensure_summary(run)
-    return Loaded(run, path if path.is_dir() else path.parent)
+def open_run(path: Path) -> OpenedRun:
+    opened = open_run_folder(path)
+    ensure_summary(opened.run)
+    return opened
 
 
 @dataclass(frozen=True)
@@ -146,19 +89,3 @@ def compare_paths(path_a: Path, path_b: Path) -> Comparison:
 def export_comparison(result: Comparison, fmt: str, path: Path, fail_pct: float | None) -> Path:
     atomic_write_text(path, compare_report.render(result, fmt, fail_pct))
     return path
-
-
-__all__ = [
-    "Loaded",
-    "QualityResult",
-    "RecommendResult",
-    "RunEntry",
-    "Written",
-    "compare_paths",
-    "export_comparison",
-    "export_run",
-    "open_run",
-    "quality_for",
-    "recommend_run",
-    "scan_runs",
-]

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.results.records import RunSettings
+from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.ui.base.workers import JobContext
 from foundry_bench.ui.quality.page import QualityPage

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
 from foundry_bench.core.reports.markdown import FORMATS
-from foundry_bench.core.results.records import Run, RunSettings
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.ui.base.workers import JobContext
 from foundry_bench.ui.reports.page import ReportsPage

@@ -1,0 +1,86 @@
+"""``foundry-bench report`` and ``foundry-bench compare``: reports from run folders.
+
+Both read every annotation file in a run folder only when asked (``--annotations``); the
+recommendation constraints are the same options in both places.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from foundry_bench.cli._common import EXIT_OK, EXIT_REGRESSION, BadInput, open_run, write_output
+from foundry_bench.core.quality.rows import (
+    QualityInputError,
+    QualityRow,
+    QualityUnavailable,
+    load_quality,
+)
+from foundry_bench.core.results.records import Run
+
+CONSTRAINTS = ("max_p95_ms", "max_memory_mb", "min_quality")
+
+
+def add_constraint_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("recommendation constraints (optional)")
+    group.add_argument("--max-p95-ms", type=float, metavar="X", help="p95 latency <= X ms")
+    group.add_argument(
+        "--max-memory-mb", type=float, metavar="Y", help="memory growth at load <= Y MB"
+    )
+    group.add_argument("--min-quality", type=float, metavar="Z", help="mean quality >= Z (1-5)")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from foundry_bench.core.analysis.recommend import Constraints
+    from foundry_bench.core.analysis.stats import ensure_summary
+    from foundry_bench.core.reports.markdown import render
+
+    for name in CONSTRAINTS:
+        value = getattr(args, name)
+        if value is not None and not value >= 0:  # also rejects NaN
+            raise BadInput(f"--{name.replace('_', '-')} must be >= 0 (got {value})")
+    run = open_run(args.run).run
+    ensure_summary(run)
+    quality = _quality(run, args.annotations)
+    constraints = Constraints(args.max_p95_ms, args.max_memory_mb, args.min_quality)
+    write_output(render(run, args.format, quality, constraints), args.out)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from foundry_bench.core.analysis.compare import compare_runs, regressions
+    from foundry_bench.core.reports.compare import render
+
+    pct = args.fail_on_regression
+    if pct is not None and not pct >= 0:
+        raise BadInput(f"--fail-on-regression must be a percentage >= 0 (got {pct})")
+    run_a, run_b = open_run(args.run_a).run, open_run(args.run_b).run
+    result = compare_runs(
+        run_a,
+        run_b,
+        quality_a=_quality(run_a, args.annotations_a),
+        quality_b=_quality(run_b, args.annotations_b),
+        seed=args.seed,
+    )
+    write_output(render(result, args.format, pct), args.out)
+    if pct is None:
+        return EXIT_OK
+    found = regressions(result, pct)
+    for change in found:
+        print(
+            f"regression: {change.model}: {change.label} {change.pct:+.1f}% "
+            f"(more than {pct:g}%, significant)",
+            file=sys.stderr,
+        )
+    return EXIT_REGRESSION if found else EXIT_OK
+
+
+def _quality(run: Run, paths: list[Path]) -> list[QualityRow] | None:
+    """Quality rows from annotation files, or None when none were given."""
+    if not paths:
+        return None
+    try:
+        return load_quality(run, paths)
+    except (QualityUnavailable, QualityInputError) as exc:
+        raise BadInput(f"--annotations: {exc}") from exc

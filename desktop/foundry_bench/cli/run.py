@@ -1,0 +1,237 @@
+"""``foundry-bench run`` and ``foundry-bench demo``: benchmark, write the run folder, report.
+
+Progress goes to the terminal as the runner's events arrive; Ctrl-C stops within the request
+in flight and everything finished so far stays in the run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from foundry_bench.cli._common import EXIT_CANCELLED, EXIT_OK, BadInput, checked
+from foundry_bench.core.config.files import (
+    ConfigError,
+    ModelSpec,
+    PromptSpec,
+    load_models,
+    load_prompts,
+)
+from foundry_bench.core.paths import app_paths, examples_dir
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.run.providers import (
+    ModelProvider,
+    PrepareError,
+    ProviderFactory,
+    provider_factory,
+    resolve_endpoint,
+)
+from foundry_bench.core.run.runner import (
+    Log,
+    ModelDone,
+    ModelStarted,
+    RunDone,
+    RunPlan,
+    RunStarted,
+    SampleDone,
+    new_run_id,
+    run_benchmark,
+)
+from foundry_bench.core.settings import SettingsError, load_settings
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    models, prompts = _load_plan_inputs(args.models, args.prompts)
+    settings = checked(
+        RunSettings(
+            rounds=args.rounds,
+            warmup_rounds=args.warmup,
+            max_tokens=args.max_tokens,
+            temperature=args.temperature,
+            seed=args.seed,
+            stream=not args.no_stream,
+            timeout_s=args.timeout,
+        )
+    )
+    return _execute(models, prompts, settings, _provider(args.endpoint), args.out)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = checked(
+        RunSettings(rounds=args.rounds, warmup_rounds=args.warmup, max_tokens=128, timeout_s=60.0)
+    )
+    try:
+        models = load_models(examples_dir() / "models.json").items
+        prompts = load_prompts(examples_dir() / "prompts.json").items
+    except ConfigError as exc:  # the bundled files are broken: a packaging bug
+        raise BadInput(str(exc)) from exc
+    provider = _make(provider_factory(None))  # starts the runtime, registers the demo model
+    from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
+
+    entry = FoundryRuntime.get().find(DEMO_MODEL_ID)
+    if entry is not None:
+        print(f"demo model {entry.id} ({entry.disk_mb or 0:.1f} MB) from {entry.path}")
+    return _execute(models, prompts, settings, provider, args.out)
+
+
+def _load_plan_inputs(
+    models_path: Path, prompts_path: Path
+) -> tuple[list[ModelSpec], list[PromptSpec]]:
+    try:
+        models = load_models(models_path)
+        prompts = load_prompts(prompts_path)
+    except ConfigError as exc:
+        raise BadInput(str(exc)) from exc
+    for warning in [*models.warnings, *prompts.warnings]:
+        print(f"warning: {warning}", file=sys.stderr)
+    return models.items, prompts.items
+
+
+def _provider(endpoint_arg: str | None) -> ModelProvider:
+    settings_endpoint = None
+    try:
+        settings_endpoint = load_settings(app_paths().settings_file).endpoint
+    except SettingsError as exc:
+        print(f"warning: {exc}; using defaults", file=sys.stderr)
+    try:
+        endpoint = resolve_endpoint(endpoint_arg, settings_endpoint)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    return _make(provider_factory(endpoint))
+
+
+def _make(factory: ProviderFactory) -> ModelProvider:
+    try:
+        return factory()
+    except PrepareError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def _execute(
+    models: list[ModelSpec],
+    prompts: list[PromptSpec],
+    settings: RunSettings,
+    provider: ModelProvider,
+    out: Path | None,
+) -> int:
+    plan = RunPlan(models=models, prompts=prompts, settings=settings, run_id=new_run_id())
+    out_dir = out or app_paths().runs_dir / str(plan.run_id)
+    for name in ("results.json", "samples.jsonl"):
+        if (out_dir / name).exists():
+            raise BadInput(f"--out {out_dir}: already holds a run ({name}); choose a new folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"--out {out_dir}: cannot create the run folder ({exc})") from exc
+    from foundry_bench.core.reports.markdown import write_reports
+
+    cancel = threading.Event()
+    progress = Progress(sys.stdout)
+    events = run_benchmark(plan, provider, out_dir, cancel=cancel)
+    finished = None
+    try:
+        for event in events:
+            progress.on_event(event)
+            if isinstance(event, RunDone):
+                finished = event.run
+    except KeyboardInterrupt:
+        events.close()
+        progress.finish()
+        print(f"cancelled; finished samples are saved in {out_dir}", file=sys.stderr)
+        return EXIT_CANCELLED
+    progress.finish()
+    assert finished is not None
+    paths = write_reports(finished, out_dir, html=True)
+    print_summary(finished, sys.stdout)
+    print(f"run folder: {out_dir}")
+    for path in paths:
+        print(f"  {path.name}")
+    where = (
+        "Benchmark > History"
+        if out_dir.resolve().parent == app_paths().runs_dir.resolve()
+        else "Reports > Open run folder..."
+    )
+    print(f"open it in the app: `foundry-bench`, then {where}")
+    return EXIT_OK
+
+
+class Progress:
+    """A one-line progress bar on a terminal; plain lines when output is not a TTY."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last_line = ""
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, RunStarted):
+            self._line(
+                f"run {event.run.run_id}: {len(event.run.models)} model(s), "
+                f"{event.total_requests} requests -> {event.run_dir}"
+            )
+        elif isinstance(event, ModelStarted):
+            self._line(f"[{event.index + 1}/{event.count}] {event.model.id}")
+        elif isinstance(event, SampleDone):
+            s = event.sample
+            lat = f"{s.latency_s * 1000:.0f} ms" if s.latency_s is not None else "-"
+            text = f"  {event.done}/{event.total} {s.key} {s.status} {lat}"
+            if self.tty:
+                width = 30
+                filled = int(width * event.done / max(event.total, 1))
+                bar = "#" * filled + "." * (width - filled)
+                self._overwrite(f"  [{bar}] {event.done}/{event.total} {s.key} {s.status} {lat}")
+            else:
+                self._line(text)
+        elif isinstance(event, ModelDone):
+            m = event.model
+            detail = f" ({m.error})" if m.error else ""
+            self._line(f"  {m.id}: {m.status}{detail}")
+        elif isinstance(event, Log) and event.level >= logging.WARNING:
+            self._line(f"  ! {event.message}")
+
+    def _overwrite(self, text: str) -> None:
+        pad = max(len(self._last_line) - len(text), 0)
+        self.stream.write("\r" + text + " " * pad)
+        self.stream.flush()
+        self._last_line = text
+
+    def _line(self, text: str) -> None:
+        if self.tty and self._last_line:
+            self.stream.write("\n")
+            self._last_line = ""
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self._last_line:
+            self.stream.write("\n")
+            self._last_line = ""
+
+
+def print_summary(run: Run, stream: TextIO) -> None:
+    from foundry_bench.core.analysis.stats import ensure_summary
+
+    def ms(stats: dict[str, object], key: str) -> str:
+        value = stats.get(key) if stats else None
+        return f"{value * 1000:.1f}" if isinstance(value, int | float) else "-"
+
+    stream.write(
+        f"{'model':40} {'status':8} {'ok':>4} {'p50 ms':>9} {'p95 ms':>9} "
+        f"{'ttft p50':>9} {'tok/s':>8}\n"
+    )
+    records = {m.id: m for m in run.models}
+    for row in ensure_summary(run):
+        tps = (row.get("output_tps") or {}).get("mean")
+        latency = row.get("latency_s") or {}
+        status = records[row["model"]].status if row["model"] in records else "?"
+        stream.write(
+            f"{row['model'][:40]:40} {status:8} {row['n_ok']:>4} "
+            f"{ms(latency, 'p50'):>9} {ms(latency, 'p95'):>9} "
+            f"{ms(row.get('ttft_s') or {}, 'p50'):>9} "
+            f"{(f'{tps:.1f}' if isinstance(tps, int | float) else '-'):>8}\n"
+        )

@@ -1,0 +1,186 @@
+"""Run folders: the one place that finds, labels, opens, renames and deletes them.
+
+The CLI, the Benchmark page's History and the Reports page (export and Compare) all go
+through here, so a folder has one status, one label and one place in the list everywhere.
+A folder is a run folder when it holds ``results.json`` or ``samples.jsonl``; one whose
+``results.json`` is missing (a killed run) is listed and opened as ``failed``, rebuilt from
+its samples, exactly as :func:`~foundry_bench.core.results.store.load_run` reads it.
+
+Listing reads only the head of a large ``results.json``: the run's status, start and models
+come before its samples, and a list of runs must not parse 100,000 samples per row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, load_run
+
+FULL_PARSE_BYTES = 2_000_000
+HEAD_BYTES = 256 * 1024
+REBUILT_STATUS = "failed"  # what load_run says of a run rebuilt from samples.jsonl
+UNREADABLE = "unreadable"
+_FIELD = r'"{}":\s*"([^"]*)"'
+_BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """What a list of runs shows about one folder (cheap facts: the run is not loaded)."""
+
+    path: Path
+    run_id: str
+    started_at: str
+    status: str  # a run status, or "unreadable"
+    models: tuple[str, ...]
+    requests: int  # lines in samples.jsonl (warm-ups included)
+    rebuilt: bool = False  # no results.json: opening it rebuilds the run from samples.jsonl
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def started_text(self) -> str:
+        """``2026-12-01 21:30:05`` (UTC), or "" when unknown."""
+        return self.started_at.replace("T", " ").split(".")[0].rstrip("Z")
+
+    @property
+    def label(self) -> str:
+        """How a picker names the run: folder, start (to the minute) and status."""
+        return f"{self.name}  ·  {self.started_text[:16] or '?'}  ·  {self.status}"
+
+
+@dataclass(frozen=True)
+class OpenedRun:
+    run: Run
+    run_dir: Path
+
+
+def is_run_folder(folder: Path) -> bool:
+    return (folder / RESULTS_FILE).is_file() or (folder / SAMPLES_FILE).is_file()
+
+
+def run_folder(folder: Path) -> RunFolder | None:
+    """What the lists show of ``folder``; ``None`` when it is not a run folder."""
+    results, samples = folder / RESULTS_FILE, folder / SAMPLES_FILE
+    if not results.is_file():
+        if not samples.is_file():
+            return None
+        return RunFolder(
+            folder,
+            folder.name,
+            _first_sample_start(samples),
+            REBUILT_STATUS,
+            (),
+            _count_lines(samples),
+            rebuilt=True,
+        )
+    requests = _count_lines(samples)
+    try:
+        if results.stat().st_size <= FULL_PARSE_BYTES:
+            run_id, started, status, models = _full_info(results)
+        else:
+            run_id, started, status, models = _head_info(results)
+    except (OSError, ValueError, RecursionError):
+        return RunFolder(folder, folder.name, "", UNREADABLE, (), requests)
+    return RunFolder(folder, run_id or folder.name, started, status or "?", models, requests)
+
+
+def list_run_folders(runs_dir: Path) -> list[RunFolder]:
+    """Run folders directly under ``runs_dir``, newest start first (unknown starts last)."""
+    if not runs_dir.is_dir():
+        return []
+    found = [
+        info
+        for child in runs_dir.iterdir()
+        if child.is_dir() and not child.name.startswith(".")
+        if (info := run_folder(child)) is not None
+    ]
+    return sorted(found, key=lambda f: (f.started_at, f.name), reverse=True)
+
+
+def open_run_folder(path: Path) -> OpenedRun:
+    """Load a run from its folder (or its ``results.json``); ``RunFileError`` says why not."""
+    return OpenedRun(load_run(path), path if path.is_dir() else path.parent)
+
+
+def check_new_name(folder: Path, name: str) -> Path:
+    """The renamed folder's path, or ``ValueError`` saying why the name cannot be used."""
+    name = name.strip()
+    if not name or name in (".", "..") or _BAD_NAME.search(name):
+        raise ValueError(
+            f'{name!r} cannot be a folder name (no / \\ : * ? " < > | or control characters)'
+        )
+    target = folder.parent / name
+    if target.exists():
+        raise ValueError(f"a run named {name!r} already exists")
+    return target
+
+
+def rename_run_folder(folder: Path, name: str) -> Path:
+    target = check_new_name(folder, name)
+    folder.rename(target)
+    return target
+
+
+def delete_run_folder(folder: Path) -> Path:
+    if not is_run_folder(folder):
+        raise ValueError(f"{folder} is not a run folder; not deleting it")
+    shutil.rmtree(folder)
+    return folder
+
+
+def _count_lines(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    count = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
+
+
+def _first_sample_start(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            first = json.loads(fh.readline(HEAD_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return ""
+    value = first.get("started_at") if isinstance(first, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _full_info(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    models = tuple(str(m.get("id")) for m in data.get("models") or [] if isinstance(m, dict))
+    return (
+        str(data.get("run_id") or ""),
+        str(data.get("started_at") or ""),
+        str(data.get("status") or ""),
+        models,
+    )
+
+
+def _head_info(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
+    """run_id, started_at, status, model ids from a large results.json's first bytes."""
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES).decode("utf-8", errors="replace")
+
+    def field(name: str) -> str:
+        match = re.search(_FIELD.format(name), head)
+        return match.group(1) if match else ""
+
+    models: tuple[str, ...] = ()
+    start = head.find('"models": [')
+    end = head.find('"prompts":', start)
+    if start >= 0 and end > start:
+        models = tuple(re.findall(r'"id":\s*"([^"]*)"', head[start:end]))
+    return field("run_id"), field("started_at"), field("status"), models

@@ -1,0 +1,115 @@
+"""The settings of a run, and the one validation every reader of them uses.
+
+The CLI options, the Benchmark page's form, a saved setup file, ``settings.json``'s defaults
+and a stored ``results.json`` all become a :class:`RunSettings` through
+:func:`parse_run_settings` (types) and are checked by :func:`run_settings_problems` (ranges),
+so they accept and refuse the same values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+# Upper bounds: past these a value is a typo (or an attack), and honouring it would exhaust
+# memory or wait for days before saying so.
+MAX_ROUNDS = 100_000
+MAX_WARMUP_ROUNDS = 1_000
+MAX_OUTPUT_TOKENS = 1_000_000
+MAX_TEMPERATURE = 2.0  # the OpenAI API's own range
+MAX_TIMEOUT_S = 86_400.0
+MAX_CONCURRENCY = 256
+
+
+def is_finite_number(value: object) -> bool:
+    """A real int or float (not a bool), neither NaN nor infinite."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass
+class RunSettings:
+    rounds: int = 3
+    warmup_rounds: int = 1
+    max_tokens: int = 256
+    temperature: float = 0.0
+    seed: int | None = 42
+    stream: bool = True
+    timeout_s: float = 120.0
+    concurrency: int = 1
+
+
+# What each field means to a person, for messages that name the field their way.
+FIELD_LABELS = {
+    "rounds": "Rounds",
+    "warmup_rounds": "Warm-up rounds",
+    "max_tokens": "Max tokens",
+    "temperature": "Temperature",
+    "seed": "Seed",
+    "stream": "Streaming",
+    "timeout_s": "Timeout",
+    "concurrency": "Concurrent requests",
+}
+
+
+def parse_run_settings(data: object, where: str = "settings") -> RunSettings:
+    """Settings from JSON data; a value of the wrong type raises ``ValueError`` naming
+    ``where.field`` (a missing field keeps its default, an unknown one is ignored)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} must be an object")
+    defaults = RunSettings()
+    kwargs: dict[str, Any] = {}
+    for f in fields(RunSettings):
+        if f.name not in data:
+            continue
+        value, default = data[f.name], getattr(defaults, f.name)
+        if f.name == "seed" and value is None:
+            kwargs[f.name] = None
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{where}.{f.name} must be true or false")
+            kwargs[f.name] = value
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{where}.{f.name} must be an integer")
+            kwargs[f.name] = value
+        else:
+            if not is_finite_number(value):
+                raise ValueError(f"{where}.{f.name} must be a finite number")
+            kwargs[f.name] = float(value)
+    return RunSettings(**kwargs)
+
+
+def run_settings_problems(settings: RunSettings) -> list[tuple[str, str]]:
+    """``(field, problem)`` for each value out of range (empty: the settings can run).
+
+    The problem reads after the field's name: ``("rounds", "must be 1 or more")``.
+    """
+    s = settings
+    out: list[tuple[str, str]] = []
+
+    def whole(name: str, value: object, low: int, high: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            out.append((name, "must be a whole number"))
+        elif value < low:
+            out.append((name, f"must be {low} or more"))
+        elif value > high:
+            out.append((name, f"must be at most {high:,}"))
+
+    whole("rounds", s.rounds, 1, MAX_ROUNDS)
+    whole("warmup_rounds", s.warmup_rounds, 0, MAX_WARMUP_ROUNDS)
+    whole("max_tokens", s.max_tokens, 1, MAX_OUTPUT_TOKENS)
+    whole("concurrency", s.concurrency, 1, MAX_CONCURRENCY)
+    if not is_finite_number(s.temperature) or s.temperature < 0:
+        out.append(("temperature", "must be 0 or more"))
+    elif s.temperature > MAX_TEMPERATURE:
+        out.append(("temperature", f"must be at most {MAX_TEMPERATURE:g}"))
+    if not is_finite_number(s.timeout_s) or s.timeout_s <= 0:
+        out.append(("timeout_s", "must be more than 0 seconds"))
+    elif s.timeout_s > MAX_TIMEOUT_S:
+        out.append(("timeout_s", f"must be at most {MAX_TIMEOUT_S:,.0f} seconds"))
+    if s.seed is not None and (isinstance(s.seed, bool) or not isinstance(s.seed, int)):
+        out.append(("seed", "must be a whole number or empty"))
+    elif s.seed is not None and not -(2**63) <= s.seed < 2**63:
+        out.append(("seed", "must fit in 64 bits"))
+    return out
