@@ -208,3 +208,25 @@ def test_duplicate_sample_keys_are_an_error(tmp_path: Path) -> None:
     (tmp_path / "results.json").write_text(json.dumps(doc))
     result = cli("report", str(tmp_path))
     assert result.returncode == 2 and "appears twice" in result.stderr
+
+
+def test_a_run_goes_to_the_runs_folder_the_app_is_set_to(tmp_path: Path) -> None:
+    """The CLI and the app share settings.json: with no --out, both write where it says."""
+    from scripted_server import Scenario, ScriptedServer
+
+    from foundry_bench.core.results.folders import list_run_folders
+
+    models, prompts, _ = _scripted_run(tmp_path)
+    home = tmp_path / "home"
+    chosen = tmp_path / "chosen-runs"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"runs_dir": str(chosen)}))
+    with ScriptedServer({"m": Scenario(tokens=3)}) as srv:
+        result = cli(
+            *("run", "--models", str(models), "--prompts", str(prompts)),
+            *("--endpoint", srv.base_url, "--rounds", "1", "--warmup", "0"),
+            env={"FOUNDRY_BENCH_HOME": str(home)},
+        )
+    assert result.returncode == 0, result.stderr
+    assert [f.status for f in list_run_folders(chosen)] == ["completed"]
+    assert not (home / "runs").exists() or not any((home / "runs").iterdir())

@@ -11,10 +11,6 @@ from PySide6.QtCore import Qt
 
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.results.records import ModelRecord
-from foundry_bench.core.results.run_settings import RunSettings
-from foundry_bench.core.results.store import write_results
-from foundry_bench.ui.benchmark.history import HCol, RunHistoryModel
 from foundry_bench.core.results import folders
 from foundry_bench.core.results.folders import (
     check_new_name,
@@ -23,6 +19,10 @@ from foundry_bench.core.results.folders import (
     rename_run_folder,
     run_folder,
 )
+from foundry_bench.core.results.records import ModelRecord
+from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import write_results
+from foundry_bench.ui.benchmark.history import HCol, RunHistoryModel
 from foundry_bench.ui.benchmark.history_tasks import reopen_run
 from foundry_bench.ui.benchmark.results_table import BEST_ROLE, Col, ResultsTableModel
 from foundry_bench.ui.benchmark.samples_model import SamplesTableModel, SCol

@@ -144,7 +144,7 @@ def test_a_run_with_a_failing_model(qtbot, make_window, server):
     assert missing_row is not None
     assert page.results.model.index(missing_row, Col.STATUS).data() == "failed"
     assert page.strip.progress.value() == page.strip.progress.maximum()
-    assert win.current_run == (run, run_dir)
+    assert win.ctx.current_run == (run, run_dir)
     for name in ("results.json", "samples.jsonl", "report.html", "summary.csv"):
         assert (run_dir / name).is_file(), name
     assert page.strip.start_button.isEnabled() and not page.strip.cancel_button.isEnabled()
@@ -211,7 +211,7 @@ def test_reopening_a_run_reproduces_the_table(qtbot, make_window, server, tmp_pa
     assert table_values(page) == before
     assert page.charts.points() == points
     assert "Reopened run" in page.strip.current_label.text()
-    assert win.current_run is not None and win.current_run[1] == run_dir
+    assert win.ctx.current_run is not None and win.ctx.current_run[1] == run_dir
     # Drill-down: a model's samples and a full answer.
     page.show_samples_of("other")
     assert page.samples.model.rowCount() == 6
@@ -234,7 +234,7 @@ def test_history_rename_and_delete_with_confirmation(qtbot, make_window, server)
         history.rename_button.click()
     renamed = run_dir.parent / "baseline"
     assert renamed.is_dir() and not run_dir.exists()
-    assert win.current_run is not None and win.current_run[1] == renamed
+    assert win.ctx.current_run is not None and win.ctx.current_run[1] == renamed
     assert history.select(renamed)
     asked = []
     history.confirm = lambda title, text: asked.append(text) or False

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+from contexts import make_context
 from foundry_bench.core.quality.annotations import (
     ANNOTATIONS_FILE,
     load_annotations,
@@ -19,8 +20,6 @@ from foundry_bench.core.quality.annotations import (
 )
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.store import write_results
-from foundry_bench.ui.base.notifier import Notifier
-from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.quality.page import QualityPage
 from test_annotations import make_run
 
@@ -35,10 +34,8 @@ def run_dir(tmp_path: Path) -> tuple[Run, Path]:
     return run, folder
 
 
-def _page(qtbot, **kwargs) -> QualityPage:
-    notifier = Notifier()
-    runner = JobRunner(notifier)
-    page = QualityPage(runner, notifier, **kwargs)
+def _page(qtbot, root: Path) -> QualityPage:
+    page = QualityPage(make_context(root))
     qtbot.addWidget(page)
     page.resize(1200, 760)
     page.show()
@@ -46,11 +43,11 @@ def _page(qtbot, **kwargs) -> QualityPage:
 
 
 @pytest.fixture
-def make_page(qtbot):
+def make_page(qtbot, tmp_path: Path):
     pages: list[QualityPage] = []
 
-    def make(**kwargs) -> QualityPage:
-        page = _page(qtbot, **kwargs)
+    def make() -> QualityPage:
+        page = _page(qtbot, tmp_path / f"home{len(pages)}")
         pages.append(page)
         return page
 

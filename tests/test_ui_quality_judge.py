@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from contexts import make_context
 from foundry_bench.core.quality.annotations import judge_file_name, load_annotations
 from foundry_bench.core.results.store import write_results
-from foundry_bench.core.run.providers import ExternalProvider
-from foundry_bench.ui.base.notifier import Notifier
-from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.quality.judge import JUDGE_JOB
 from foundry_bench.ui.quality.page import QualityPage
 from scripted_server import Scenario, ScriptedServer
@@ -25,11 +23,8 @@ def test_judge_scores_the_run_as_its_own_annotator(qtbot, tmp_path: Path) -> Non
     write_results(folder, run)
     scenario = Scenario(tokens=1, token_text="4", numbered=False)
     with ScriptedServer({"judge-model": scenario}) as srv:
-        notifier = Notifier()
-        runner = JobRunner(notifier)
-        page = QualityPage(
-            runner, notifier, provider_factory=lambda: ExternalProvider(srv.base_url)
-        )
+        page = QualityPage(make_context(tmp_path / "home", endpoint=srv.base_url))
+        runner = page.runner
         qtbot.addWidget(page)
         try:
             page.open_run(run, folder)
@@ -65,12 +60,9 @@ def test_judge_scores_the_run_as_its_own_annotator(qtbot, tmp_path: Path) -> Non
 def test_judge_that_cannot_reach_its_model_says_why(qtbot, tmp_path: Path) -> None:
     run = make_run(models=("m1",), rounds=1, warmup=False)
     write_results(tmp_path, run)
-    notifier = Notifier()
-    runner = JobRunner(notifier)
     with ScriptedServer({}) as srv:
-        page = QualityPage(
-            runner, notifier, provider_factory=lambda: ExternalProvider(srv.base_url)
-        )
+        page = QualityPage(make_context(tmp_path / "home", endpoint=srv.base_url))
+        runner = page.runner
         qtbot.addWidget(page)
         try:
             page.open_run(run, tmp_path)

@@ -4,48 +4,19 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Signal
 
+from contexts import make_context
 from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports import markdown as report
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.store import RESULTS_FILE, SampleWriter, write_results
-from foundry_bench.ui.base.notifier import ERROR, Notifier
-from foundry_bench.ui.base.workers import JobRunner
-from foundry_bench.ui.reports.page import ReportsPage, make_reports_page
+from foundry_bench.ui.reports.page import ReportsPage
 from test_compare import synthetic_run
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@dataclass
-class Paths:
-    runs_dir: Path
-
-
-class FakeWindow(QObject):
-    """What a page gets from the main window: runner, notifier, paths, the current run."""
-
-    run_opened = Signal(object, object)
-
-    def __init__(self, runs_dir: Path) -> None:
-        super().__init__()
-        self.notifier = Notifier(self)
-        self.runner = JobRunner(self.notifier, self)
-        self.paths = Paths(runs_dir)
-        self.current_run: tuple[object, object] | None = None
-        self.errors: list[str] = []
-        self.notifier.message_posted.connect(
-            lambda text, level: self.errors.append(text) if level == ERROR else None
-        )
-
-    def open_run(self, run: object, run_dir: object) -> None:
-        self.current_run = (run, run_dir)
-        self.run_opened.emit(run, run_dir)
 
 
 def save(run: Run, folder: Path) -> Path:
@@ -58,14 +29,14 @@ def save(run: Run, folder: Path) -> Path:
 
 @pytest.fixture()
 def window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
-    win = FakeWindow(tmp_path / "runs")
+    win = make_context(tmp_path)
     yield win
     win.runner.shutdown(3.0)
 
 
 @pytest.fixture()
 def page(qtbot, window):  # type: ignore[no-untyped-def]
-    widget = make_reports_page(window)
+    widget = ReportsPage(window)
     assert isinstance(widget, ReportsPage)
     qtbot.addWidget(widget)
     return widget
@@ -94,7 +65,7 @@ def test_page_follows_the_current_run(qtbot, window, page, opened) -> None:  # t
 
 def test_a_page_made_after_the_run_shows_it(qtbot, window, opened) -> None:  # type: ignore[no-untyped-def]
     window.current_run = opened
-    widget = make_reports_page(window)
+    widget = ReportsPage(window)
     qtbot.addWidget(widget)
     assert widget.export_panel.run is opened[0]
     qtbot.waitUntil(lambda: widget.export_panel.model.rowCount() == 2, timeout=10000)
@@ -258,3 +229,31 @@ def test_page_in_the_main_window(qtbot, tmp_path: Path) -> None:  # type: ignore
         win.open_run(run, save(run, paths.runs_dir / "r"))
     assert page.export_panel.run is run
     win.close()
+
+
+def test_compare_lists_the_configured_runs_folder_and_follows_a_change(
+    qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from foundry_bench.core.settings import AppSettings
+
+    chosen, other = tmp_path / "chosen", tmp_path / "other"
+    first = save(synthetic_run("in-chosen", {"m": 1.0}, seed=1), chosen / "in-chosen")
+    second = save(synthetic_run("in-other", {"m": 1.0}, seed=2), other / "in-other")
+    save(synthetic_run("default", {"m": 1.0}, seed=3), tmp_path / "runs" / "default")
+    ctx = make_context(tmp_path, app_settings=AppSettings(runs_dir=str(chosen)))
+    page = ReportsPage(ctx)
+    qtbot.addWidget(page)
+    combo = page.compare_view.combo_a
+
+    def listed() -> list[str]:
+        return [combo.itemData(i) for i in range(combo.count())]
+
+    try:
+        page.show()
+        qtbot.waitUntil(lambda: str(first) in listed(), timeout=10000)
+        assert not any("default" in path for path in listed())
+        ctx.apply_settings(AppSettings(runs_dir=str(other)), None)
+        qtbot.waitUntil(lambda: str(second) in listed(), timeout=10000)
+        assert str(first) not in listed()
+    finally:
+        ctx.runner.shutdown(3.0)

@@ -42,7 +42,7 @@ from foundry_bench.core.run.runner import (
     new_run_id,
     run_benchmark,
 )
-from foundry_bench.core.settings import SettingsError, load_settings
+from foundry_bench.core.settings import AppSettings, SettingsError, load_settings, runs_dir_for
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -58,7 +58,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             timeout_s=args.timeout,
         )
     )
-    return _execute(models, prompts, settings, _provider(args.endpoint), args.out)
+    app_settings = _app_settings()
+    try:
+        endpoint = resolve_endpoint(args.endpoint, app_settings.endpoint)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    provider = _make(provider_factory(endpoint))
+    return _execute(models, prompts, settings, provider, args.out, app_settings)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -76,7 +82,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     entry = FoundryRuntime.get().find(DEMO_MODEL_ID)
     if entry is not None:
         print(f"demo model {entry.id} ({entry.disk_mb or 0:.1f} MB) from {entry.path}")
-    return _execute(models, prompts, settings, provider, args.out)
+    return _execute(models, prompts, settings, provider, args.out, _app_settings())
 
 
 def _load_plan_inputs(
@@ -92,17 +98,13 @@ def _load_plan_inputs(
     return models.items, prompts.items
 
 
-def _provider(endpoint_arg: str | None) -> ModelProvider:
-    settings_endpoint = None
+def _app_settings() -> AppSettings:
+    """The settings file the app writes (endpoint, runs folder); defaults when it is broken."""
     try:
-        settings_endpoint = load_settings(app_paths().settings_file).endpoint
+        return load_settings(app_paths().settings_file)
     except SettingsError as exc:
         print(f"warning: {exc}; using defaults", file=sys.stderr)
-    try:
-        endpoint = resolve_endpoint(endpoint_arg, settings_endpoint)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from exc
-    return _make(provider_factory(endpoint))
+        return AppSettings()
 
 
 def _make(factory: ProviderFactory) -> ModelProvider:
@@ -118,9 +120,11 @@ def _execute(
     settings: RunSettings,
     provider: ModelProvider,
     out: Path | None,
+    app_settings: AppSettings,
 ) -> int:
     plan = RunPlan(models=models, prompts=prompts, settings=settings, run_id=new_run_id())
-    out_dir = out or app_paths().runs_dir / str(plan.run_id)
+    runs_dir = runs_dir_for(app_settings, app_paths())
+    out_dir = out or runs_dir / str(plan.run_id)
     for name in ("results.json", "samples.jsonl"):
         if (out_dir / name).exists():
             raise BadInput(f"--out {out_dir}: already holds a run ({name}); choose a new folder")
@@ -153,7 +157,7 @@ def _execute(
         print(f"  {path.name}")
     where = (
         "Benchmark > History"
-        if out_dir.resolve().parent == app_paths().runs_dir.resolve()
+        if out_dir.resolve().parent == runs_dir.resolve()
         else "Reports > Open run folder..."
     )
     print(f"open it in the app: `foundry-bench`, then {where}")

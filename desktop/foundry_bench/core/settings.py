@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from foundry_bench.core.fileio import atomic_write_text
+from foundry_bench.core.paths import AppPaths
 from foundry_bench.core.results.run_settings import (
     RunSettings,
     parse_run_settings,
@@ -66,6 +67,11 @@ def load_settings(path: Path) -> AppSettings:
         name, problem = problems[0]
         raise SettingsError(f"{path}: $.defaults.{name} {problem}")
     return AppSettings(endpoint=endpoint, runs_dir=runs_dir, defaults=run_defaults)
+
+
+def runs_dir_for(settings: AppSettings, paths: AppPaths) -> Path:
+    """Where runs go: the folder the user chose, else the per-user default."""
+    return Path(settings.runs_dir).expanduser() if settings.runs_dir else paths.runs_dir
 
 
 def save_settings(path: Path, settings: AppSettings) -> None:

@@ -7,6 +7,7 @@ every message through ``self.notifier``.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.paths import AppPaths
+from foundry_bench.core.results.records import Run
 from foundry_bench.core.run.providers import resolve_endpoint
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.settings import AppSettings, save_settings
@@ -32,13 +34,14 @@ from foundry_bench.ui.base.notifier import ERROR, Notifier
 from foundry_bench.ui.base.palette import apply_palette
 from foundry_bench.ui.base.settings_store import PALETTES, Palette, UiSettings
 from foundry_bench.ui.base.workers import JobContext, JobRunner
-from foundry_bench.ui.benchmark.page import make_benchmark_page
+from foundry_bench.ui.benchmark.page import BenchmarkPage
+from foundry_bench.ui.context import AppContext
 from foundry_bench.ui.dialogs.about import AboutDialog
 from foundry_bench.ui.dialogs.settings import SettingsDialog
 from foundry_bench.ui.models.tasks import RuntimeAccess
 from foundry_bench.ui.models.view import ModelsView
-from foundry_bench.ui.quality.page import make_quality_page
-from foundry_bench.ui.reports.page import make_reports_page
+from foundry_bench.ui.quality.page import QualityPage
+from foundry_bench.ui.reports.page import ReportsPage
 
 APP_LOGGER = "foundry_bench"
 SHUTDOWN_WAIT_S = 3.0
@@ -54,15 +57,12 @@ _PAGE_ICONS = (
 class MainWindow(QMainWindow):
     """Signals:
     closed(): the window closed and its workers were stopped.
-    settings_saved(object): the ``AppSettings`` just written.
-    run_opened(object, object): a run (``core.results.Run``) and its folder (``Path``)
-        became the current one: a benchmark finished or a past run was reopened. The
-        Quality and Reports pages follow it.
+
+    Pages get ``self.ctx`` (an :class:`AppContext`: settings, current run, services), never
+    the window itself.
     """
 
     closed = Signal()
-    settings_saved = Signal(object)
-    run_opened = Signal(object, object)
 
     def __init__(
         self,
@@ -80,7 +80,6 @@ class MainWindow(QMainWindow):
         self.app_settings = app_settings
         self.paths = paths
         self._closed = False
-        self.current_run: tuple[object, object] | None = None
         self.notifier = Notifier(self)
         self.runner = JobRunner(self.notifier, self)
         self.log_panel = LogPanel()
@@ -94,6 +93,16 @@ class MainWindow(QMainWindow):
             runtime=runtime,
             catalog_timeout_s=catalog_timeout_s,
         )
+        self.ctx = AppContext(
+            runner=self.runner,
+            notifier=self.notifier,
+            paths=paths,
+            ui_settings=ui_settings,
+            app_settings=app_settings,
+            models=self.models_view.model,
+            endpoint=self.models_view.endpoint,
+            parent=self,
+        )
         self.pages = QStackedWidget()
         self.sidebar = QListWidget()
         self._build_pages()
@@ -106,19 +115,18 @@ class MainWindow(QMainWindow):
         if settings_problem:
             self.notifier.error(f"{settings_problem}; using default settings")
 
-    def open_run(self, run: object, run_dir: object) -> None:
+    def open_run(self, run: Run, run_dir: Path) -> None:
         """Make ``run`` (in folder ``run_dir``) the current run of every page."""
-        self.current_run = (run, run_dir)
-        self.run_opened.emit(run, run_dir)
+        self.ctx.open_run(run, run_dir)
 
     # -- building ---------------------------------------------------------------------------
 
     def _build_pages(self) -> None:
         pages: list[QWidget] = [
             self.models_view,
-            make_benchmark_page(self),
-            make_quality_page(self),
-            make_reports_page(self),
+            BenchmarkPage(self.ctx),
+            QualityPage(self.ctx),
+            ReportsPage(self.ctx),
         ]
         row_height = self.fontMetrics().height() + 18
         for name, icon, page in zip(PAGES, _PAGE_ICONS, pages, strict=True):
@@ -256,10 +264,11 @@ class MainWindow(QMainWindow):
     def _saved(self, settings: AppSettings) -> None:
         self.app_settings = settings
         self.notifier.info(f"Settings saved to {self.paths.settings_file}.")
-        self.models_view.set_endpoint(self._endpoint(settings))
+        endpoint = self._endpoint(settings)
+        self.models_view.set_endpoint(endpoint)
         self._show_endpoint()
         self._show_runtime()
-        self.settings_saved.emit(settings)
+        self.ctx.apply_settings(settings, endpoint)
 
     def _endpoint(self, settings: AppSettings) -> str | None:
         try:

@@ -9,9 +9,7 @@ chart data to the charts, so the GUI thread spends its time waiting, not computi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -31,26 +29,14 @@ from foundry_bench.ui.benchmark.history import RunHistoryView
 from foundry_bench.ui.benchmark.history_tasks import LoadedRun
 from foundry_bench.ui.benchmark.live import LiveCharts, Snapshot
 from foundry_bench.ui.benchmark.results_table import ResultsView
-from foundry_bench.ui.benchmark.run import (
-    Progress,
-    ProviderFactory,
-    RunController,
-    provider_factory,
-)
+from foundry_bench.ui.benchmark.run import Progress, RunController
 from foundry_bench.ui.benchmark.samples_view import SamplesView
 from foundry_bench.ui.benchmark.setup import SetupPanel
 from foundry_bench.ui.benchmark.status import RunStrip
 from foundry_bench.ui.charts.view import ChartsView
-
-if TYPE_CHECKING:
-    from foundry_bench.ui.main_window import MainWindow
+from foundry_bench.ui.context import AppContext
 
 LOG_LINES = 5000
-
-
-def runs_dir_of(window: MainWindow) -> Path:
-    configured = window.app_settings.runs_dir
-    return Path(configured).expanduser() if configured else window.paths.runs_dir
 
 
 class BenchmarkPage(QWidget):
@@ -69,16 +55,13 @@ class BenchmarkPage(QWidget):
     run_shown = Signal(object, object)
     charts_updated = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
-        runner = window.runner
-        self.notifier = window.notifier
-        self.make_provider: Callable[[], ProviderFactory] = lambda: provider_factory(
-            window.models_view.endpoint
-        )
-        self.setup = SetupPanel(runner, window.app_settings.defaults)
-        self.history = RunHistoryView(runner, runs_dir_of(window))
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        runner = ctx.runner
+        self.notifier = ctx.notifier
+        self.setup = SetupPanel(runner, ctx.app_settings.defaults)
+        self.history = RunHistoryView(runner, ctx.runs_dir())
         self.controller = RunController(runner, self)
         self.strip = RunStrip()
         self.charts = ChartsView(runner)
@@ -99,7 +82,7 @@ class BenchmarkPage(QWidget):
         self._by_model: dict[str, list[Sample]] = {}
         self.shown_run: tuple[Run, Path] | None = None
         self._layout()
-        self._connect(window)
+        self._connect()
         self._sync_models()
 
     # -- building -------------------------------------------------------------------------------
@@ -136,7 +119,7 @@ class BenchmarkPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
 
-    def _connect(self, window: MainWindow) -> None:
+    def _connect(self) -> None:
         self.strip.start_button.clicked.connect(self.start_run)
         self.strip.cancel_button.clicked.connect(self.cancel_run)
         self.setup.changed.connect(self._setup_changed)
@@ -153,8 +136,8 @@ class BenchmarkPage(QWidget):
         self.history.run_loaded.connect(self.show_loaded_run)
         self.history.run_renamed.connect(self._run_renamed)
         self.results.model_activated.connect(self.show_samples_of)
-        window.settings_saved.connect(self._settings_saved)
-        models = window.models_view.model
+        self.ctx.settings_saved.connect(self._settings_saved)
+        models = self.ctx.models
         for signal in (models.modelReset, models.dataChanged, models.rowsInserted):
             signal.connect(self._sync_models)
         self.charts.chart_exported.connect(
@@ -173,7 +156,7 @@ class BenchmarkPage(QWidget):
     # -- setup ----------------------------------------------------------------------------------
 
     def _sync_models(self, *_args: object) -> None:
-        rows = self.window_.models_view.model.rows()
+        rows = self.ctx.models.rows()
         usable = [r.id for r in rows if r.origin != "catalog" or r.entry.cached]
         self.setup.models.sync_available(usable)
 
@@ -186,7 +169,7 @@ class BenchmarkPage(QWidget):
             )
 
     def _settings_saved(self, settings: AppSettings) -> None:
-        self.history.set_runs_dir(runs_dir_of(self.window_))
+        self.history.set_runs_dir(self.ctx.runs_dir())
         self.history.refresh()
 
     # -- running --------------------------------------------------------------------------------
@@ -202,9 +185,9 @@ class BenchmarkPage(QWidget):
             return False
         s = self.setup.setup()
         plan = RunPlan(models=s.models, prompts=s.prompts, settings=s.settings, run_id=new_run_id())
-        out_dir = runs_dir_of(self.window_) / str(plan.run_id)
+        out_dir = self.ctx.runs_dir() / str(plan.run_id)
         self._begin(plan)
-        self.controller.start(plan, self.make_provider(), out_dir)
+        self.controller.start(plan, self.ctx.provider_factory(), out_dir)
         self.history.busy_dir = out_dir
         self.run_started.emit(plan)
         return True
@@ -296,7 +279,7 @@ class BenchmarkPage(QWidget):
         self.history.refresh()
         self.run_finished.emit(run, run_dir)
         self.run_shown.emit(run, run_dir)
-        self.window_.open_run(run, run_dir)
+        self.ctx.open_run(run, run_dir)
 
     def _run_failed(self, message: str) -> None:
         self.live.stop()
@@ -320,7 +303,7 @@ class BenchmarkPage(QWidget):
             return
         self.show_run_data(loaded)
         self.run_shown.emit(loaded.run, loaded.run_dir)
-        self.window_.open_run(loaded.run, loaded.run_dir)
+        self.ctx.open_run(loaded.run, loaded.run_dir)
 
     def show_run_data(self, loaded: LoadedRun) -> None:
         """This page's part of reopening a run: charts, table, samples, badges."""
@@ -341,14 +324,8 @@ class BenchmarkPage(QWidget):
     def _run_renamed(self, old: Path, new: Path) -> None:
         if self.shown_run is not None and self.shown_run[1] == old:
             self.shown_run = (self.shown_run[0], new)
-            self.window_.open_run(self.shown_run[0], new)
+            self.ctx.open_run(self.shown_run[0], new)
 
     def show_samples_of(self, model_id: str) -> None:
         self.samples.show_model(model_id)
         self.bottom_tabs.setCurrentWidget(self.samples)
-
-
-def make_benchmark_page(window: Any = None) -> QWidget:
-    if window is None:
-        raise TypeError("the Benchmark page needs the main window")
-    return BenchmarkPage(window)

@@ -15,7 +15,6 @@ replacing this one) stops the same way but, as for every job, nothing reaches th
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -27,8 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from foundry_bench.core.reports.markdown import write_reports
 from foundry_bench.core.results.records import Sample
-from foundry_bench.core.run.providers import API_KEY_ENV, EmbeddedProvider, ExternalProvider
-from foundry_bench.core.run.providers import ModelProvider as Provider
+from foundry_bench.core.run.providers import ProviderFactory
 from foundry_bench.core.run.runner import (
     Log,
     ModelDone,
@@ -39,22 +37,10 @@ from foundry_bench.core.run.runner import (
     SampleDone,
     run_benchmark,
 )
-from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 
 JOB_KIND = "benchmark-run"
 BATCH_MS = 100
-
-ProviderFactory = Callable[[], Provider]
-
-
-def provider_factory(endpoint: str | None) -> ProviderFactory:
-    """How the worker gets its provider: the external server, or the embedded runtime
-    (``FoundryRuntime.get()`` may block on first use, so it is called in the worker)."""
-    if endpoint:
-        key = os.environ.get(API_KEY_ENV)
-        return lambda: ExternalProvider(endpoint, key)
-    return lambda: EmbeddedProvider(FoundryRuntime.get())
 
 
 class _EitherEvent(threading.Event):

@@ -32,13 +32,12 @@ from foundry_bench.core.quality.annotations import (
 )
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.run.endpoint import ChatEndpoint
-from foundry_bench.core.run.providers import ModelProvider
+from foundry_bench.core.run.providers import ProviderFactory
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.quality.widgets import muted
 
 JUDGE_JOB = "quality-judge"
 JUDGE_TIMEOUT_S = 60.0
-ProviderFactory = Callable[[], ModelProvider]
 
 
 def judge_task(
@@ -81,12 +80,12 @@ class JudgePanel(QGroupBox):
     def __init__(
         self,
         runner: JobRunner,
-        provider_factory: ProviderFactory | None,
+        providers: Callable[[], ProviderFactory],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Automatic judge — a model's scores, not a person's", parent)
         self.runner = runner
-        self.provider_factory = provider_factory
+        self.providers = providers  # asked at each start: the endpoint may have changed
         self.run: Run | None = None
         self.run_dir: Path | None = None
         self.criteria: list[Criterion] = []
@@ -117,13 +116,13 @@ class JudgePanel(QGroupBox):
         self.model_box.clear()
         if run is not None:
             self.model_box.addItems([m.id for m in run.models])
-        self.setEnabled(run is not None and self.provider_factory is not None)
+        self.setEnabled(run is not None)
 
     def start(self) -> None:
         model = self.model_box.currentText().strip()
-        if not model or self.run is None or self.run_dir is None or self.provider_factory is None:
+        if not model or self.run is None or self.run_dir is None:
             return
-        task = judge_task(self.run, self.run_dir, model, self.criteria, self.provider_factory)
+        task = judge_task(self.run, self.run_dir, model, self.criteria, self.providers())
         self.status.setText(f"Asking {model} to score the answers…")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)

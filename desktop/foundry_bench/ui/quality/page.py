@@ -9,10 +9,7 @@ worker, a moment after the last change, so scoring never waits for them.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QShowEvent
@@ -41,18 +38,12 @@ from foundry_bench.core.quality.annotations import (
     AnnotationSet,
     load_annotations,
 )
+from foundry_bench.core.results.folders import open_run_folder
 from foundry_bench.core.results.records import Run
-from foundry_bench.core.results.store import load_run
-from foundry_bench.core.run.providers import (
-    API_KEY_ENV,
-    EmbeddedProvider,
-    ExternalProvider,
-    ModelProvider,
-)
-from foundry_bench.ui.base.notifier import Notifier
-from foundry_bench.ui.base.workers import JobContext, JobRunner
+from foundry_bench.ui.base.workers import JobContext
 from foundry_bench.ui.charts.quality import QualityScatter
-from foundry_bench.ui.quality.judge import JudgePanel, ProviderFactory
+from foundry_bench.ui.context import AppContext
+from foundry_bench.ui.quality.judge import JudgePanel
 from foundry_bench.ui.quality.pairs import PairView
 from foundry_bench.ui.quality.scoring import ScoringView
 from foundry_bench.ui.quality.session import PAIRS, SINGLE, QualitySession
@@ -102,23 +93,14 @@ def _table(model: RowsModel, sortable: bool = True) -> QTableView:
 class QualityPage(QWidget):
     """The page; see the module docstring. ``session`` holds the scores and the position."""
 
-    def __init__(
-        self,
-        runner: JobRunner,
-        notifier: Notifier,
-        *,
-        settings: Any = None,
-        provider_factory: ProviderFactory | None = None,
-        open_run: Callable[[Run, Path], None] | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runner = runner
-        self.notifier = notifier
-        self.settings = settings  # a UiSettings backend-like object (get/put), or None
-        self._open_run = open_run or self.open_run
-        self.session = QualitySession(notifier, self)
-        name = settings.get(ANNOTATOR_KEY) if settings is not None else None
+        self.ctx = ctx
+        self.runner = ctx.runner
+        self.notifier = ctx.notifier
+        self.settings = ctx.ui_settings.backend
+        self.session = QualitySession(self.notifier, self)
+        name = self.settings.get(ANNOTATOR_KEY)
         if isinstance(name, str) and name.strip():
             self.session.annotator_name = name.strip()
         self.others: list[AnnotationSet] = []
@@ -136,11 +118,14 @@ class QualityPage(QWidget):
 
         self.scoring = ScoringView(self.session)
         self.pairs = PairView(self.session)
-        self.judge = JudgePanel(runner, provider_factory)
+        self.judge = JudgePanel(ctx.runner, ctx.provider_factory)
         self.scatter = QualityScatter()
         self._build()
         self._connect()
         self._show_state()
+        ctx.run_opened.connect(self.follow_run)
+        if ctx.current_run is not None:
+            self.follow_run(*ctx.current_run)
 
     # -- building ------------------------------------------------------------------------
 
@@ -384,10 +369,11 @@ class QualityPage(QWidget):
 
     def load_run_folder(self, folder: Path) -> None:
         def task(ctx: JobContext) -> tuple[Run, Path]:
-            return load_run(folder), folder
+            opened = open_run_folder(folder)
+            return opened.run, opened.run_dir
 
         def done(result: tuple[Run, Path]) -> None:
-            self._open_run(*result)
+            self.ctx.open_run(*result)
 
         self.runner.start(OPEN_JOB, task, label=f"Open run {folder.name}", on_finish=done)
 
@@ -438,8 +424,7 @@ class QualityPage(QWidget):
             self.annotator.setText(self.session.annotator_name)
             return
         self.session.set_annotator(name)
-        if self.settings is not None:
-            self.settings.put(ANNOTATOR_KEY, name)
+        self.settings.put(ANNOTATOR_KEY, name)
         self.focus_scoring()
 
     def _blind_toggled(self, on: bool) -> None:
@@ -620,38 +605,3 @@ class QualityPage(QWidget):
             self._show_mode()
             self.tabs.setCurrentIndex(0)
             self.focus_scoring()
-
-
-def provider_factory_for(window: Any) -> ProviderFactory:
-    """How the judge reaches a model: the window's external server, or the embedded runtime."""
-
-    def make() -> ModelProvider:
-        view = window.models_view
-        if not view.embedded and view.endpoint:
-            return ExternalProvider(view.endpoint, os.environ.get(API_KEY_ENV))
-        from foundry_bench.core.run.runtime import FoundryRuntime
-
-        return EmbeddedProvider(FoundryRuntime.get())
-
-    return make
-
-
-def make_quality_page(window: QWidget | None = None) -> QWidget:
-    """The page for ``window`` (a ``MainWindow``); it follows ``window.run_opened``."""
-    if window is None or not hasattr(window, "runner"):
-        from foundry_bench.ui.base.notifier import Notifier as _Notifier
-
-        notifier = _Notifier()
-        return QualityPage(JobRunner(notifier), notifier)
-    w: Any = window
-    page = QualityPage(
-        w.runner,
-        w.notifier,
-        settings=w.ui_settings.backend,
-        provider_factory=provider_factory_for(w),
-        open_run=w.open_run,
-    )
-    w.run_opened.connect(page.follow_run)
-    if w.current_run is not None:
-        page.follow_run(*w.current_run)
-    return page

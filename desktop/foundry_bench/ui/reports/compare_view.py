@@ -4,6 +4,7 @@ and writing run in workers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -47,7 +48,11 @@ class CompareView(QWidget):
     runs_listed = Signal(int)
 
     def __init__(
-        self, runner: JobRunner, notifier: Notifier, runs_dir: Path, parent: QWidget | None = None
+        self,
+        runner: JobRunner,
+        notifier: Notifier,
+        runs_dir: Callable[[], Path],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
@@ -125,7 +130,7 @@ class CompareView(QWidget):
     # -- public -----------------------------------------------------------------------------
 
     def refresh_runs(self) -> None:
-        runs_dir = self.runs_dir
+        runs_dir = self.runs_dir()
 
         def task(ctx: JobContext) -> list[RunFolder]:
             return list_run_folders(runs_dir)
@@ -244,7 +249,7 @@ class CompareView(QWidget):
             button.setEnabled(self.result is not None)
 
     def _browse(self, combo: QComboBox) -> None:
-        folder = self.ask_folder(self.runs_dir)
+        folder = self.ask_folder(self.runs_dir())
         if folder is None:
             return
         self.add_run(folder)
@@ -252,7 +257,7 @@ class CompareView(QWidget):
 
     def _choose_export(self, fmt: str) -> None:
         _text, name, file_filter = EXPORTS[fmt]
-        path = self.ask_save_path("Export comparison", self.runs_dir / name, file_filter)
+        path = self.ask_save_path("Export comparison", self.runs_dir() / name, file_filter)
         if path is not None:
             self.export(fmt, path)
 

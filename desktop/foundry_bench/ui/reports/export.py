@@ -81,7 +81,7 @@ class ExportPanel(QWidget):
         self,
         runner: JobRunner,
         notifier: Notifier,
-        runs_dir: Path,
+        runs_dir: Callable[[], Path],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -246,14 +246,14 @@ class ExportPanel(QWidget):
     def _choose_export(self, fmt: str) -> None:
         if self.run is None:
             return
-        folder = self.last_dir or self.run_dir or self._runs_dir
+        folder = self.last_dir or self.run_dir or self._runs_dir()
         name = FORMATS[fmt][0]  # report.json, never results.json: the run stays as it was
         path = self.ask_save_path(f"Export {FORMATS[fmt][1]}", folder / name, FORMAT_UI[fmt][1])
         if path is not None:
             self.export(fmt, path)
 
     def _choose_run(self) -> None:
-        folder = self.ask_folder(self.run_dir or self._runs_dir)
+        folder = self.ask_folder(self.run_dir or self._runs_dir())
         if folder is not None:
             self.open_folder(folder)
 

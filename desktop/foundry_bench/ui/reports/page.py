@@ -8,12 +8,12 @@ window's current run (``run_opened``), and offers that run in the comparison pic
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from foundry_bench.core.results.records import Run
+from foundry_bench.ui.context import AppContext
 from foundry_bench.ui.reports.compare_view import CompareView
 from foundry_bench.ui.reports.export import ExportPanel
 
@@ -26,11 +26,10 @@ HELP = (
 
 
 class ReportsPage(QWidget):
-    def __init__(self, window: Any) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         super().__init__()
-        runs_dir = Path(window.paths.runs_dir)
-        self.export_panel = ExportPanel(window.runner, window.notifier, runs_dir)
-        self.compare_view = CompareView(window.runner, window.notifier, runs_dir)
+        self.export_panel = ExportPanel(ctx.runner, ctx.notifier, ctx.runs_dir)
+        self.compare_view = CompareView(ctx.runner, ctx.notifier, ctx.runs_dir)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.export_panel, "Export and recommend")
         self.tabs.addTab(self.compare_view, "Compare runs")
@@ -41,10 +40,10 @@ class ReportsPage(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(hint)
         self._listed_once = False
-        window.run_opened.connect(self.set_run)
-        current = getattr(window, "current_run", None)
-        if current is not None:
-            self.set_run(*current)
+        ctx.run_opened.connect(self.set_run)
+        ctx.settings_saved.connect(self._settings_saved)
+        if ctx.current_run is not None:
+            self.set_run(*ctx.current_run)
 
     def set_run(self, run: object, run_dir: object) -> None:
         if not isinstance(run, Run):
@@ -63,6 +62,6 @@ class ReportsPage(QWidget):
             # Scores may have been added on the Quality page since: recommend afresh.
             self.export_panel.refresh_recommendation()
 
-
-def make_reports_page(window: Any) -> QWidget:
-    return ReportsPage(window)
+    def _settings_saved(self, _settings: object) -> None:
+        if self._listed_once:  # the runs folder may have changed: list the new one
+            self.compare_view.refresh_runs()

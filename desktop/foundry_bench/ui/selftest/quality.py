@@ -27,7 +27,7 @@ KEYS = (Qt.Key.Key_4, Qt.Key.Key_3, Qt.Key.Key_5, Qt.Key.Key_2, Qt.Key.Key_4, Qt
 
 def step_make_run(ctx: SelfTestContext) -> None:
     window = ctx.window
-    if window.current_run is not None:
+    if window.ctx.current_run is not None:
         ctx.say("  using the run the benchmark made")
         return
     from foundry_bench.core.run.runner import new_run_id

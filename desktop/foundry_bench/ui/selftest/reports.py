@@ -91,7 +91,7 @@ def _check(fmt: str, text: str, run: Run) -> str:
 
 def step_export(ctx: SelfTestContext) -> None:
     page = _page(ctx)
-    if ctx.window.current_run is None:
+    if ctx.window.ctx.current_run is None:
         ctx.say("  no current run: making one with the demo model")
         _make_demo_run(ctx)
     panel = page.export_panel
