@@ -212,9 +212,8 @@ def test_duplicate_sample_keys_are_an_error(tmp_path: Path) -> None:
 
 def test_a_run_goes_to_the_runs_folder_the_app_is_set_to(tmp_path: Path) -> None:
     """The CLI and the app share settings.json: with no --out, both write where it says."""
-    from scripted_server import Scenario, ScriptedServer
-
     from foundry_bench.core.results.folders import list_run_folders
+    from scripted_server import Scenario, ScriptedServer
 
     models, prompts, _ = _scripted_run(tmp_path)
     home = tmp_path / "home"

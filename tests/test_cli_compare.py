@@ -8,13 +8,11 @@ import io
 import json
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
 
 from foundry_bench.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, main
-from foundry_bench.core.quality.rows import ANNOTATIONS_MODULE
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.store import RESULTS_FILE, SampleWriter, write_results
 from test_compare import synthetic_run
@@ -175,87 +173,51 @@ def test_report_constraints_make_the_recommendation(runs, capsys) -> None:  # ty
     assert rec["best"] is None and "memory not measured" in rec["why"]
 
 
-def _fake_annotations(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType(ANNOTATIONS_MODULE)
+def _scores(folder: Path, annotator: str, values: dict[str, int], run_id: str = "base") -> Path:
+    """An annotations.json of docs/design.md's format with these correctness scores."""
+    path = folder / f"annotations-{annotator}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "run_id": run_id,
+                "annotator": annotator,
+                "blind": True,
+                "criteria": [{"id": "correctness", "label": "Correctness"}],
+                "scores": [
+                    {"sample_key": key, "criterion": "correctness", "score": score,
+                     "note": "", "updated_at": "2025-01-01T00:00:00Z"}
+                    for key, score in values.items()
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    return path
 
-    def load_annotations(path: Path) -> dict:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if "scores" not in data:
-            raise ValueError(f"{path}: 'scores' is missing")
-        return data
 
-    def quality_summary(run: Run, sets: list[dict]) -> list[dict]:
-        scores = [s for d in sets for s in d["scores"]]
-        return [
-            {"model": "alpha", "mean": sum(scores) / len(scores), "ci": [3.0, 5.0],
-             "n_scores": len(scores),
-             "criteria": [{"criterion": "correctness", "mean": 4.0}]},
-        ]  # fmt: skip
-
-    fake.load_annotations = load_annotations  # type: ignore[attr-defined]
-    fake.quality_summary = quality_summary  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, ANNOTATIONS_MODULE, fake)
-
-
-def test_report_with_annotations(runs, capsys, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    _fake_annotations(monkeypatch)
-    a = tmp_path / "a.json"
-    a.write_text(json.dumps({"scores": [4, 5]}))
-    b = tmp_path / "b.json"
-    b.write_text(json.dumps({"scores": [3]}))
+def test_report_with_annotations(runs, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _scores(tmp_path, "a", {"alpha|p1|1": 4, "alpha|p1|2": 5})
+    b = _scores(tmp_path, "b", {"alpha|p1|1": 3})
     code, out, _ = cli(
         capsys, "report", runs["base"], "--annotations", a, "--annotations", b,
         "--min-quality", "3.5",
     )  # fmt: skip
     assert code == EXIT_OK
-    assert "| alpha | 3 | 4.00 (3.00–5.00) | 4.00 |" in out  # every file, every score
+    quality = out.split("## Quality\n", 1)[1].split("\n## ", 1)[0]
+    assert "| alpha | 3 | 4.00" in quality  # every file, every score
     assert "**Recommended:** alpha." in out and "no quality scores" in out  # beta: unscored
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     code, out, err = cli(capsys, "report", runs["base"], "--annotations", bad)
-    assert code == EXIT_BAD_INPUT and f"{bad}: 'scores' is missing" in err
-
-
-def test_report_annotations_without_support(runs, capsys, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import importlib
-
-    real = importlib.import_module
-
-    def missing(name: str, *args: object) -> object:
-        if name == ANNOTATIONS_MODULE:
-            raise ModuleNotFoundError(name, name=name)
-        return real(name, *args)
-
-    monkeypatch.setattr("foundry_bench.core.quality.rows.importlib.import_module", missing)
-    code, _, err = cli(capsys, "report", runs["base"], "--annotations", tmp_path / "a.json")
-    assert code == EXIT_BAD_INPUT
-    assert "--annotations: quality scores need annotation support" in err
+    assert code == EXIT_BAD_INPUT and str(bad) in err
 
 
 def test_report_with_real_annotation_files(runs, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The annotations.json format of docs/design.md, read by core.annotations."""
-    pytest.importorskip(ANNOTATIONS_MODULE)
 
     def scores(annotator: str, values: dict[str, int]) -> Path:
-        path = tmp_path / f"annotations-{annotator}.json"
-        path.write_text(
-            json.dumps(
-                {
-                    "schema_version": 1,
-                    "run_id": "base",
-                    "annotator": annotator,
-                    "blind": True,
-                    "criteria": [{"id": "correctness", "label": "Correctness"}],
-                    "scores": [
-                        {"sample_key": key, "criterion": "correctness", "score": score,
-                         "note": "", "updated_at": "2025-01-01T00:00:00Z"}
-                        for key, score in values.items()
-                    ],
-                }
-            ),
-            encoding="utf-8",
-        )  # fmt: skip
-        return path
+        return _scores(tmp_path, annotator, values)
 
     ann = scores("ann", {"alpha|p1|1": 5, "alpha|p1|2": 3, "beta|p1|1": 2})
     bob = scores("bob", {"alpha|p1|1": 4})

@@ -7,8 +7,6 @@ import csv
 import io
 import json
 import re
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -16,12 +14,9 @@ import pytest
 from foundry_bench.core.analysis.recommend import Constraints, recommend
 from foundry_bench.core.analysis.stats import ensure_summary
 from foundry_bench.core.quality.rows import (
-    ANNOTATIONS_MODULE,
     QualityInputError,
-    QualityUnavailable,
     find_annotation_files,
     load_quality,
-    normalize_quality,
 )
 from foundry_bench.core.reports.markdown import (
     ANSWER_LIMIT,
@@ -510,67 +505,31 @@ def test_hostile_quality_and_recommendation_are_neutralised(hostile_run: Run) ->
 # --- the annotations adapter -------------------------------------------------------------
 
 
-def test_load_quality_without_annotations_module(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
+def test_load_quality_reads_every_file_and_names_a_bad_one(run: Run, tmp_path: Path) -> None:
+    from foundry_bench.core.quality.annotations import new_annotations, save_annotations
 
-    real = importlib.import_module
+    def scored(name: str, score: int) -> Path:
+        ann = new_annotations(run, name)
+        key = run.timed_samples()[0].key
+        ann.set_score(key, ann.criteria[0].id, score)
+        path = tmp_path / f"annotations-{name}.json"
+        save_annotations(path, ann)
+        return path
 
-    def missing(name: str, *args: object) -> object:
-        if name == ANNOTATIONS_MODULE:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return real(name, *args)
-
-    monkeypatch.setattr("foundry_bench.core.quality.rows.importlib.import_module", missing)
-    with pytest.raises(QualityUnavailable, match="issue 6"):
-        load_quality(run, [Path("a.json")])
-
-
-def test_load_quality_through_annotations_module(
-    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    fake = types.ModuleType(ANNOTATIONS_MODULE)
-    seen: list[object] = []
-
-    def load_annotations(path: Path) -> dict:
-        if path.name == "bad.json":
-            raise ValueError(f"{path}: scores[0].score must be 1..5")
-        return {"path": path}
-
-    def quality_summary(r: Run, sets: list) -> list[dict]:
-        seen.extend(sets)
-        return [{"model": "alpha", "mean": 4, "ci": [3, 5], "n": 2, "criteria": {"c": {"mean": 4}}}]
-
-    fake.load_annotations = load_annotations  # type: ignore[attr-defined]
-    fake.quality_summary = quality_summary  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, ANNOTATIONS_MODULE, fake)
-    a, b = tmp_path / "annotations.json", tmp_path / "annotations-bob.json"
-    quality = load_quality(run, [a, b, a])
-    assert seen == [{"path": a}, {"path": b}, {"path": a}]  # a file may repeat
-    assert quality == [
-        {"model": "alpha", "mean": 4.0, "ci": [3.0, 5.0], "n": 2, "criteria": {"c": 4.0}}
-    ]
-    with pytest.raises(QualityInputError, match=r"bad\.json: scores\[0\]\.score must be 1\.\.5$"):
-        load_quality(run, [tmp_path / "bad.json"])
+    a, b = scored("ann", 5), scored("bob", 3)
+    quality = load_quality(run, [a, b, a])  # a file may repeat: its scores count again
+    model = run.timed_samples()[0].model
+    row = next(r for r in quality if r["model"] == model)
+    assert row["n"] == 3 and row["mean"] == pytest.approx(13 / 3)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(QualityInputError, match=r"bad\.json"):
+        load_quality(run, [bad])
     for name in ("annotations.json", "annotations-bob.json", "notes.json"):
         (tmp_path / name).write_text("{}")
     assert [p.name for p in find_annotation_files(tmp_path)] == [
-        "annotations-bob.json", "annotations.json",
+        "annotations-ann.json", "annotations-bob.json", "annotations.json",
     ]  # fmt: skip
-
-
-def test_normalize_quality_is_tolerant() -> None:
-    rows = normalize_quality(
-        [
-            {"model": "m", "mean": True, "ci95": {"lo": 1, "hi": 2}, "n": "3"},
-            {"mean": 4.0},  # no model: dropped
-            {"model": "n", "mean": float("nan"), "ci": [5, 4], "criteria": {"x": "bad"}},
-        ]
-    )
-    assert rows == [
-        {"model": "m", "mean": None, "ci": [1.0, 2.0], "n": 0, "criteria": {}},
-        {"model": "n", "mean": None, "ci": [4.0, 5.0], "n": 0, "criteria": {}},
-    ]
-    assert normalize_quality(None) is None
 
 
 def test_json_keeps_hostile_text_exact_and_escaped(hostile_run: Run) -> None:

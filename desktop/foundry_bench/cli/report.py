@@ -14,7 +14,6 @@ from foundry_bench.cli._common import EXIT_OK, EXIT_REGRESSION, BadInput, open_r
 from foundry_bench.core.quality.rows import (
     QualityInputError,
     QualityRow,
-    QualityUnavailable,
     load_quality,
 )
 from foundry_bench.core.results.records import Run
@@ -82,5 +81,5 @@ def _quality(run: Run, paths: list[Path]) -> list[QualityRow] | None:
         return None
     try:
         return load_quality(run, paths)
-    except (QualityUnavailable, QualityInputError) as exc:
+    except QualityInputError as exc:
         raise BadInput(f"--annotations: {exc}") from exc

@@ -23,7 +23,6 @@ from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_promp
 from foundry_bench.core.quality.rows import (
     QualityRow,
     criteria_of,
-    normalize_quality,
     quality_by_model,
 )
 from foundry_bench.core.reports import svg as svg_charts
@@ -273,7 +272,6 @@ def render_html(
     constraints: Constraints | None = None,
 ) -> str:
     summary = ensure_summary(run)
-    quality = normalize_quality(quality)
     by_model = quality_by_model(quality)
     summary_rows = []
     for entry in summary:

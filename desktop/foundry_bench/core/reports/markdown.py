@@ -29,7 +29,6 @@ from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.quality.rows import (
     QualityRow,
     criteria_of,
-    normalize_quality,
     quality_by_model,
 )
 from foundry_bench.core.results.records import ModelRecord, Run, Sample
@@ -394,14 +393,12 @@ def _summary_rows(
 
 
 def _quality_highlight(quality: Sequence[QualityRow] | None) -> tuple[str, float] | None:
-    scored = [
-        (r["model"], r["mean"]) for r in normalize_quality(quality) or [] if _is_num(r["mean"])
-    ]
+    scored = [(r["model"], r["mean"]) for r in list(quality or []) if _is_num(r["mean"])]
     return max(scored, key=lambda item: item[1]) if scored else None
 
 
 def _quality_section(quality: Sequence[QualityRow]) -> list[str]:
-    rows = normalize_quality(quality) or []
+    rows = list(quality or [])
     criteria = criteria_of(rows)
     header = ["Model", "Scores", QUALITY_HEADER, *criteria]
     body = (
@@ -659,7 +656,7 @@ def to_json(
     ensure_summary(run)
     data = run.to_dict()
     if quality is not None:
-        data["quality"] = normalize_quality(quality)
+        data["quality"] = list(quality) if quality is not None else None
     if quality is not None or constraints is not None:
         data["recommendation"] = recommend(run, quality, constraints).to_dict()
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

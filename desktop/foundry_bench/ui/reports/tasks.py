@@ -16,7 +16,6 @@ from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.quality.rows import (
     QualityInputError,
     QualityRow,
-    QualityUnavailable,
     find_annotation_files,
     load_quality,
 )
@@ -40,7 +39,7 @@ def quality_for(run: Run, run_dir: Path | None) -> QualityResult:
         return QualityResult(None, "no annotation files in the run folder")
     try:
         rows = load_quality(run, files)
-    except (QualityUnavailable, QualityInputError) as exc:
+    except QualityInputError as exc:
         return QualityResult(None, f"quality scores left out: {exc}")
     return QualityResult(rows, f"quality from {', '.join(p.name for p in files)}")
 
