@@ -55,7 +55,7 @@ class GuiRun:
 
     def __init__(self, ctx: Any, rounds: int) -> None:
         from foundry_bench.core.run.runtime import DEMO_MODEL_ID
-        from foundry_bench.ui.selftest.run import Heartbeat
+        from foundry_bench.ui.selftest.context import Heartbeat
 
         self.ctx = ctx
         self.page = ctx.window.show_page("Benchmark")
@@ -140,7 +140,7 @@ def core_run_beside_idle_gui(ctx: Any, plan: Any, out_dir: Path) -> tuple[Any, f
     load and unload left out, as for the page's figure)."""
     import threading
 
-    from foundry_bench.ui.selftest.run import Heartbeat
+    from foundry_bench.ui.selftest.context import Heartbeat
 
     done: list[Any] = []
     streaming: list[bool] = []
@@ -175,7 +175,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     _environment()
     from foundry_bench.core.run.runner import new_run_id
     from foundry_bench.ui.app import build_window, create_application
-    from foundry_bench.ui.selftest.run import SelfTestContext
+    from foundry_bench.ui.selftest.context import SelfTestContext
 
     app = create_application()
     window = build_window(app, embedded_only=True)

@@ -112,7 +112,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     from foundry_bench.ui.app import create_application
     from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
     from foundry_bench.ui.main_window import MainWindow
-    from foundry_bench.ui.selftest.run import Heartbeat, SelfTestContext
+    from foundry_bench.ui.selftest.context import Heartbeat, SelfTestContext
 
     home = Path(tempfile.mkdtemp(prefix="foundry-bench-100k-"))
     folder = write_synthetic_run(home / "runs" / "synthetic-100k")

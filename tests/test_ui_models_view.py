@@ -23,7 +23,7 @@ from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
 from foundry_bench.ui.base.workers import JobRunner, running_threads
 from foundry_bench.ui.models.table_model import Column
 from foundry_bench.ui.models.view import ModelsView
-from foundry_bench.ui.selftest.run import Heartbeat
+from foundry_bench.ui.selftest.context import Heartbeat
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -29,7 +29,7 @@ def open_window(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
 
     from foundry_bench.ui.app import build_window, create_application
-    from foundry_bench.ui.selftest.run import SelfTestContext
+    from foundry_bench.ui.selftest.context import SelfTestContext
 
     app = create_application()
     window = build_window(app, embedded_only=True)

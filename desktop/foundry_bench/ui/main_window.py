@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
     def set_palette(self, name: Palette) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            apply_palette(app, name)
+            apply_palette(app, name, self)
         self.ui_settings.palette = name
         self.palette_actions[name].setChecked(True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 from foundry_bench.core.paths import resources_dir
 from foundry_bench.ui.base.settings_store import Palette
@@ -75,7 +75,9 @@ _system_style: str | None = None
 _system_palette: QPalette | None = None
 
 
-def apply_palette(app: QApplication, name: Palette) -> None:
+def apply_palette(app: QApplication, name: Palette, window: QWidget | None = None) -> None:
+    """Switch the app to ``name``; widgets of ``window`` with style sheets of their own are
+    repolished so they take the new colours."""
     global _system_style, _system_palette
     if _system_style is None:
         _system_style = app.style().name()
@@ -85,7 +87,7 @@ def apply_palette(app: QApplication, name: Palette) -> None:
         app.setStyleSheet("")
         if _system_palette is not None:
             app.setPalette(_system_palette)
-        _repolish_styled(app)
+        _repolish_styled(window)
         return
     app.setStyle(QStyleFactory.create("Fusion"))
     active, disabled = (_DARK, _DARK_DISABLED) if name == "dark" else (_LIGHT, _LIGHT_DISABLED)
@@ -96,7 +98,7 @@ def apply_palette(app: QApplication, name: Palette) -> None:
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(color))
     app.setPalette(palette)
     app.setStyleSheet(_dark_sheet() if name == "dark" else "")
-    _repolish_styled(app)
+    _repolish_styled(window)
 
 
 def _dark_sheet() -> str:
@@ -104,10 +106,14 @@ def _dark_sheet() -> str:
     return _DARK_SHEET.replace("CHECK", check.as_posix())
 
 
-def _repolish_styled(app: QApplication) -> None:
+def _repolish_styled(window: QWidget | None) -> None:
     # A widget with its own style sheet keeps the palette it was polished with; setting the
-    # sheet again makes it take the new colours (banners, badges, the status bar).
-    for widget in app.allWidgets():
+    # sheet again makes it take the new colours (banners, badges, the status bar). Only the
+    # window's own widgets: app.allWidgets() also returns widgets other code is deleting,
+    # and touching one of those crashed the interpreter.
+    if window is None:
+        return
+    for widget in [window, *window.findChildren(QWidget)]:
         sheet = widget.styleSheet()
         if sheet:
             widget.setStyleSheet("")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.ui.benchmark.page import BenchmarkPage
-from foundry_bench.ui.selftest.run import SelfTestContext, SelfTestFailure, Step
+from foundry_bench.ui.selftest.context import SelfTestContext, SelfTestFailure, Step
 
 ROUNDS = 3
 WARMUP = 1

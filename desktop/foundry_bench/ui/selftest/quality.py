@@ -19,7 +19,7 @@ from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.ui.base.workers import JobContext
 from foundry_bench.ui.quality.page import QualityPage
-from foundry_bench.ui.selftest.run import SelfTestContext, SelfTestFailure, Step
+from foundry_bench.ui.selftest.context import SelfTestContext, SelfTestFailure, Step
 
 RUN_JOB = "selftest-quality-run"
 KEYS = (Qt.Key.Key_4, Qt.Key.Key_3, Qt.Key.Key_5, Qt.Key.Key_2, Qt.Key.Key_4, Qt.Key.Key_1)

@@ -21,7 +21,7 @@ from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.ui.base.workers import JobContext
 from foundry_bench.ui.reports.page import ReportsPage
-from foundry_bench.ui.selftest.run import SelfTestContext, SelfTestFailure, Step
+from foundry_bench.ui.selftest.context import SelfTestContext, SelfTestFailure, Step
 
 RUN_TIMEOUT_S = 180.0
 
