@@ -39,8 +39,9 @@ def test_self_test_fails_with_a_reason(tmp_path):
     """A failing step ends the self-test with exit code 1 and names the step and the reason."""
     env = {**os.environ, "FOUNDRY_BENCH_HOME": str(tmp_path)}
     code = (
-        "import sys, foundry_bench.ui.selftest.run as st;"
-        "st.STEPS.insert(0, ('break', lambda ctx: (_ for _ in ()).throw(st.SelfTestFailure('x'))));"
+        "import sys, foundry_bench.ui.selftest.base as st;"
+        "from foundry_bench.ui.selftest.context import SelfTestFailure as F;"
+        "st.STEPS.insert(0, ('break', lambda ctx: (_ for _ in ()).throw(F('x'))));"
         "from foundry_bench.ui.app import main; sys.exit(main(self_test=True))"
     )
     result = subprocess.run(
