@@ -59,7 +59,8 @@ def _check_run_dir(write: Any) -> None:
             return
         # A run that loads is usable: every reader recomputes its summary.
         from foundry_bench.core.analysis.stats import summarize
-        from foundry_bench.core.reports.markdown import to_csv, to_markdown
+        from foundry_bench.core.reports.csv_report import to_csv
+        from foundry_bench.core.reports.markdown import to_markdown
 
         summarize(run)
         to_markdown(run)

@@ -18,21 +18,15 @@ from foundry_bench.core.quality.rows import (
     find_annotation_files,
     load_quality,
 )
-from foundry_bench.core.reports.markdown import (
-    ANSWER_LIMIT,
-    FORMATS,
+from foundry_bench.core.reports.csv_report import (
     SAMPLE_COLUMNS,
     SUMMARY_COLUMNS,
-    csv_safe,
-    md_escape,
-    render,
     to_csv,
-    to_html,
-    to_json,
-    to_markdown,
     to_summary_csv,
-    write_reports,
 )
+from foundry_bench.core.reports.formats import FORMATS, render, to_html, to_json, write_reports
+from foundry_bench.core.reports.markdown import to_markdown
+from foundry_bench.core.reports.text import ANSWER_LIMIT, csv_safe, md_escape
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run, write_results

@@ -16,8 +16,9 @@ import pytest
 
 from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports import svg as svg_charts
+from foundry_bench.core.reports.formats import to_html
 from foundry_bench.core.reports.html import CSP
-from foundry_bench.core.reports.markdown import to_html, to_markdown
+from foundry_bench.core.reports.markdown import to_markdown
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run, write_results

@@ -8,7 +8,7 @@ import pytest
 
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
 from foundry_bench.core.paths import demo_model_dir
-from foundry_bench.core.reports.markdown import write_reports
+from foundry_bench.core.reports.formats import write_reports
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import EmbeddedProvider

@@ -10,7 +10,7 @@ import pytest
 
 from contexts import make_context
 from foundry_bench.core.analysis.recommend import Constraints
-from foundry_bench.core.reports import markdown as report
+from foundry_bench.core.reports import formats as report
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.store import RESULTS_FILE, SampleWriter, write_results
 from foundry_bench.ui.reports.page import ReportsPage

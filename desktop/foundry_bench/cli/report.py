@@ -33,7 +33,7 @@ def add_constraint_options(p: argparse.ArgumentParser) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from foundry_bench.core.analysis.recommend import Constraints
     from foundry_bench.core.analysis.stats import ensure_summary
-    from foundry_bench.core.reports.markdown import render
+    from foundry_bench.core.reports.formats import render
 
     for name in CONSTRAINTS:
         value = getattr(args, name)

@@ -132,7 +132,7 @@ def _execute(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInput(f"--out {out_dir}: cannot create the run folder ({exc})") from exc
-    from foundry_bench.core.reports.markdown import write_reports
+    from foundry_bench.core.reports.formats import write_reports
 
     cancel = threading.Event()
     progress = Progress(sys.stdout)

@@ -21,7 +21,7 @@ from foundry_bench.core.analysis.compare import (
 )
 from foundry_bench.core.reports import svg as svg_charts
 from foundry_bench.core.reports.html import CSP, STYLE
-from foundry_bench.core.reports.markdown import _md_text, _table
+from foundry_bench.core.reports.text import md_table, md_text
 
 _DASH = "–"
 
@@ -90,21 +90,21 @@ def _rows(result: Comparison) -> list[tuple[str, list[str], str]]:
 
 def to_markdown(result: Comparison, fail_pct: float | None = None) -> str:
     lines = [
-        f"# Run comparison: {_md_text(result.run_a)} → {_md_text(result.run_b)}",
+        f"# Run comparison: {md_text(result.run_a)} → {md_text(result.run_b)}",
         "",
-        f"- **A:** {_md_text(result.run_a)} (started {_md_text(result.started_a)})",
-        f"- **B:** {_md_text(result.run_b)} (started {_md_text(result.started_b)})",
+        f"- **A:** {md_text(result.run_a)} (started {md_text(result.started_a)})",
+        f"- **B:** {md_text(result.run_b)} (started {md_text(result.started_b)})",
         f"- **Method:** {METHOD} alpha = {result.alpha:g}, {result.n_boot} bootstrap resamples.",
     ]
     if result.settings_changed:
         changed = "; ".join(result.settings_changed)
-        lines.append(f"- **Warning, settings differ:** {_md_text(changed)}")
+        lines.append(f"- **Warning, settings differ:** {md_text(changed)}")
     lines += ["", "## Changes", ""]
     rows = _rows(result)
     if rows:
-        lines += _table(
+        lines += md_table(
             list(HEADER),
-            ([_md_text(model), *(_md_text(c) for c in cells)] for model, cells, _ in rows),
+            ([md_text(model), *(md_text(c) for c in cells)] for model, cells, _ in rows),
             "llrrrrrl",
         )
     else:
@@ -113,9 +113,9 @@ def to_markdown(result: Comparison, fail_pct: float | None = None) -> str:
     if result.only_a or result.only_b:
         lines += ["", "## Models in one run only", ""]
         if result.only_a:
-            lines.append("- **Only in A:** " + ", ".join(_md_text(m) for m in result.only_a))
+            lines.append("- **Only in A:** " + ", ".join(md_text(m) for m in result.only_a))
         if result.only_b:
-            lines.append("- **Only in B:** " + ", ".join(_md_text(m) for m in result.only_b))
+            lines.append("- **Only in B:** " + ", ".join(md_text(m) for m in result.only_b))
     return "\n".join(lines) + "\n"
 
 
@@ -127,7 +127,7 @@ def _regression_lines(result: Comparison, fail_pct: float | None) -> list[str]:
     if not found:
         return [*lines, "None."]
     return lines + [
-        f"- {_md_text(c.model)}: {c.label} {fmt_pct(c.pct)} "
+        f"- {md_text(c.model)}: {c.label} {fmt_pct(c.pct)} "
         f"({_value(c.a, c.unit)} → {_value(c.b, c.unit)} {c.unit})"
         for c in found
     ]

@@ -26,23 +26,19 @@ from foundry_bench.core.quality.rows import (
     quality_by_model,
 )
 from foundry_bench.core.reports import svg as svg_charts
-from foundry_bench.core.reports.markdown import (
-    ANSWER_LIMIT,
+from foundry_bench.core.reports.content import (
     PROMPT_HEADER,
     QUALITY_HEADER,
     SUMMARY_HEADER,
-    _environment_items,
-    _first_answers,
-    _fmt,
-    _ms,
-    _plain,
-    _prompt_text,
-    _stat,
+    environment_items,
+    first_answers,
     fmt_quality,
     highlight_items,
+    prompt_text,
     settings_items,
     summary_cells,
 )
+from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, ms_text, plain_text, stat_of
 from foundry_bench.core.results.records import Run
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -241,8 +237,8 @@ def charts(
         )
     tps = []
     for entry in summary:
-        ci = _stat(entry, "output_tps", "p50_ci")
-        p50 = _stat(entry, "output_tps", "p50")
+        ci = stat_of(entry, "output_tps", "p50_ci")
+        p50 = stat_of(entry, "output_tps", "p50")
         tps.append(
             (
                 str(entry.get("model")),
@@ -280,23 +276,23 @@ def render_html(
         if quality is not None:
             row.append((fmt_quality(by_model.get(str(entry.get("model")))), True))
         summary_rows.append(row)
-    answers = _first_answers(run)
+    answers = first_answers(run)
     prompt_rows = [
         [
-            (_plain(e["model"]), False),
-            (_plain(e["prompt_id"]), False),
-            (_fmt(e["n_ok"], 0), True),
-            (_fmt(e["n_failed"], 0), True),
-            (_ms(e, "latency_s", "p50"), True),
-            (_ms(e, "latency_s", "p95"), True),
-            (_ms(e, "ttft_s", "p50"), True),
-            (_ms(e, "tpot_s", "p50"), True),
-            (_fmt(_stat(e, "output_tps", "mean"), 1), True),
-            (_plain(answers.get((e["model"], e["prompt_id"])), HTML_ANSWER_LIMIT), False),
+            (plain_text(e["model"]), False),
+            (plain_text(e["prompt_id"]), False),
+            (fmt_number(e["n_ok"], 0), True),
+            (fmt_number(e["n_failed"], 0), True),
+            (ms_text(e, "latency_s", "p50"), True),
+            (ms_text(e, "latency_s", "p95"), True),
+            (ms_text(e, "ttft_s", "p50"), True),
+            (ms_text(e, "tpot_s", "p50"), True),
+            (fmt_number(stat_of(e, "output_tps", "mean"), 1), True),
+            (plain_text(answers.get((e["model"], e["prompt_id"])), HTML_ANSWER_LIMIT), False),
         ]
         for e in summarize_by_prompt(run)
     ]
-    prompts = [(_plain(pid), _plain(text)) for pid, text in map(_prompt_text, run.prompts)]
+    prompts = [(plain_text(pid), plain_text(text)) for pid, text in map(prompt_text, run.prompts)]
     rec = recommend(run, quality, constraints)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(TEMPLATE).render(
@@ -308,7 +304,7 @@ def render_html(
         n_samples=len(run.timed_samples()),
         rec=rec,
         constraints=" · ".join(rec.constraints.describe()),
-        fmt=_fmt,
+        fmt=fmt_number,
         fmt_quality=fmt_quality,
         summary_header=[*SUMMARY_HEADER, *([QUALITY_HEADER] if quality is not None else [])],
         summary_rows=summary_rows,
@@ -319,7 +315,7 @@ def render_html(
         criteria=criteria_of(quality),
         prompt_header=PROMPT_HEADER,
         prompt_rows=prompt_rows,
-        environment=[*_environment_items(run.environment), *settings_items(run)],
+        environment=[*environment_items(run.environment), *settings_items(run)],
         prompts=prompts if any(text != "–" for _, text in prompts) else [],
     )
 

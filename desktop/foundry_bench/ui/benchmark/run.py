@@ -24,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from foundry_bench.core.reports.markdown import write_reports
+from foundry_bench.core.reports.formats import write_reports
 from foundry_bench.core.results.records import Sample
 from foundry_bench.core.run.providers import ProviderFactory
 from foundry_bench.core.run.runner import (

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.analysis.recommend import Constraints
-from foundry_bench.core.reports.markdown import FORMATS
+from foundry_bench.core.reports.formats import FORMATS
 from foundry_bench.core.results.folders import OpenedRun
 from foundry_bench.core.results.records import Run
 from foundry_bench.ui.base.notifier import Notifier

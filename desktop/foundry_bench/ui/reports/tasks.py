@@ -20,7 +20,7 @@ from foundry_bench.core.quality.rows import (
     load_quality,
 )
 from foundry_bench.core.reports import compare as compare_report
-from foundry_bench.core.reports import markdown as report
+from foundry_bench.core.reports import formats as report
 from foundry_bench.core.results.folders import OpenedRun, open_run_folder
 from foundry_bench.core.results.records import Run
 
@@ -70,7 +70,7 @@ class Written:
 def export_run(
     run: Run, run_dir: Path | None, fmt: str, path: Path, constraints: Constraints
 ) -> Written:
-    """Render ``run`` in ``fmt`` (``core.report.FORMATS``) and write it atomically."""
+    """Render ``run`` in ``fmt`` (``core.reports.formats.FORMATS``) and write it atomically."""
     quality = quality_for(run, run_dir)
     text = report.render(run, fmt, quality.rows, constraints)
     atomic_write_text(path, text)

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.reports.markdown import FORMATS
+from foundry_bench.core.reports.formats import FORMATS
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID

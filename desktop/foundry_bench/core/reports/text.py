@@ -1,0 +1,116 @@
+"""Escaping and number formatting that every report format shares.
+
+Model output, model ids, prompt ids and error messages are untrusted text (``docs/design.md``,
+"Files"): Markdown escapes ``\\``, ``|``, backticks, brackets, ``*``, ``_``, ``<``, ``>`` and turns
+line breaks (and other control characters) into spaces; CSV prefixes with ``'`` any cell that
+is not a number and starts with ``=``, ``+``, ``-``, ``@``, tab or CR.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+#: Longest model answer (in characters) quoted in a Markdown or HTML table cell.
+ANSWER_LIMIT = 120
+
+
+#: Longest error message quoted in a Markdown report.
+ERROR_LIMIT = 300
+
+
+DASH = "–"
+
+
+_ELLIPSIS = "…"
+
+
+# Line breaks of every kind, tabs and other control characters (C0, DEL, C1) become spaces.
+_MD_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+_MD_SPECIAL = re.compile(r"([\\|`*_\[\]])")
+
+
+_CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def md_escape(text: str) -> str:
+    """Make untrusted text safe for one Markdown table cell or list item.
+
+    Backslash, ``|``, backtick, ``*``, ``_``, ``[`` and ``]`` get a backslash; ``<`` and
+    ``>`` become ``&lt;``/``&gt;`` (no raw HTML); CR, LF, tabs, other control characters and
+    Unicode line separators become a single space, so a value never breaks out of its row.
+    """
+    text = _MD_BREAKS.sub(" ", str(text))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + _ELLIPSIS
+
+
+def md_text(text: object, limit: int | None = None) -> str:
+    """Escaped (and optionally truncated, before escaping) text for a Markdown cell."""
+    if text is None:
+        return DASH
+    raw = _MD_BREAKS.sub(" ", str(text)).strip()
+    if not raw:
+        return DASH
+    return md_escape(truncate(raw, limit) if limit else raw)
+
+
+def csv_safe(value: object) -> object:
+    """Neutralise spreadsheet formulas: a non-numeric text starting with ``=``, ``+``,
+    ``-``, ``@``, tab or CR gets a ``'`` prefix. Numbers, and text that is a plain decimal
+    number such as ``-1.5``, are returned unchanged; so is anything that is not text."""
+    if isinstance(value, str) and value.startswith(_CSV_TRIGGERS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def fmt_number(value: object, digits: int = 1, scale: float = 1.0) -> str:
+    """A number rounded for a table (``scale=1000`` shows seconds as milliseconds)."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
+        return DASH  # None, text, NaN
+    return f"{value * scale:.{digits}f}"
+
+
+def fmt_size(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 100:
+        return fmt_number(value, 0)
+    return fmt_number(value, 1)
+
+
+def stat_of(entry: Mapping[str, Any], metric: str, key: str) -> Any:
+    stats = entry.get(metric)
+    return stats.get(key) if isinstance(stats, Mapping) else None
+
+
+def ms_text(entry: Mapping[str, Any], metric: str, key: str) -> str:
+    return fmt_number(stat_of(entry, metric, key), 1, 1000.0)
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str) -> list[str]:
+    """A GFM table; ``align`` has one letter per column: ``l`` or ``r``."""
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---:" if a == "r" else ":---" for a in align) + "|")
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return lines
+
+
+def plain_text(value: object, limit: int | None = None) -> str:
+    """Raw text for a cell: a dash for nothing, truncated to ``limit`` characters."""
+    if value is None or value == "":
+        return DASH
+    text = str(value)
+    return truncate(text, limit) if limit else text
