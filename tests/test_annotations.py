@@ -12,32 +12,39 @@ from hypothesis import strategies as st
 
 from foundry_bench.core.config.files import PromptSpec
 from foundry_bench.core.quality import annotations as an
+from foundry_bench.core.quality import files as qfiles
+from foundry_bench.core.quality import judge as qjudge
+from foundry_bench.core.quality.agreement import (
+    agreement,
+    disagreements,
+    judge_agreement,
+    krippendorff_alpha_ordinal,
+    weighted_kappa,
+)
 from foundry_bench.core.quality.annotations import (
     ANNOTATIONS_FILE,
     AnnotationFileError,
     AnnotationSet,
     MergeError,
-    agreement,
+)
+from foundry_bench.core.quality.files import (
     backup_corrupt,
-    blind_order,
-    criteria_by_prompt,
-    disagreements,
-    judge_agreement,
-    krippendorff_alpha_ordinal,
     load_annotations,
-    merge_annotations,
     new_annotations,
     open_annotations,
-    pareto_front,
     parse_annotations,
-    parse_judge_score,
-    quality_summary,
-    run_order,
     save_annotations,
+)
+from foundry_bench.core.quality.judge import parse_judge_score
+from foundry_bench.core.quality.merge import merge_annotations
+from foundry_bench.core.quality.order import (
+    blind_order,
+    criteria_by_prompt,
+    run_order,
     scorable_samples,
     side_by_side_pairs,
-    weighted_kappa,
 )
+from foundry_bench.core.quality.summary import pareto_front, quality_summary
 from foundry_bench.core.results.records import ModelRecord, Run, Sample, sample_key
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.endpoint import ChatEndpoint
@@ -275,9 +282,9 @@ def test_migrations_bring_old_files_up_to_date(
     path = tmp_path / ANNOTATIONS_FILE
     save_annotations(path, new_annotations(make_run(), "ana"))
     monkeypatch.setattr(an, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(an.MIGRATIONS, 1, one_to_two)
+    monkeypatch.setitem(qfiles.MIGRATIONS, 1, one_to_two)
     assert load_annotations(path).annotator == "ANA"
-    monkeypatch.delitem(an.MIGRATIONS, 1)
+    monkeypatch.delitem(qfiles.MIGRATIONS, 1)
     with pytest.raises(AnnotationFileError, match="schema_version 1 is not supported"):
         load_annotations(path)
 
@@ -503,19 +510,19 @@ def test_judge_scores_every_answer_through_an_endpoint_and_resumes(tmp_path: Pat
     people = new_annotations(run, "ana")
     for sample in scorable_samples(run):
         people.set_score(sample.key, "correctness", 4 if sample.model == "m1" else 3)
-    judge_set = an.new_judge_set(run, "judge-model", people.criteria, "http://x")
-    path = tmp_path / an.judge_file_name("judge-model")
+    judge_set = qjudge.new_judge_set(run, "judge-model", people.criteria, "http://x")
+    path = tmp_path / qjudge.judge_file_name("judge-model")
     scenario = Scenario(tokens=1, token_text="4", numbered=False)
     with ScriptedServer({"judge-model": scenario}) as srv, ChatEndpoint(srv.base_url) as ep:
         cancel = threading.Event()
         progress = []
-        for p in an.run_judge(run, judge_set, path, ep, "judge-model", cancel=cancel):
+        for p in qjudge.run_judge(run, judge_set, path, ep, "judge-model", cancel=cancel):
             progress.append(p)
             if p.done == 5:
                 cancel.set()  # stop early; the next pass resumes
         assert progress[-1].done == 5 and path.exists()
         assert len(load_annotations(path).scores) == 5
-        resumed = list(an.run_judge(run, load_annotations(path), path, ep, "judge-model"))
+        resumed = list(qjudge.run_judge(run, load_annotations(path), path, ep, "judge-model"))
         request = srv.last_request()
     n_items = sum(
         len(criteria_by_prompt(people.criteria, run)[s.prompt_id]) for s in scorable_samples(run)
@@ -535,11 +542,11 @@ def test_judge_scores_every_answer_through_an_endpoint_and_resumes(tmp_path: Pat
 
 def test_judge_counts_replies_without_a_score(tmp_path: Path) -> None:
     run = make_run(models=("m1",), rounds=1, warmup=False)
-    judge_set = an.new_judge_set(run, "chatty", new_annotations(run, "x").criteria, "")
+    judge_set = qjudge.new_judge_set(run, "chatty", new_annotations(run, "x").criteria, "")
     scenario = Scenario(tokens=3, token_text="great answer ", numbered=False)
     path = tmp_path / "judge.json"
     with ScriptedServer({"chatty": scenario}) as srv, ChatEndpoint(srv.base_url) as ep:
-        progress = list(an.run_judge(run, judge_set, path, ep, "chatty"))
+        progress = list(qjudge.run_judge(run, judge_set, path, ep, "chatty"))
     assert progress[-1].scored == 0 and progress[-1].unparsed == progress[-1].total
     assert not path.exists()  # nothing scored, nothing written
 
@@ -557,6 +564,6 @@ def test_the_written_text_is_exactly_the_records(keys: list[str], note: str, ann
     for i, key in enumerate(keys):
         ann.set_score(key, "correctness", 1 + i % 5)
         ann.set_note(key, note)
-    text = an.annotations_text(ann)
+    text = qfiles.annotations_text(ann)
     assert json.loads(text) == ann.to_dict()
     assert parse_annotations(text.encode(), Path("a.json")).to_dict() == ann.to_dict()

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE, load_annotations
+from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE
+from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import ExternalProvider

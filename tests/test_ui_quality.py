@@ -12,12 +12,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from contexts import make_context
-from foundry_bench.core.quality.annotations import (
-    ANNOTATIONS_FILE,
-    load_annotations,
-    new_annotations,
-    save_annotations,
-)
+from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE
+from foundry_bench.core.quality.files import load_annotations, new_annotations, save_annotations
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.store import write_results
 from foundry_bench.ui.quality.page import QualityPage

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from contexts import make_context
-from foundry_bench.core.quality.annotations import judge_file_name, load_annotations
+from foundry_bench.core.quality.files import load_annotations
+from foundry_bench.core.quality.judge import judge_file_name
 from foundry_bench.core.results.store import write_results
 from foundry_bench.ui.quality.judge import JUDGE_JOB
 from foundry_bench.ui.quality.page import QualityPage

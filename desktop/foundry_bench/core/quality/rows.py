@@ -13,12 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from foundry_bench.core.quality.annotations import (
-    AnnotationFileError,
-    MergeError,
-    load_annotations,
-    quality_summary,
-)
+from foundry_bench.core.quality.annotations import AnnotationFileError, MergeError
+from foundry_bench.core.quality.files import load_annotations
+from foundry_bench.core.quality.summary import quality_summary
 from foundry_bench.core.results.records import Run
 
 QualityRow = dict[str, Any]

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.config.files import Criterion, ModelSpec
-from foundry_bench.core.quality.annotations import (
+from foundry_bench.core.quality.files import load_annotations
+from foundry_bench.core.quality.judge import (
     JudgeProgress,
     judge_file_name,
-    load_annotations,
     new_judge_set,
     run_judge,
 )

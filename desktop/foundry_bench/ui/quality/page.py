@@ -36,8 +36,8 @@ from foundry_bench.core.quality.annotations import (
     ANNOTATIONS_FILE,
     AnnotationFileError,
     AnnotationSet,
-    load_annotations,
 )
+from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.results.folders import open_run_folder
 from foundry_bench.core.results.records import Run
 from foundry_bench.ui.base.workers import JobContext

@@ -22,16 +22,20 @@ from foundry_bench.core.quality.annotations import (
     TIE,
     AnnotationFileError,
     AnnotationSet,
-    Pair,
+)
+from foundry_bench.core.quality.files import (
     backup_corrupt,
-    blind_order,
-    criteria_by_prompt,
     new_annotations,
     open_annotations,
     rubric_for_run,
+    save_annotations,
+)
+from foundry_bench.core.quality.order import (
+    Pair,
+    blind_order,
+    criteria_by_prompt,
     run_order,
     run_prompts,
-    save_annotations,
     scorable_samples,
     side_by_side_pairs,
 )

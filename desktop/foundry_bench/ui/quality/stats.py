@@ -12,17 +12,11 @@ from typing import Any
 
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.files import ASPECT_PREFIX
-from foundry_bench.core.quality.annotations import (
-    AnnotationSet,
-    MergeError,
-    agreement,
-    blind_order,
-    disagreements,
-    judge_agreement,
-    merge_annotations,
-    pareto_front,
-    quality_summary,
-)
+from foundry_bench.core.quality.agreement import agreement, disagreements, judge_agreement
+from foundry_bench.core.quality.annotations import AnnotationSet, MergeError
+from foundry_bench.core.quality.merge import merge_annotations
+from foundry_bench.core.quality.order import blind_order
+from foundry_bench.core.quality.summary import pareto_front, quality_summary
 from foundry_bench.core.results.records import Run
 
 TOP_DISAGREEMENTS = 15
