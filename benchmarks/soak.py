@@ -24,7 +24,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     os.environ.setdefault("FOUNDRY_BENCH_OFFLINE", "1")
     import psutil
 
-    from foundry_bench.core.config.files import ModelSpec, PromptSpec
+    from foundry_bench.core.config.models import ModelSpec
+    from foundry_bench.core.config.prompts import PromptSpec
     from foundry_bench.core.results.run_settings import RunSettings
     from foundry_bench.core.run.providers import EmbeddedProvider
     from foundry_bench.core.run.runner import RunPlan, SampleDone, run_benchmark

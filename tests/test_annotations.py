@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core.config.files import PromptSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.quality import annotations as an
 from foundry_bench.core.quality import files as qfiles
 from foundry_bench.core.quality import judge as qjudge

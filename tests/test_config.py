@@ -14,19 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foundry_bench.core.config.files import (
+from foundry_bench.core.config.loading import ConfigError, Loaded
+from foundry_bench.core.config.models import ModelSpec, load_models, parse_models
+from foundry_bench.core.config.prompts import PromptSpec, load_prompts, parse_prompts
+from foundry_bench.core.config.rubric import (
     DEFAULT_CRITERIA,
-    ConfigError,
     Criterion,
-    Loaded,
-    ModelSpec,
-    PromptSpec,
     criteria_for,
-    load_models,
-    load_prompts,
     load_rubric,
-    parse_models,
-    parse_prompts,
     parse_rubric,
 )
 

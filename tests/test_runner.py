@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 import pytest
 
 from foundry_bench.core.analysis.stats import ensure_summary
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.results.records import Measurement, utc_now
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import ExternalProvider

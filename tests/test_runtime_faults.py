@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.paths import demo_model_dir
 from foundry_bench.core.reports.formats import write_reports
 from foundry_bench.core.results.run_settings import RunSettings

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from foundry_bench.core.analysis.stats import summarize
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.results import folders
 from foundry_bench.core.results.folders import (
     check_new_name,

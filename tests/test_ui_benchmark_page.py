@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from foundry_bench.core.config.files import PromptSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.paths import app_paths, demo_model_dir
 from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID

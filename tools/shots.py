@@ -42,7 +42,8 @@ def open_window(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 def demo_run(window: Any, ctx: Any, name: str, *, rounds: int = 3, max_tokens: int = 128) -> Any:
     """Benchmark the demo model on the example prompts in a worker (the same engine as
     ``foundry-bench run``), make it the window's current run, and return its ``RunDone``."""
-    from foundry_bench.core.config.files import ModelSpec, load_prompts
+    from foundry_bench.core.config.models import ModelSpec
+    from foundry_bench.core.config.prompts import load_prompts
     from foundry_bench.core.paths import examples_dir
     from foundry_bench.core.results.run_settings import RunSettings
     from foundry_bench.core.run.providers import EmbeddedProvider

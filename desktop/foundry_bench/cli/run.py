@@ -14,13 +14,9 @@ from pathlib import Path
 from typing import TextIO
 
 from foundry_bench.cli._common import EXIT_CANCELLED, EXIT_OK, BadInput, checked
-from foundry_bench.core.config.files import (
-    ConfigError,
-    ModelSpec,
-    PromptSpec,
-    load_models,
-    load_prompts,
-)
+from foundry_bench.core.config.loading import ConfigError
+from foundry_bench.core.config.models import ModelSpec, load_models
+from foundry_bench.core.config.prompts import PromptSpec, load_prompts
 from foundry_bench.core.paths import app_paths, examples_dir
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.run_settings import RunSettings

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from foundry_bench.core.config.files import (
-    Criterion,
-)
+from foundry_bench.core.config.rubric import Criterion
 from foundry_bench.core.quality.order import Pair
 from foundry_bench.core.results.records import utc_now
 

@@ -15,12 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from foundry_bench.core.config.files import (
-    DEFAULT_CRITERIA,
-    Criterion,
-    criteria_for,
-    load_rubric,
-)
+from foundry_bench.core.config.rubric import DEFAULT_CRITERIA, Criterion, criteria_for, load_rubric
 from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.quality import annotations as model  # SCHEMA_VERSION, read per call
 from foundry_bench.core.quality.annotations import (
@@ -43,7 +38,7 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 def rubric_for_run(run_dir: Path | None) -> list[Criterion]:
     """The run folder's ``rubric.json`` when it has one, else the default criteria.
 
-    Raises :class:`~foundry_bench.core.config.files.ConfigError` for a broken rubric file.
+    Raises :class:`~foundry_bench.core.config._common.ConfigError` for a broken rubric file.
     """
     if run_dir is not None and (run_dir / RUBRIC_FILE).is_file():
         return load_rubric(run_dir / RUBRIC_FILE).items

@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from foundry_bench.core.config.files import (
-    ASPECT_PREFIX,
-    Criterion,
-    PromptSpec,
-)
+from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.config.rubric import ASPECT_PREFIX, Criterion
 from foundry_bench.core.quality.annotations import JUDGE_PREFIX, AnnotationSet
 from foundry_bench.core.quality.files import save_annotations
 from foundry_bench.core.quality.order import (

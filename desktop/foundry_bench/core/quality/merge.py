@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from foundry_bench.core.config.files import (
-    Criterion,
-)
+from foundry_bench.core.config.rubric import Criterion
 from foundry_bench.core.quality.annotations import AnnotationSet, MergeError
 
 

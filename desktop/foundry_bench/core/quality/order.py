@@ -13,12 +13,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from foundry_bench.core.config.files import (
-    ASPECT_PREFIX,
-    Criterion,
-    PromptSpec,
-    aspect_id,
-)
+from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.config.rubric import ASPECT_PREFIX, Criterion, aspect_id
 from foundry_bench.core.results.records import Run, Sample
 
 

@@ -8,10 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from foundry_bench.core.config.files import (
-    ASPECT_PREFIX,
-    Criterion,
-)
+from foundry_bench.core.config.rubric import ASPECT_PREFIX, Criterion
 from foundry_bench.core.quality.annotations import AnnotationSet, MergeError
 from foundry_bench.core.quality.merge import describe_source
 from foundry_bench.core.results.records import Run

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from foundry_bench.core.config.files import ModelSpec
+from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.run.runtime import FoundryRuntime, RuntimeFailure
 from foundry_bench.core.urls import redact_url
 

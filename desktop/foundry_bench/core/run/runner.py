@@ -22,7 +22,8 @@ from typing import Any
 
 from foundry_bench import __version__
 from foundry_bench.core.analysis.stats import summarize
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, utc_now
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.config.files import load_models, load_prompts
+from foundry_bench.core.config.models import load_models
+from foundry_bench.core.config.prompts import load_prompts
 from foundry_bench.core.paths import examples_dir
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.ui.base.workers import JobContext, JobRunner

@@ -20,13 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from foundry_bench.core.config.files import (
-    ConfigError,
-    ModelSpec,
-    PromptSpec,
-    parse_models,
-    parse_prompts,
-)
+from foundry_bench.core.config.loading import ConfigError
+from foundry_bench.core.config.models import ModelSpec, parse_models
+from foundry_bench.core.config.prompts import PromptSpec, parse_prompts
 from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.results.run_settings import (
     FIELD_LABELS,

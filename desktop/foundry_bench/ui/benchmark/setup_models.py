@@ -14,7 +14,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

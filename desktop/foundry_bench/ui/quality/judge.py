@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.config.files import Criterion, ModelSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.rubric import Criterion
 from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.quality.judge import (
     JudgeProgress,

@@ -16,7 +16,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from foundry_bench.core.config.files import ConfigError, Criterion, PromptSpec
+from foundry_bench.core.config.loading import ConfigError
+from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.config.rubric import Criterion
 from foundry_bench.core.quality.annotations import (
     ANNOTATIONS_FILE,
     TIE,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from foundry_bench.core.analysis.stats import summarize
-from foundry_bench.core.config.files import ASPECT_PREFIX
+from foundry_bench.core.config.rubric import ASPECT_PREFIX
 from foundry_bench.core.quality.agreement import agreement, disagreements, judge_agreement
 from foundry_bench.core.quality.annotations import AnnotationSet, MergeError
 from foundry_bench.core.quality.merge import merge_annotations

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.config.files import Criterion
+from foundry_bench.core.config.rubric import Criterion
 
 SCORE_MEANING = {1: "very poor", 2: "poor", 3: "acceptable", 4: "good", 5: "excellent"}
 _BUTTON_SHEET = """

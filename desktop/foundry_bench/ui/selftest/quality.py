@@ -14,7 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.ui.base.workers import JobContext

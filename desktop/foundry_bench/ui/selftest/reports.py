@@ -14,7 +14,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from foundry_bench.core.config.files import ModelSpec, PromptSpec
+from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.reports.formats import FORMATS
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.run_settings import RunSettings
