@@ -27,7 +27,7 @@ from typing import Any
 
 from benchmarks.table import print_table
 from benchmarks.table import row as _row
-from foundry_bench.core.run.endpoint import ChatEndpoint
+from foundry_bench.core.run.endpoint.client import ChatEndpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from scripted_server import Scenario, ScriptedServer

@@ -47,7 +47,7 @@ from foundry_bench.core.quality.order import (
 from foundry_bench.core.quality.summary import pareto_front, quality_summary
 from foundry_bench.core.results.records import ModelRecord, Run, Sample, sample_key
 from foundry_bench.core.results.run_settings import RunSettings
-from foundry_bench.core.run.endpoint import ChatEndpoint
+from foundry_bench.core.run.endpoint.client import ChatEndpoint
 from scripted_server import Scenario, ScriptedServer
 
 MODELS = ("fast-model", "good-model", "slow-model")

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from foundry_bench.core.results.records import Measurement
-from foundry_bench.core.run.endpoint import POLL_INTERVAL_S, ChatEndpoint, EndpointError
+from foundry_bench.core.run.endpoint.client import ChatEndpoint, EndpointError
+from foundry_bench.core.run.endpoint.transport import POLL_INTERVAL_S
 from scripted_server import (
     PRESETS,
     RequestRecord,

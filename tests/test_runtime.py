@@ -267,7 +267,7 @@ def test_tokens_stream_on_a_kept_alive_connection(runtime: FoundryRuntime) -> No
     """Foundry Local writes with Nagle on; a delayed client ACK once held every chunk after
     the headers for ~40 ms, so later requests looked like one burst at the end. Streaming
     must show the tokens spread over the answer on every request, not just the first."""
-    from foundry_bench.core.run.endpoint import ChatEndpoint
+    from foundry_bench.core.run.endpoint.client import ChatEndpoint
 
     runtime.load(DEMO_MODEL_ID)
     bursts = []

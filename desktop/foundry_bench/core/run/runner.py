@@ -27,7 +27,7 @@ from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, utc_now
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results
-from foundry_bench.core.run.endpoint import ChatEndpoint
+from foundry_bench.core.run.endpoint.client import ChatEndpoint
 from foundry_bench.core.run.providers import ModelProvider, PreparedModel, PrepareError
 from foundry_bench.core.urls import redact_url
 

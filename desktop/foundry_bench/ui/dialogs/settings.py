@@ -42,7 +42,7 @@ TEST_TIMEOUT_S = 5.0
 
 def list_server_models(base_url: str, api_key: str | None) -> Task:
     def task(ctx: JobContext) -> list[str]:
-        from foundry_bench.core.run.endpoint import ChatEndpoint
+        from foundry_bench.core.run.endpoint.client import ChatEndpoint
 
         with ChatEndpoint(base_url, api_key=api_key, timeout_s=TEST_TIMEOUT_S) as endpoint:
             return endpoint.list_models()

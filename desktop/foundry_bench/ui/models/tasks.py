@@ -63,7 +63,7 @@ def fetch_catalog(runtime: RuntimeAccess, timeout_s: float = 8.0) -> Task:
 
 def list_server(base_url: str, api_key: str | None) -> Task:
     def task(ctx: JobContext) -> list[str]:
-        from foundry_bench.core.run.endpoint import ChatEndpoint
+        from foundry_bench.core.run.endpoint.client import ChatEndpoint
 
         endpoint = ChatEndpoint(base_url, api_key=api_key, timeout_s=SERVER_TIMEOUT_S)
         try:

@@ -32,7 +32,7 @@ from foundry_bench.core.quality.judge import (
     run_judge,
 )
 from foundry_bench.core.results.records import Run
-from foundry_bench.core.run.endpoint import ChatEndpoint
+from foundry_bench.core.run.endpoint.client import ChatEndpoint
 from foundry_bench.core.run.providers import ProviderFactory
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.quality.widgets import muted
