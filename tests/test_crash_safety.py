@@ -118,17 +118,17 @@ def test_kill_9_during_scoring_keeps_every_score(tmp_path: Path) -> None:
     def enough() -> bool:
         nonlocal scored
         line = proc.stdout.readline()  # type: ignore[union-attr]
-        if line.startswith("scored "):
+        if line.startswith("saved "):
             scored = int(line.split()[1])
         return scored >= 30
 
-    _wait_for(enough, "30 key presses", proc)
+    _wait_for(enough, "30 scores saved", proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     proc.stdout.close()
     ann = load_annotations(folder / ANNOTATIONS_FILE)  # valid JSON: atomic writes
-    # Every key press that was reported had been saved before it was reported.
-    assert len(ann.scores) >= 30
+    # Every version the window reported as saved is on disk (or a later one is).
+    assert len(ann.scores) >= scored >= 30
     assert json.loads((folder / ANNOTATIONS_FILE).read_text())["schema_version"] == 1
     report = subprocess.run(
         [

@@ -30,12 +30,28 @@ def run_dir(tmp_path: Path) -> tuple[Run, Path]:
     return run, folder
 
 
+# Every page's save queue: a test reads the disk only after what was saved has landed.
+_QUEUES: list = []
+
+
 def _page(qtbot, root: Path) -> QualityPage:
     page = QualityPage(make_context(root))
+    _QUEUES.append(page.ctx.saves)
     qtbot.addWidget(page)
     page.resize(1200, 760)
     page.show()
     return page
+
+
+@pytest.fixture
+def open_now(qtbot):
+    """Open a run on a page and wait until its files are read (they are, in a worker)."""
+
+    def open_run(page: QualityPage, run: Run, folder: Path) -> None:
+        with qtbot.waitSignal(page.session.opened, timeout=10000):
+            page.open_run(run, folder)
+
+    return open_run
 
 
 @pytest.fixture
@@ -50,6 +66,8 @@ def make_page(qtbot, tmp_path: Path):
     yield make
     for page in pages:
         page.runner.shutdown(5.0)
+        assert page.ctx.saves.flush(5.0)
+    _QUEUES.clear()
 
 
 def press(widget, *keys: Qt.Key, text: str = "") -> None:
@@ -60,6 +78,8 @@ def press(widget, *keys: Qt.Key, text: str = "") -> None:
 
 
 def on_disk(folder: Path) -> dict:
+    for queue in _QUEUES:
+        assert queue.flush(5.0), "a save did not finish"
     return json.loads((folder / ANNOTATIONS_FILE).read_text(encoding="utf-8"))
 
 
@@ -67,10 +87,10 @@ def disk_scores(folder: Path) -> dict[tuple[str, str], int]:
     return {(s["sample_key"], s["criterion"]): s["score"] for s in on_disk(folder)["scores"]}
 
 
-def test_every_key_press_is_on_disk_at_once(make_page, run_dir) -> None:
+def test_every_key_press_is_on_disk_at_once(open_now, make_page, run_dir) -> None:
     run, folder = run_dir
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     view, session = page.scoring, page.session
     assert not (folder / ANNOTATIONS_FILE).exists()  # nothing written before a change
     expected: dict[tuple[str, str], int] = {}
@@ -93,10 +113,10 @@ def test_every_key_press_is_on_disk_at_once(make_page, run_dir) -> None:
     assert disk_scores(folder) == expected
 
 
-def test_arrows_and_tab_move_and_reopening_resumes_there(make_page, run_dir) -> None:
+def test_arrows_and_tab_move_and_reopening_resumes_there(open_now, make_page, run_dir) -> None:
     run, folder = run_dir
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     view, s = page.scoring, page.session
     press(view, Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Right)
     assert s.index == 3
@@ -112,15 +132,17 @@ def test_arrows_and_tab_move_and_reopening_resumes_there(make_page, run_dir) -> 
     assert on_disk(folder)["position"]["sample_key"] == where[0]  # written on the move
     # A new page (the app restarted) resumes at the same answer and criterion.
     again = make_page()
-    again.open_run(run, folder)
+    open_now(again, run, folder)
     assert (again.session.current_sample().key, again.session.focused_criterion().id) == where
     assert again.scoring.position_label.text().startswith("Answer 3 of 18")
 
 
-def test_blind_hides_model_names_and_both_annotators_see_one_order(make_page, run_dir, tmp_path):
+def test_blind_hides_model_names_and_both_annotators_see_one_order(
+    open_now, make_page, run_dir, tmp_path
+):
     run, folder = run_dir
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     seen = []
     for _ in range(len(page.session.order)):
         assert page.session.current_sample().model not in page.scoring.model_label.text()
@@ -131,7 +153,7 @@ def test_blind_hides_model_names_and_both_annotators_see_one_order(make_page, ru
     write_results(other_folder, run)
     other = make_page()
     other.session.annotator_name = "ben"
-    other.open_run(run, other_folder)
+    open_now(other, run, other_folder)
     assert other.session.order == seen == page.session.order
     assert seen != [s.key for s in run.samples if not s.warmup and s.status == "ok"]
     page.blind_box.setChecked(False)
@@ -139,10 +161,10 @@ def test_blind_hides_model_names_and_both_annotators_see_one_order(make_page, ru
     assert on_disk(folder)["blind"] is False
 
 
-def test_unscored_only_skips_scored_answers(make_page, run_dir) -> None:
+def test_unscored_only_skips_scored_answers(open_now, make_page, run_dir) -> None:
     run, folder = run_dir
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     s = page.session
     second = s.order[1]
     for crit in s.criteria(s.samples[second]):
@@ -153,10 +175,10 @@ def test_unscored_only_skips_scored_answers(make_page, run_dir) -> None:
     assert on_disk(folder)["position"]["unscored_only"] is True
 
 
-def test_notes_are_saved(make_page, run_dir, qtbot) -> None:
+def test_notes_are_saved(open_now, make_page, run_dir, qtbot) -> None:
     run, folder = run_dir
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     key = page.session.current_sample().key
     page.scoring.note.setText("made-up date")
     page.scoring.note.editingFinished.emit()
@@ -169,10 +191,10 @@ def test_notes_are_saved(make_page, run_dir, qtbot) -> None:
     ]
 
 
-def test_side_by_side_scores_both_and_records_a_preference(make_page, run_dir) -> None:
+def test_side_by_side_scores_both_and_records_a_preference(open_now, make_page, run_dir) -> None:
     run, folder = run_dir
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     page.pairs_button.click()
     s, view = page.session, page.pairs
     assert view.isVisible() and page.progress_label.text().endswith("pairs judged")
@@ -196,12 +218,14 @@ def test_side_by_side_scores_both_and_records_a_preference(make_page, run_dir) -
     assert on_disk(folder)["preferences"][1]["winner"] == "tie"
 
 
-def test_a_corrupt_file_is_left_untouched_until_the_user_chooses(make_page, run_dir) -> None:
+def test_a_corrupt_file_is_left_untouched_until_the_user_chooses(
+    open_now, make_page, run_dir, qtbot
+) -> None:
     run, folder = run_dir
     raw = b'{"schema_version": 1, "run_id": "run-1", "annotator": "ana", "scores": [{"sam'
     (folder / ANNOTATIONS_FILE).write_bytes(raw)
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     message = page.problem_label.text()
     assert str(folder / ANNOTATIONS_FILE) in message and "invalid JSON at line 1" in message
     assert "left exactly as it is" in message
@@ -209,7 +233,8 @@ def test_a_corrupt_file_is_left_untouched_until_the_user_chooses(make_page, run_
     press(page.scoring, Qt.Key.Key_4, Qt.Key.Key_Right, Qt.Key.Key_5)
     page.blind_box.setChecked(False)
     assert (folder / ANNOTATIONS_FILE).read_bytes() == raw
-    page.new_file_button.click()
+    with qtbot.waitSignal(page.session.opened, timeout=10000):
+        page.new_file_button.click()
     backups = list(folder.glob("annotations.json.corrupt-*"))
     assert len(backups) == 1 and backups[0].read_bytes() == raw
     assert on_disk(folder)["scores"] == [] and page.stack.currentIndex() == 2
@@ -217,11 +242,13 @@ def test_a_corrupt_file_is_left_untouched_until_the_user_chooses(make_page, run_
     assert len(on_disk(folder)["scores"]) == 1
 
 
-def test_other_annotators_agreement_and_disagreements(make_page, run_dir, qtbot, tmp_path):
+def test_other_annotators_agreement_and_disagreements(
+    open_now, make_page, run_dir, qtbot, tmp_path
+):
     run, folder = run_dir
     ben = new_annotations(run, "ben")
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     s = page.session
     keys = s.order[:4]
     for key, (mine, theirs) in zip(keys, [(1, 1), (2, 2), (5, 4), (4, 1)], strict=True):
@@ -247,10 +274,10 @@ def test_other_annotators_agreement_and_disagreements(make_page, run_dir, qtbot,
     assert names[0] == s.ann.annotator and "ben" in names
 
 
-def test_results_tab_shows_means_with_ci_and_the_front(make_page, run_dir, qtbot) -> None:
+def test_results_tab_shows_means_with_ci_and_the_front(open_now, make_page, run_dir, qtbot) -> None:
     run, folder = run_dir
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     s = page.session
     for key in s.order:
         sample = s.samples[key]
@@ -271,11 +298,11 @@ def test_results_tab_shows_means_with_ci_and_the_front(make_page, run_dir, qtbot
     qtbot.waitUntil(lambda: {r["label"] for r in page.summary_model.rows()} == set(labels))
 
 
-def test_every_table_model_passes_qtmodeltester(make_page, run_dir, qtbot, qtmodeltester):
+def test_every_table_model_passes_qtmodeltester(open_now, make_page, run_dir, qtbot, qtmodeltester):
     run, folder = run_dir
     ben = new_annotations(run, "ben")
     page = make_page()
-    page.open_run(run, folder)
+    open_now(page, run, folder)
     for i, key in enumerate(page.session.order[:6]):
         page.session.ann.set_score(key, "clarity", 1 + i % 5)
         ben.set_score(key, "clarity", 5 - i % 5)
@@ -309,9 +336,28 @@ def test_the_page_follows_the_windows_current_run(qtbot, run_dir) -> None:
         page = window.pages.widget(2)
         assert isinstance(page, QualityPage)
         assert page.session.run is None  # a hidden page waits until it is shown
-        page = window.show_page("Quality")
-        assert page.session.run is run and page.stack.currentIndex() == 2
-        press(page.scoring, Qt.Key.Key_3)
+        quality = window.pages.widget(2)
+        assert isinstance(quality, QualityPage)
+        with qtbot.waitSignal(quality.session.opened, timeout=10000):
+            window.show_page("Quality")
+        assert quality.session.run is run and quality.stack.currentIndex() == 2
+        press(quality.scoring, Qt.Key.Key_3)
+        assert window.ctx.saves.flush(5.0)  # the key press's save has landed
         assert load_annotations(folder / ANNOTATIONS_FILE).annotator == "carla"
     finally:
         window.close()
+
+
+def test_a_save_that_fails_says_so(open_now, make_page, run_dir, qtbot) -> None:
+    import shutil
+
+    run, folder = run_dir
+    page = make_page()
+    open_now(page, run, folder)
+    shutil.rmtree(folder)
+    folder.write_text("a file where the run folder was", encoding="utf-8")
+    press(page.scoring, Qt.Key.Key_4)
+    assert page.ctx.saves.flush(5.0)
+    qtbot.waitUntil(
+        lambda: any("Could not save scores" in e for e in page.ctx.errors), timeout=5000
+    )

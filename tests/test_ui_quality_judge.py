@@ -28,7 +28,8 @@ def test_judge_scores_the_run_as_its_own_annotator(qtbot, tmp_path: Path) -> Non
         runner = page.runner
         qtbot.addWidget(page)
         try:
-            page.open_run(run, folder)
+            with qtbot.waitSignal(page.session.opened, timeout=10000):
+                page.open_run(run, folder)
             s = page.session
             for i, key in enumerate(s.order):
                 s.set_score_at(key, "correctness", 1 + i % 5)
@@ -66,7 +67,8 @@ def test_judge_that_cannot_reach_its_model_says_why(qtbot, tmp_path: Path) -> No
         runner = page.runner
         qtbot.addWidget(page)
         try:
-            page.open_run(run, tmp_path)
+            with qtbot.waitSignal(page.session.opened, timeout=10000):
+                page.open_run(run, tmp_path)
             page.judge.model_box.setEditText("missing-model")
             page.judge.start_button.click()
             qtbot.waitUntil(lambda: page.judge.start_button.isEnabled(), timeout=20000)

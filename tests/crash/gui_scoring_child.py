@@ -1,5 +1,6 @@
 """Child process for test_crash_safety: the real window scores answers by key press until it
-is killed. argv: the run folder. Prints "scored N" after each key press."""
+is killed. argv: the run folder. Prints "saved N" each time the window reports a version of
+annotations.json with N scores on disk (scores are written in the background)."""
 
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ window = build_window(app)
 window.show()
 window.open_run(load_run(folder), folder)
 page = window.show_page("Quality")
+page.session.saved.connect(lambda n: print(f"saved {n}", flush=True))  # type: ignore[attr-defined]
 count = 0
 
 
@@ -28,9 +30,8 @@ def score() -> None:
         QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, str(1 + count % 5)),
     )
     count += 1
-    print(f"scored {count}", flush=True)
     QTimer.singleShot(5, score)
 
 
-QTimer.singleShot(0, score)
+page.session.opened.connect(lambda: QTimer.singleShot(0, score))  # type: ignore[attr-defined]
 sys.exit(app.exec())

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from foundry_bench.core.paths import AppPaths
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.run.providers import ProviderFactory, provider_factory
+from foundry_bench.core.save_queue import SaveQueue
 from foundry_bench.core.settings import AppSettings, runs_dir_for
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.settings_store import UiSettings
@@ -21,7 +22,7 @@ from foundry_bench.ui.models.table_model import ModelsTableModel
 
 
 class AppContext(QObject):
-    """The runner, notifier, folders, settings, model list and current run, shared by pages.
+    """The runner, notifier, save queue, folders, settings, model list and current run.
 
     Signals:
         settings_saved(object): the ``AppSettings`` just saved (runs folder, endpoint, defaults).
@@ -53,6 +54,8 @@ class AppContext(QObject):
         self._app_settings = app_settings
         self._endpoint = endpoint
         self.current_run: tuple[Run, Path] | None = None
+        # Every page's background writes (scores after each key press): flushed at close.
+        self.saves = SaveQueue()
 
     @property
     def app_settings(self) -> AppSettings:

@@ -321,5 +321,7 @@ class MainWindow(QMainWindow):
         self.ui_settings.current_page = self.sidebar.currentRow()
         self.ui_settings.sync()
         self.runner.shutdown(SHUTDOWN_WAIT_S)
+        if not self.ctx.saves.flush(SHUTDOWN_WAIT_S):
+            logging.getLogger(APP_LOGGER).error("some scores were still being saved at exit")
         self.log_panel.detach(logging.getLogger(APP_LOGGER))
         self.closed.emit()

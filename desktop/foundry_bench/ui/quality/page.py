@@ -99,7 +99,8 @@ class QualityPage(QWidget):
         self.runner = ctx.runner
         self.notifier = ctx.notifier
         self.settings = ctx.ui_settings.backend
-        self.session = QualitySession(self.notifier, self)
+        self.session = QualitySession(ctx.runner, self.notifier, ctx.saves, self)
+        self._load_others = False
         name = self.settings.get(ANNOTATOR_KEY)
         if isinstance(name, str) and name.strip():
             self.session.annotator_name = name.strip()
@@ -313,7 +314,7 @@ class QualityPage(QWidget):
 
     def _connect(self) -> None:
         s = self.session
-        s.opened.connect(self._show_state)
+        s.opened.connect(self._session_opened)
         s.problem_found.connect(lambda _m: self._show_state())
         s.annotations_changed.connect(self._changed)
         s.position_changed.connect(self._show_progress)
@@ -336,15 +337,15 @@ class QualityPage(QWidget):
         """Show ``run`` (in ``run_dir``): its annotations, the others' files in its folder."""
         self.runner.cancel(LOAD_JOB)
         self.others = []
-        self.session.open(run, Path(run_dir))
-        extra = sorted(
-            p
-            for p in Path(run_dir).glob("annotations*.json")
-            if p.name != ANNOTATIONS_FILE and p.is_file()
-        )
-        if extra:
-            self.add_annotator_files(extra, quiet_errors=False)
-        self._changed()
+        self._load_others = True
+        self.session.open(run, Path(run_dir))  # opened() follows from a worker
+
+    def _session_opened(self) -> None:
+        self._show_state()
+        if self._load_others:  # the others' files of a run just opened, not of a new file
+            self._load_others = False
+            if self.session.other_files:
+                self.add_annotator_files(list(self.session.other_files), quiet_errors=False)
 
     def follow_run(self, run: Run, run_dir: Path) -> None:
         """The window's current run changed: open it now if the page is on screen, else
@@ -408,9 +409,8 @@ class QualityPage(QWidget):
         self._changed()
 
     def _start_new_file(self) -> None:
-        backup = self.session.start_new_file()
-        if backup is not None:
-            self.focus_scoring()
+        self.session.opened.connect(self.focus_scoring, Qt.ConnectionType.SingleShotConnection)
+        self.session.start_new_file()
 
     def _retry(self) -> None:
         if self.session.run is not None and self.session.run_dir is not None:

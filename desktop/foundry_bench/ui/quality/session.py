@@ -1,517 +1,136 @@
-"""The open run's scoring session: which answer is shown, where the user is, and the file.
+"""The Quality page's scoring session: the core :class:`ScoringSession` with Qt signals, its
+files read in a worker and its saves written by the app's background :class:`SaveQueue`.
 
-Views only render what this object says and call its actions; every change of a score, note,
-preference or position writes ``annotations.json`` at once (an atomic write of a small file,
-on the GUI thread: a user who kills the app right after a key press loses nothing).
-A file that cannot be read is never written: the session holds no annotations until the
-user chooses to back it up and start a new one.
+A key press changes the scores at once (the views redraw from them) and hands the whole file
+to the save queue; ``saved`` says when that version is on disk. Nothing here blocks the GUI
+thread on the disk.
 """
 
 from __future__ import annotations
 
-import getpass
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from foundry_bench.core.config.loading import ConfigError
-from foundry_bench.core.config.prompts import PromptSpec
-from foundry_bench.core.config.rubric import Criterion
-from foundry_bench.core.quality.annotations import (
-    ANNOTATIONS_FILE,
-    TIE,
-    AnnotationFileError,
-    AnnotationSet,
+from foundry_bench.core.quality.files import annotations_text
+from foundry_bench.core.quality.session import (
+    ANNOTATIONS_CHANGED,
+    OPENED,
+    PAIRS,
+    SINGLE,
+    ScoringFiles,
+    ScoringSession,
+    read_scoring_files,
+    replace_unreadable_file,
 )
-from foundry_bench.core.quality.files import (
-    backup_corrupt,
-    new_annotations,
-    open_annotations,
-    rubric_for_run,
-    save_annotations,
-)
-from foundry_bench.core.quality.order import (
-    Pair,
-    blind_order,
-    criteria_by_prompt,
-    run_order,
-    run_prompts,
-    scorable_samples,
-    side_by_side_pairs,
-)
-from foundry_bench.core.results.records import Run, Sample
+from foundry_bench.core.results.records import Run
+from foundry_bench.core.save_queue import SaveQueue
 from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.workers import JobContext, JobRunner
 
-SINGLE, PAIRS = "single", "pairs"
+__all__ = ["PAIRS", "SINGLE", "QualitySession"]
 
-
-def default_annotator() -> str:
-    try:
-        return getpass.getuser() or "me"
-    except (OSError, KeyError):  # no user name in this environment
-        return "me"
+READ_JOB = "quality-read-files"
+NEW_FILE_JOB = "quality-new-file"
 
 
-class QualitySession(QObject):
+class QualitySession(QObject, ScoringSession):
     """Signals:
     opened(): a run became current (or none is); views rebuild.
     problem_found(str): the annotations file cannot be used; the message names it.
-    annotations_changed(): a score, note or preference changed and was written.
+    annotations_changed(): a score, note or preference changed (its save is queued).
     position_changed(): the current answer, pair or criterion changed.
+    saved(int): a version of the file is on disk; how many scores it holds.
     """
 
     opened = Signal()
     problem_found = Signal(str)
     annotations_changed = Signal()
     position_changed = Signal()
+    saved = Signal(int)
+    _written = Signal(object, object)  # emitted on the writer thread; handled on this one
 
-    def __init__(self, notifier: Notifier, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self,
+        runner: JobRunner,
+        notifier: Notifier,
+        saves: SaveQueue,
+        parent: QObject | None = None,
+    ) -> None:
+        QObject.__init__(self, parent)
+        ScoringSession.__init__(self)
+        self.runner = runner
         self.notifier = notifier
-        self.annotator_name = default_annotator()
-        self.run: Run | None = None
-        self.run_dir: Path | None = None
-        self.path: Path | None = None
-        self.ann: AnnotationSet | None = None
-        self.problem: str | None = None
-        self.mode = SINGLE
-        self.unscored_only = False
-        self.samples: dict[str, Sample] = {}
-        self.prompts: dict[str, PromptSpec] = {}
-        self._criteria: dict[str, list[Criterion]] = {}
-        self.order: list[str] = []
-        self.index = 0
-        self.crit_index = 0
-        self._pairs: list[Pair] | None = []
-        self._pair_seed: int | None = None
-        self._prompt_counts: Counter[str] = Counter()
-        self._order_set: set[str] = set()
-        self._criterion_ids: dict[str, set[str]] = {}
-        self.pair_index = 0
-        self.pair_side = 0  # 0 = the left answer, 1 = the right one
+        self.saves = saves
+        self._written.connect(self._on_written)
 
-    # -- opening -------------------------------------------------------------------------
+    # -- opening, in a worker ------------------------------------------------------------
 
     def open(self, run: Run, run_dir: Path) -> None:
-        self.run, self.run_dir = run, Path(run_dir)
-        self.path = self.run_dir / ANNOTATIONS_FILE
-        self.samples = {s.key: s for s in scorable_samples(run)}
-        self.prompts = {p.id: p for p in run_prompts(run)}
-        self.ann, self.problem = None, None
-        try:
-            rubric = rubric_for_run(self.run_dir)
-        except ConfigError as exc:
-            self.notifier.error(f"{exc}; scoring on the default criteria")
-            rubric = None
-        try:
-            self.ann, _new = open_annotations(
-                self.path, run, annotator=self.annotator_name, rubric=rubric
-            )
-        except AnnotationFileError as exc:
-            self.problem = (
-                f"{exc}. The file was left exactly as it is; nothing will be saved until you "
-                "choose to keep a backup copy and start a new file."
-            )
-        self._rebuild()
-        self._restore_position()
-        self.opened.emit()
+        """Read the run's files in a worker; ``opened`` follows once they are shown."""
+        folder, annotator = Path(run_dir), self.annotator_name
+
+        def task(ctx: JobContext) -> ScoringFiles:
+            return read_scoring_files(run, folder, annotator)
+
+        self.runner.start(
+            READ_JOB, task, label=f"Open scores of {run.run_id}", on_finish=self._read
+        )
+        return None
+
+    def _read(self, files: ScoringFiles) -> None:
+        for warning in files.warnings:
+            self.notifier.error(warning)
+        self.apply(files)
         if self.problem:
             self.notifier.error(self.problem)
             self.problem_found.emit(self.problem)
 
-    def start_new_file(self) -> Path | None:
-        """Keep a copy of the unreadable file and start a new one; the copy's path."""
-        if self.run is None or self.path is None or self.problem is None:
-            return None
-        backup = None
-        if self.path.exists():
-            try:
-                backup = backup_corrupt(self.path)
-            except OSError as exc:
-                self.notifier.error(f"Could not back up {self.path}: {exc}; nothing changed")
-                return None
-        try:
-            rubric = rubric_for_run(self.run_dir)
-        except ConfigError:
-            rubric = None
-        self.ann = new_annotations(self.run, self.annotator_name, rubric=rubric)
-        self.problem = None
-        self._rebuild()
-        self._save()
-        self.notifier.info(f"Started a new {self.path.name}; the old file is kept as {backup}")
-        self.opened.emit()
-        return backup
-
-    def close_run(self) -> None:
-        self.run = self.run_dir = self.path = self.ann = None
-        self.problem = None
-        self.samples, self.order, self._pairs = {}, [], []
-        self._prompt_counts, self._order_set, self._criterion_ids = Counter(), set(), {}
-        self.opened.emit()
-
-    def _rebuild(self) -> None:
-        run, ann = self.run, self.ann
-        if run is None:
+    def start_new_file(self) -> None:
+        """Keep a copy of the unreadable file and start a new one (in a worker)."""
+        run, folder = self.run, self.run_dir
+        if run is None or folder is None or self.problem is None:
             return
-        criteria = ann.criteria if ann is not None else []
-        self._criteria = criteria_by_prompt(criteria, run)
-        blind = ann.blind if ann is not None else True
-        seed = ann.shuffle_seed if ann is not None else 0
-        keys = run_order(run)
-        self.order = blind_order(keys, seed) if blind else keys
-        # Counted once here so progress() costs O(scores), not O(answers x criteria): a
-        # 100,000-answer run must not freeze the window on every key press.
-        self._order_set = set(self.order)
-        self._prompt_counts = Counter(self.samples[k].prompt_id for k in self.order)
-        self._criterion_ids = {pid: {c.id for c in crits} for pid, crits in self._criteria.items()}
-        # Side-by-side pairs are only built when that mode is first used.
-        self._pairs, self._pair_seed = None, seed if blind else None
+        annotator = self.annotator_name
 
-    @property
-    def pairs(self) -> list[Pair]:
-        if self._pairs is None:
-            self._pairs = side_by_side_pairs(self.run, self._pair_seed) if self.run else []
-        return self._pairs
+        def task(ctx: JobContext) -> tuple[ScoringFiles, Path | None]:
+            return replace_unreadable_file(run, folder, annotator)
 
-    # -- what is shown -------------------------------------------------------------------
+        def done(result: tuple[ScoringFiles, Path | None]) -> None:
+            files, backup = result
+            self.replace_file(files)
+            self.notifier.info(
+                f"Started a new {self.path.name if self.path else 'file'}; "
+                f"the old file is kept as {backup}"
+            )
 
-    @property
-    def ready(self) -> bool:
-        return self.ann is not None and self.run is not None
+        def failed(message: str) -> None:
+            self.notifier.error(f"Could not back up {self.path}: {message}; nothing changed")
 
-    @property
-    def blind(self) -> bool:
-        return self.ann.blind if self.ann is not None else True
+        self.runner.start(
+            NEW_FILE_JOB, task, label="Start a new annotations file", on_finish=done,
+            on_error=failed,
+        )  # fmt: skip
 
-    def criteria(self, sample: Sample | None) -> list[Criterion]:
-        if sample is None:
-            return []
-        return self._criteria.get(sample.prompt_id) or self._criteria.get("", [])
+    # -- the hooks of the core session ---------------------------------------------------
 
-    def current_sample(self) -> Sample | None:
-        if not self.order:
-            return None
-        return self.samples.get(self.order[min(self.index, len(self.order) - 1)])
-
-    def focused_criterion(self) -> Criterion | None:
-        crits = self.criteria(self.current_sample())
-        return crits[self.crit_index] if 0 <= self.crit_index < len(crits) else None
-
-    def scores_of(self, sample: Sample | None) -> list[int | None]:
-        if sample is None or self.ann is None:
-            return []
-        return [self.ann.score(sample.key, c.id) for c in self.criteria(sample)]
-
-    def is_scored(self, key: str) -> bool:
-        sample = self.samples.get(key)
-        return sample is not None and all(v is not None for v in self.scores_of(sample))
-
-    def progress(self) -> tuple[int, int, int, int]:
-        """(answers fully scored, answers, scores given, scores wanted)."""
-        fallback = self._criterion_ids.get("", set())
-        wanted = sum(
-            count * len(self._criterion_ids.get(pid, fallback))
-            for pid, count in self._prompt_counts.items()
-        )
-        per_answer: Counter[str] = Counter()
-        if self.ann is not None:
-            for (key, criterion), entry in self.ann.scores.items():
-                sample = self.samples.get(key)
-                if entry.score is None or sample is None or key not in self._order_set:
-                    continue
-                if criterion in self._criterion_ids.get(sample.prompt_id, fallback):
-                    per_answer[key] += 1
-        done = sum(
-            n == len(self._criterion_ids.get(self.samples[key].prompt_id, fallback))
-            for key, n in per_answer.items()
-        )
-        return done, len(self.order), sum(per_answer.values()), wanted
-
-    def pair_progress(self) -> tuple[int, int]:
-        return sum(self._pair_done(p) for p in self.pairs), len(self.pairs)
-
-    def current_pair(self) -> Pair | None:
-        if not self.pairs:
-            return None
-        return self.pairs[min(self.pair_index, len(self.pairs) - 1)]
-
-    def pair_samples(self) -> tuple[Sample, Sample] | None:
-        """The pair's two answers as shown, left then right (blind mode may swap them)."""
-        pair = self.current_pair()
-        if pair is None:
-            return None
-        a, b = self.samples[pair.sample_a], self.samples[pair.sample_b]
-        if self.blind and self.ann is not None and pair.swapped(self.ann.shuffle_seed):
-            return b, a
-        return a, b
-
-    def pair_winner_side(self) -> str | None:
-        """ "left", "right", "tie" or None, for the current pair as shown."""
-        pair, shown = self.current_pair(), self.pair_samples()
-        if pair is None or shown is None or self.ann is None:
-            return None
-        winner = self.ann.preference(pair)
-        if winner is None or winner == TIE:
-            return winner
-        return "left" if shown[0].model == winner else "right"
-
-    def _pair_done(self, pair: Pair) -> bool:
-        if self.ann is None:
-            return False
-        if self.ann.preference(pair) is not None:
-            return True
-        return self.is_scored(pair.sample_a) and self.is_scored(pair.sample_b)
-
-    # -- single answers: actions ---------------------------------------------------------
-
-    def score(self, value: int | None) -> None:
-        """Score (1-5) or clear the focused criterion, write the file, then move on."""
-        if self.mode == PAIRS:
-            self._score_pair(value)
-            return
-        sample, crit = self.current_sample(), self.focused_criterion()
-        if self.ann is None or sample is None or crit is None:
-            return
-        self.ann.set_score(sample.key, crit.id, value)
-        self._remember_position()
-        self._save()
-        self.annotations_changed.emit()
-        if value is not None:
-            self._advance_after_score(len(self.criteria(sample)))
-
-    def set_score_at(self, key: str, criterion: str, value: int | None) -> None:
-        """Score an answer shown anywhere (a click on a criterion's button)."""
-        if self.ann is None or key not in self.samples:
-            return
-        self.ann.set_score(key, criterion, value)
-        self._save()
-        self.annotations_changed.emit()
-
-    def _advance_after_score(self, n_criteria: int) -> None:
-        if self.crit_index + 1 < n_criteria:
-            self.crit_index += 1
-            self._moved()
-        else:
-            self.move_answer(1)
-
-    def move_criterion(self, delta: int) -> None:
-        if self.mode == PAIRS:
-            self._move_pair_criterion(delta)
-            return
-        n = len(self.criteria(self.current_sample()))
-        if n:
-            self.crit_index = max(0, min(n - 1, self.crit_index + delta))
-            self._moved()
-
-    def focus_criterion(self, row: int) -> None:
-        self.crit_index = row
-        self._moved()
-
-    def move_answer(self, delta: int) -> None:
-        """Go to the next (previous) answer; with "unscored only", skip scored ones."""
-        if not self.order:
-            return
-        i = self.index
-        while 0 <= i + delta < len(self.order):
-            i += delta
-            if not self.unscored_only or not self.is_scored(self.order[i]):
-                break
-        else:
-            if self.unscored_only:
-                return  # nothing unscored that way: stay
-        if i != self.index:
-            self.index = i
-            self.crit_index = self._first_unscored_criterion()
-            self._moved()
-
-    def next_unscored(self) -> bool:
-        """Jump to the first unscored answer after this one (wrapping); False if none."""
-        n = len(self.order)
-        for step in range(1, n + 1):
-            i = (self.index + step) % n
-            if not self.is_scored(self.order[i]):
-                self.index = i
-                self.crit_index = self._first_unscored_criterion()
-                self._moved()
-                return True
-        return False
-
-    def go_to(self, key: str, criterion: str | None = None) -> bool:
-        if key not in self.order:
-            return False
-        self.mode = SINGLE
-        self.index = self.order.index(key)
-        crits = [c.id for c in self.criteria(self.current_sample())]
-        self.crit_index = crits.index(criterion) if criterion in crits else 0
-        self._moved()
-        return True
-
-    def set_note(self, text: str) -> None:
-        sample = self.current_sample()
-        if self.ann is None or sample is None:
-            return
-        if self.ann.set_note(sample.key, text):
-            self._save()
-            self.annotations_changed.emit()
-
-    def _first_unscored_criterion(self) -> int:
-        values = self.scores_of(self.current_sample())
-        return next((i for i, v in enumerate(values) if v is None), 0)
-
-    # -- side by side --------------------------------------------------------------------
-
-    def pair_criteria(self) -> list[Criterion]:
-        shown = self.pair_samples()
-        return self.criteria(shown[0]) if shown else []
-
-    def _score_pair(self, value: int | None) -> None:
-        shown, crits = self.pair_samples(), self.pair_criteria()
-        if self.ann is None or shown is None or not 0 <= self.crit_index < len(crits):
-            return
-        sample = shown[self.pair_side]
-        self.ann.set_score(sample.key, crits[self.crit_index].id, value)
-        self._remember_position()
-        self._save()
-        self.annotations_changed.emit()
-        if value is not None:
-            self._move_pair_criterion(1)
-
-    def _move_pair_criterion(self, delta: int) -> None:
-        n = len(self.pair_criteria())
-        if not n:
-            return
-        flat = max(0, min(2 * n - 1, self.pair_side * n + self.crit_index + delta))
-        self.pair_side, self.crit_index = divmod(flat, n)
-        self._moved()
-
-    def focus_pair_criterion(self, side: int, row: int) -> None:
-        self.pair_side, self.crit_index = side, row
-        self._moved()
-
-    def prefer(self, side: str | None) -> None:
-        """Mark the "left" or "right" answer better, or a "tie"; None clears; then move on."""
-        pair, shown = self.current_pair(), self.pair_samples()
-        if self.ann is None or pair is None or shown is None:
-            return
-        winner = {"left": shown[0].model, "right": shown[1].model}.get(side or "", side)
-        self.ann.set_preference(pair, winner)
-        self._save()
-        self.annotations_changed.emit()
-        if side is not None:
-            self.move_pair(1)
-
-    def move_pair(self, delta: int) -> None:
-        if not self.pairs:
-            return
-        i = self.pair_index
-        while 0 <= i + delta < len(self.pairs):
-            i += delta
-            if not self.unscored_only or not self._pair_done(self.pairs[i]):
-                break
-        else:
-            if self.unscored_only:
-                return
-        if i != self.pair_index:
-            self.pair_index, self.pair_side, self.crit_index = i, 0, 0
-            self._moved()
-
-    # -- settings of the session ---------------------------------------------------------
-
-    def set_mode(self, mode: str) -> None:
-        if mode != self.mode:
-            self.mode = mode
-            self.crit_index = 0
-            self._moved()
-
-    def set_unscored_only(self, on: bool) -> None:
-        self.unscored_only = on
-        if on and self.mode == SINGLE and self.order and self.is_scored(self.order[self.index]):
-            self.next_unscored()
-        self._moved()
-
-    def set_blind(self, blind: bool) -> None:
-        if self.ann is None or blind == self.ann.blind:
-            return
-        current = self.current_sample()
-        key = current.key if current is not None else None
-        pair = self.current_pair()
-        self.ann.blind = blind
-        self.ann.touch()
-        self._rebuild()
-        if key is not None:
-            self.index = self.order.index(key)
-        if pair is not None:
-            self.pair_index = self.pairs.index(pair)
-        self._moved()
-        self.annotations_changed.emit()
-
-    def set_annotator(self, name: str) -> None:
-        name = name.strip()
-        if not name:
-            return
-        self.annotator_name = name
-        if self.ann is not None and name != self.ann.annotator:
-            self.ann.annotator = name
-            self.ann.touch()
-            self._save()
-            self.annotations_changed.emit()
-
-    # -- position and the file -----------------------------------------------------------
-
-    def _moved(self) -> None:
-        self._remember_position()
-        self._save()
-        self.position_changed.emit()
-
-    def _remember_position(self) -> None:
-        if self.ann is None:
-            return
-        sample, crit, pair = self.current_sample(), self.focused_criterion(), self.current_pair()
-        position: dict[str, Any] = {
-            "mode": self.mode,
-            "sample_key": sample.key if sample else None,
-            "criterion": crit.id if crit else None,
-            "criterion_index": self.crit_index,
-            "pair": [pair.sample_a, pair.sample_b] if pair else None,
-            "side": self.pair_side,
-            "unscored_only": self.unscored_only,
-        }
-        self.ann.position = position
-
-    def _restore_position(self) -> None:
-        self.index = self.crit_index = self.pair_index = self.pair_side = 0
-        self.mode, self.unscored_only = SINGLE, False
-        position = self.ann.position if self.ann is not None else {}
-        if position.get("mode") in (SINGLE, PAIRS):
-            self.mode = position["mode"]
-        self.unscored_only = position.get("unscored_only") is True
-        key = position.get("sample_key")
-        if isinstance(key, str) and key in self.order:
-            self.index = self.order.index(key)
-        pair_keys = position.get("pair")
-        if isinstance(pair_keys, list):  # only then are the pairs worth building now
-            for i, pair in enumerate(self.pairs):
-                if [pair.sample_a, pair.sample_b] == pair_keys:
-                    self.pair_index = i
-        side = position.get("side")
-        self.pair_side = side if side in (0, 1) else 0
-        if self.mode == PAIRS:
-            crits = [c.id for c in self.pair_criteria()]
-            wanted = position.get("criterion_index")
-            self.crit_index = wanted if isinstance(wanted, int) and 0 <= wanted < len(crits) else 0
-        else:
-            crits = [c.id for c in self.criteria(self.current_sample())]
-            crit = position.get("criterion")
-            self.crit_index = crits.index(crit) if crit in crits else 0
-
-    def _save(self) -> bool:
+    def _save(self) -> None:
         if self.ann is None or self.path is None or self.problem is not None:
-            return False
-        try:
-            save_annotations(self.path, self.ann)
-        except OSError as exc:
-            self.notifier.error(f"Could not save scores to {self.path}: {exc.strerror or exc}")
-            return False
-        return True
+            return
+        self.saves.submit(
+            self.path, annotations_text(self.ann), len(self.ann.scores), self._written.emit
+        )
+
+    def _notify(self, what: str) -> None:
+        if what == OPENED:
+            self.opened.emit()
+        elif what == ANNOTATIONS_CHANGED:
+            self.annotations_changed.emit()
+        else:
+            self.position_changed.emit()
+
+    def _on_written(self, token: object, error: OSError | None) -> None:
+        if error is not None:
+            self.notifier.error(f"Could not save scores to {self.path}: {error.strerror or error}")
+        elif isinstance(token, int):
+            self.saved.emit(token)

@@ -71,7 +71,7 @@ def step_score_with_keys(ctx: SelfTestContext) -> None:
     if not isinstance(page, QualityPage):
         raise SelfTestFailure("the Quality page is not the scoring page")
     session, view = page.session, page.scoring
-    ctx.app.processEvents()
+    ctx.wait_until(lambda: session.ready or session.problem is not None, "the run's scores read")
     if not session.ready or session.path is None:
         raise SelfTestFailure(f"no run to score ({session.problem or 'no current run'})")
     if not session.order:
@@ -85,12 +85,14 @@ def step_score_with_keys(ctx: SelfTestContext) -> None:
         ctx.app.sendEvent(
             view, QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier)
         )
-        # Read the file as a killed app would leave it: right after the key press.
+        # Saved in the background: read the file as soon as the window says it is saved.
+        if not page.ctx.saves.flush(5.0):
+            raise SelfTestFailure(f"score {value} for {crit.id} was not saved within 5 s")
         on_disk = _scores(path)
         if on_disk.get((sample.key, crit.id)) != value:
             raise SelfTestFailure(f"score {value} for {crit.id} is not in {path} after the key")
     answers = {k for k, _c in _scores(path)}
-    ctx.say(f"  {len(KEYS)} scores by key press, each on disk at once ({len(answers)} answers)")
+    ctx.say(f"  {len(KEYS)} scores by key press, each on disk once saved ({len(answers)} answers)")
     ctx.say(f"  {page.progress_label.text()}; file {path}")
 
 
@@ -101,7 +103,10 @@ def step_resume(ctx: SelfTestContext) -> None:
     where = (session.current_sample(), session.focused_criterion())
     if session.run is None or session.run_dir is None or None in where:
         raise SelfTestFailure("no position to resume")
+    opened: list[bool] = []
+    session.opened.connect(lambda: opened.append(True), Qt.ConnectionType.SingleShotConnection)
     page.open_run(session.run, session.run_dir)  # read everything back from disk
+    ctx.wait_until(lambda: bool(opened), "the run's scores read again")
     again = (session.current_sample(), session.focused_criterion())
     if again != where:
         raise SelfTestFailure("reopening the run did not resume at the same answer")

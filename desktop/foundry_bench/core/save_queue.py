@@ -1,0 +1,87 @@
+"""Files written in the background, in order, newest content winning.
+
+A view that saves after every key press must not wait for the disk on its own thread, yet
+every version it hands over must reach the disk in the order it was made (an older snapshot
+landing after a newer one would lose the newer scores). One writer thread per queue does
+that: :meth:`SaveQueue.submit` hands over a file's complete new text; when several texts for
+one path wait, only the newest is written (each is the whole file). Each write is atomic
+(``core.fileio``), so a crash leaves the old file or the new one.
+
+The thread starts with the first submit and ends when nothing is left to write, so an idle
+app (or a finished test) has no writer thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from foundry_bench.core.fileio import atomic_write_text
+
+# done(token, error): called on the writer thread after the write (error None) or its failure.
+Done = Callable[[object, OSError | None], None]
+
+
+@dataclass
+class _Pending:
+    text: str
+    token: object
+    done: Done | None
+
+
+class SaveQueue:
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._pending: dict[Path, _Pending] = {}
+        self._thread: threading.Thread | None = None
+        self._busy = False
+
+    def submit(self, path: Path, text: str, token: object = None, done: Done | None = None) -> None:
+        """Write ``text`` to ``path`` soon; ``done(token, error)`` follows on the writer thread.
+
+        A text still waiting for the same path is replaced (its ``done`` is not called).
+        """
+        with self._lock:
+            self._pending[path] = _Pending(text, token, done)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._write_all, name="save-queue", daemon=True
+                )
+                self._thread.start()
+            self._lock.notify_all()
+
+    def flush(self, timeout_s: float = 5.0) -> bool:
+        """Wait until everything submitted so far is on disk; False if that took too long."""
+        with self._lock:
+            return self._lock.wait_for(
+                lambda: not self._pending and not self._busy, timeout=timeout_s
+            )
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._pending and not self._busy
+
+    def _write_all(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._thread = None
+                    self._lock.notify_all()
+                    return
+                path = next(iter(self._pending))
+                item = self._pending.pop(path)
+                self._busy = True
+            error: OSError | None = None
+            try:
+                atomic_write_text(path, item.text)
+            except OSError as exc:
+                error = exc
+            finally:
+                with self._lock:
+                    self._busy = False
+                    self._lock.notify_all()
+            if item.done is not None:
+                item.done(item.token, error)
