@@ -11,13 +11,15 @@ import pytest
 from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE
 from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.quality.session import (
+    ScoringSession,
+    read_scoring_files,
+    replace_unreadable_file,
+)
+from foundry_bench.core.quality.session_state import (
     ANNOTATIONS_CHANGED,
     OPENED,
     PAIRS,
     POSITION_CHANGED,
-    ScoringSession,
-    read_scoring_files,
-    replace_unreadable_file,
 )
 from foundry_bench.core.results.store import write_results
 from foundry_bench.core.save_queue import SaveQueue

@@ -14,18 +14,13 @@ the user chooses to back it up and start a new one (:func:`replace_unreadable_fi
 
 from __future__ import annotations
 
-import getpass
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from foundry_bench.core.config.loading import ConfigError
-from foundry_bench.core.config.prompts import PromptSpec
-from foundry_bench.core.config.rubric import Criterion
 from foundry_bench.core.quality.annotations import (
     ANNOTATIONS_FILE,
-    TIE,
     AnnotationFileError,
     AnnotationSet,
 )
@@ -34,29 +29,22 @@ from foundry_bench.core.quality.files import (
     new_annotations,
     open_annotations,
     rubric_for_run,
-    save_annotations,
 )
 from foundry_bench.core.quality.order import (
-    Pair,
     blind_order,
     criteria_by_prompt,
     run_order,
     run_prompts,
     scorable_samples,
-    side_by_side_pairs,
 )
-from foundry_bench.core.results.records import Run, Sample
-
-SINGLE, PAIRS = "single", "pairs"
-# What _notify says changed.
-OPENED, ANNOTATIONS_CHANGED, POSITION_CHANGED = "opened", "annotations", "position"
-
-
-def default_annotator() -> str:
-    try:
-        return getpass.getuser() or "me"
-    except (OSError, KeyError):  # no user name in this environment
-        return "me"
+from foundry_bench.core.quality.session_state import (
+    ANNOTATIONS_CHANGED,
+    OPENED,
+    PAIRS,
+    SINGLE,
+)
+from foundry_bench.core.quality.side_by_side import SideBySide
+from foundry_bench.core.results.records import Run
 
 
 @dataclass(frozen=True)
@@ -120,44 +108,8 @@ def replace_unreadable_file(
     return ScoringFiles(run, run_dir, ann, None), backup
 
 
-class ScoringSession:
+class ScoringSession(SideBySide):
     """The scoring state of one run; see the module docstring."""
-
-    def __init__(self, annotator: str | None = None) -> None:
-        self.annotator_name = annotator or default_annotator()
-        self.run: Run | None = None
-        self.run_dir: Path | None = None
-        self.path: Path | None = None
-        self.ann: AnnotationSet | None = None
-        self.problem: str | None = None
-        self.other_files: tuple[Path, ...] = ()
-        self.mode = SINGLE
-        self.unscored_only = False
-        self.samples: dict[str, Sample] = {}
-        self.prompts: dict[str, PromptSpec] = {}
-        self._criteria: dict[str, list[Criterion]] = {}
-        self.order: list[str] = []
-        self.index = 0
-        self.crit_index = 0
-        self._pairs: list[Pair] | None = []
-        self._pair_seed: int | None = None
-        self._prompt_counts: Counter[str] = Counter()
-        self._order_set: set[str] = set()
-        self._criterion_ids: dict[str, set[str]] = {}
-        self.pair_index = 0
-        self.pair_side = 0  # 0 = the left answer, 1 = the right one
-
-    # -- hooks ---------------------------------------------------------------------------
-
-    def _save(self) -> None:
-        """The annotations changed: write them (synchronously here)."""
-        if self.ann is not None and self.path is not None and self.problem is None:
-            save_annotations(self.path, self.ann)
-
-    def _notify(self, what: str) -> None:
-        """``what`` changed (OPENED, ANNOTATIONS_CHANGED or POSITION_CHANGED)."""
-
-    # -- opening -------------------------------------------------------------------------
 
     def load(self, run: Run, run_dir: Path) -> ScoringFiles:
         """Read the run's files and show it (headless use; the app reads in a worker)."""
@@ -211,45 +163,6 @@ class ScoringSession:
         # Side-by-side pairs are only built when that mode is first used.
         self._pairs, self._pair_seed = None, seed if blind else None
 
-    @property
-    def pairs(self) -> list[Pair]:
-        if self._pairs is None:
-            self._pairs = side_by_side_pairs(self.run, self._pair_seed) if self.run else []
-        return self._pairs
-
-    # -- what is shown -------------------------------------------------------------------
-
-    @property
-    def ready(self) -> bool:
-        return self.ann is not None and self.run is not None
-
-    @property
-    def blind(self) -> bool:
-        return self.ann.blind if self.ann is not None else True
-
-    def criteria(self, sample: Sample | None) -> list[Criterion]:
-        if sample is None:
-            return []
-        return self._criteria.get(sample.prompt_id) or self._criteria.get("", [])
-
-    def current_sample(self) -> Sample | None:
-        if not self.order:
-            return None
-        return self.samples.get(self.order[min(self.index, len(self.order) - 1)])
-
-    def focused_criterion(self) -> Criterion | None:
-        crits = self.criteria(self.current_sample())
-        return crits[self.crit_index] if 0 <= self.crit_index < len(crits) else None
-
-    def scores_of(self, sample: Sample | None) -> list[int | None]:
-        if sample is None or self.ann is None:
-            return []
-        return [self.ann.score(sample.key, c.id) for c in self.criteria(sample)]
-
-    def is_scored(self, key: str) -> bool:
-        sample = self.samples.get(key)
-        return sample is not None and all(v is not None for v in self.scores_of(sample))
-
     def progress(self) -> tuple[int, int, int, int]:
         """(answers fully scored, answers, scores given, scores wanted)."""
         fallback = self._criterion_ids.get("", set())
@@ -270,43 +183,6 @@ class ScoringSession:
             for key, n in per_answer.items()
         )
         return done, len(self.order), sum(per_answer.values()), wanted
-
-    def pair_progress(self) -> tuple[int, int]:
-        return sum(self._pair_done(p) for p in self.pairs), len(self.pairs)
-
-    def current_pair(self) -> Pair | None:
-        if not self.pairs:
-            return None
-        return self.pairs[min(self.pair_index, len(self.pairs) - 1)]
-
-    def pair_samples(self) -> tuple[Sample, Sample] | None:
-        """The pair's two answers as shown, left then right (blind mode may swap them)."""
-        pair = self.current_pair()
-        if pair is None:
-            return None
-        a, b = self.samples[pair.sample_a], self.samples[pair.sample_b]
-        if self.blind and self.ann is not None and pair.swapped(self.ann.shuffle_seed):
-            return b, a
-        return a, b
-
-    def pair_winner_side(self) -> str | None:
-        """ "left", "right", "tie" or None, for the current pair as shown."""
-        pair, shown = self.current_pair(), self.pair_samples()
-        if pair is None or shown is None or self.ann is None:
-            return None
-        winner = self.ann.preference(pair)
-        if winner is None or winner == TIE:
-            return winner
-        return "left" if shown[0].model == winner else "right"
-
-    def _pair_done(self, pair: Pair) -> bool:
-        if self.ann is None:
-            return False
-        if self.ann.preference(pair) is not None:
-            return True
-        return self.is_scored(pair.sample_a) and self.is_scored(pair.sample_b)
-
-    # -- single answers: actions ---------------------------------------------------------
 
     def score(self, value: int | None) -> None:
         """Score (1-5) or clear the focused criterion, write the file, then move on."""
@@ -402,65 +278,6 @@ class ScoringSession:
         values = self.scores_of(self.current_sample())
         return next((i for i, v in enumerate(values) if v is None), 0)
 
-    # -- side by side --------------------------------------------------------------------
-
-    def pair_criteria(self) -> list[Criterion]:
-        shown = self.pair_samples()
-        return self.criteria(shown[0]) if shown else []
-
-    def _score_pair(self, value: int | None) -> None:
-        shown, crits = self.pair_samples(), self.pair_criteria()
-        if self.ann is None or shown is None or not 0 <= self.crit_index < len(crits):
-            return
-        sample = shown[self.pair_side]
-        self.ann.set_score(sample.key, crits[self.crit_index].id, value)
-        self._remember_position()
-        self._save()
-        self._notify(ANNOTATIONS_CHANGED)
-        if value is not None:
-            self._move_pair_criterion(1)
-
-    def _move_pair_criterion(self, delta: int) -> None:
-        n = len(self.pair_criteria())
-        if not n:
-            return
-        flat = max(0, min(2 * n - 1, self.pair_side * n + self.crit_index + delta))
-        self.pair_side, self.crit_index = divmod(flat, n)
-        self._moved()
-
-    def focus_pair_criterion(self, side: int, row: int) -> None:
-        self.pair_side, self.crit_index = side, row
-        self._moved()
-
-    def prefer(self, side: str | None) -> None:
-        """Mark the "left" or "right" answer better, or a "tie"; None clears; then move on."""
-        pair, shown = self.current_pair(), self.pair_samples()
-        if self.ann is None or pair is None or shown is None:
-            return
-        winner = {"left": shown[0].model, "right": shown[1].model}.get(side or "", side)
-        self.ann.set_preference(pair, winner)
-        self._save()
-        self._notify(ANNOTATIONS_CHANGED)
-        if side is not None:
-            self.move_pair(1)
-
-    def move_pair(self, delta: int) -> None:
-        if not self.pairs:
-            return
-        i = self.pair_index
-        while 0 <= i + delta < len(self.pairs):
-            i += delta
-            if not self.unscored_only or not self._pair_done(self.pairs[i]):
-                break
-        else:
-            if self.unscored_only:
-                return
-        if i != self.pair_index:
-            self.pair_index, self.pair_side, self.crit_index = i, 0, 0
-            self._moved()
-
-    # -- settings of the session ---------------------------------------------------------
-
     def set_mode(self, mode: str) -> None:
         if mode != self.mode:
             self.mode = mode
@@ -499,28 +316,6 @@ class ScoringSession:
             self.ann.touch()
             self._save()
             self._notify(ANNOTATIONS_CHANGED)
-
-    # -- position ------------------------------------------------------------------------
-
-    def _moved(self) -> None:
-        self._remember_position()
-        self._save()
-        self._notify(POSITION_CHANGED)
-
-    def _remember_position(self) -> None:
-        if self.ann is None:
-            return
-        sample, crit, pair = self.current_sample(), self.focused_criterion(), self.current_pair()
-        position: dict[str, Any] = {
-            "mode": self.mode,
-            "sample_key": sample.key if sample else None,
-            "criterion": crit.id if crit else None,
-            "criterion_index": self.crit_index,
-            "pair": [pair.sample_a, pair.sample_b] if pair else None,
-            "side": self.pair_side,
-            "unscored_only": self.unscored_only,
-        }
-        self.ann.position = position
 
     def _restore_position(self) -> None:
         self.index = self.crit_index = self.pair_index = self.pair_side = 0

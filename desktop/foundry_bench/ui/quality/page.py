@@ -38,6 +38,7 @@ from foundry_bench.core.quality.annotations import (
     AnnotationSet,
 )
 from foundry_bench.core.quality.files import load_annotations
+from foundry_bench.core.quality.session_state import PAIRS, SINGLE
 from foundry_bench.core.results.folders import open_run_folder
 from foundry_bench.core.results.records import Run
 from foundry_bench.ui.base.workers import JobContext
@@ -46,7 +47,7 @@ from foundry_bench.ui.context import AppContext
 from foundry_bench.ui.quality.judge import JudgePanel
 from foundry_bench.ui.quality.pairs import PairView
 from foundry_bench.ui.quality.scoring import ScoringView
-from foundry_bench.ui.quality.session import PAIRS, SINGLE, QualitySession
+from foundry_bench.ui.quality.session import QualitySession
 from foundry_bench.ui.quality.stats import QualityStats, compute_stats
 from foundry_bench.ui.quality.table_models import (
     ANNOTATOR_COLUMNS,

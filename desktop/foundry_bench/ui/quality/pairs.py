@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.core.quality.session_state import PAIRS
 from foundry_bench.ui.quality.scoring import handle_common_key
-from foundry_bench.ui.quality.session import PAIRS, QualitySession
+from foundry_bench.ui.quality.session import QualitySession
 from foundry_bench.ui.quality.widgets import CriteriaPanel, TextPane, heading, muted
 
 PAIR_HINTS = (

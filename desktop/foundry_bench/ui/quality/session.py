@@ -14,21 +14,16 @@ from PySide6.QtCore import QObject, Signal
 
 from foundry_bench.core.quality.files import annotations_text
 from foundry_bench.core.quality.session import (
-    ANNOTATIONS_CHANGED,
-    OPENED,
-    PAIRS,
-    SINGLE,
     ScoringFiles,
     ScoringSession,
     read_scoring_files,
     replace_unreadable_file,
 )
+from foundry_bench.core.quality.session_state import ANNOTATIONS_CHANGED, OPENED
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.save_queue import SaveQueue
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.workers import JobContext, JobRunner
-
-__all__ = ["PAIRS", "SINGLE", "QualitySession"]
 
 READ_JOB = "quality-read-files"
 NEW_FILE_JOB = "quality-new-file"
