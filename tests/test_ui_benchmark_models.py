@@ -23,9 +23,10 @@ from foundry_bench.core.results.folders import (
 from foundry_bench.core.results.records import ModelRecord
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import write_results
+from foundry_bench.ui.base.qt_models import BEST_ROLE
 from foundry_bench.ui.benchmark.history import HCol, RunHistoryModel
 from foundry_bench.ui.benchmark.history_tasks import reopen_run
-from foundry_bench.ui.benchmark.results_table import BEST_ROLE, Col, ResultsTableModel
+from foundry_bench.ui.benchmark.results_table import Col, ResultsTableModel
 from foundry_bench.ui.benchmark.samples_model import SamplesTableModel, SCol
 from foundry_bench.ui.benchmark.setup_file import (
     Setup,

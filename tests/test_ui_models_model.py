@@ -6,9 +6,8 @@ import pytest
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
 from foundry_bench.core.run.runtime import ModelEntry
+from foundry_bench.ui.base.qt_models import PROGRESS_ROLE, SORT_ROLE
 from foundry_bench.ui.models.table_model import (
-    PROGRESS_ROLE,
-    SORT_ROLE,
     Column,
     ModelsTableModel,
     format_seconds,

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-from foundry_bench.ui.models.table_model import PROGRESS_ROLE
+from foundry_bench.ui.base.qt_models import PROGRESS_ROLE
 
 
 class ProgressDelegate(QStyledItemDelegate):

@@ -1,9 +1,20 @@
-"""The one way the app builds a table view of rows (results, samples, comparisons)."""
+"""The one way the app builds a table view of rows, and the one sorting proxy in front of a
+table model (it sorts by ``SORT_ROLE``, so numbers sort as numbers)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from foundry_bench.ui.base.qt_models import SORT_ROLE
+
+
+def sort_proxy(model: QAbstractItemModel, parent: QObject) -> QSortFilterProxyModel:
+    """A proxy that sorts ``model`` by each cell's ``SORT_ROLE`` value."""
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    return proxy
 
 
 def row_table(

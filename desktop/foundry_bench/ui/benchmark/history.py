@@ -12,35 +12,27 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from foundry_bench.core.results import folders
+from foundry_bench.ui.base.qt_models import ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
+from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.benchmark.history_tasks import reopen_run
 from foundry_bench.ui.benchmark.results_table import STATUS_COLORS
-
-AnyIndex = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 
 Confirm = Callable[[str, str], bool]
 AskText = Callable[[str, str, str], str | None]
@@ -70,33 +62,12 @@ _HEADERS = {
 }
 
 
-class RunHistoryModel(QAbstractTableModel):
+class RunHistoryModel(RowTableModel[folders.RunFolder]):
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._runs: list[folders.RunFolder] = []
+        super().__init__([_HEADERS[c] for c in HCol], parent)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._runs)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HCol)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HCol)
-        ):
-            return _HEADERS[HCol(section)]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._runs):
-            return None
-        info = self._runs[index.row()]
-        col = HCol(index.column())
+    def cell(self, info: folders.RunFolder, column: int, role: int) -> Any:
+        col = HCol(column)
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
             if col == HCol.NAME:
                 return info.name
@@ -109,7 +80,7 @@ class RunHistoryModel(QAbstractTableModel):
                     return len(info.models)
                 return ", ".join(info.models)
             return info.requests if role == SORT_ROLE else str(info.requests)
-        if role == PATH_ROLE:
+        if role == ID_ROLE:
             return str(info.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             rebuilt = "\nno results.json: rebuilt from samples.jsonl" if info.rebuilt else ""
@@ -118,19 +89,17 @@ class RunHistoryModel(QAbstractTableModel):
             color = _RUN_STATUS_COLORS.get(info.status)
             return QBrush(QColor(color)) if color else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col == HCol.REQUESTS:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            return RIGHT
         return None
 
     def set_runs(self, runs: list[folders.RunFolder]) -> None:
-        self.beginResetModel()
-        self._runs = list(runs)
-        self.endResetModel()
+        self.set_rows(runs)
 
     def runs(self) -> list[folders.RunFolder]:
-        return list(self._runs)
+        return self.rows()
 
     def row_of(self, path: Path) -> int | None:
-        return next((i for i, r in enumerate(self._runs) if r.path == path), None)
+        return next((i for i, r in enumerate(self._rows) if r.path == path), None)
 
 
 def _confirm(parent: QWidget) -> Confirm:
@@ -176,22 +145,12 @@ class RunHistoryView(QWidget):
         self.confirm: Confirm = _confirm(self)
         self.ask_text: AskText = _ask_text(self)
         self.model = RunHistoryModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        self.proxy = sort_proxy(self.model, self)
+        self.table = row_table(self.proxy, sortable=True, fit_columns=True)
         self.table.sortByColumn(HCol.STARTED, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(HCol.NAME, QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(
+            HCol.NAME, QHeaderView.ResizeMode.Interactive
+        )
         self.model.modelReset.connect(self._fit_name)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.open_button = QPushButton("Open")
@@ -238,7 +197,7 @@ class RunHistoryView(QWidget):
 
     def selected_path(self) -> Path | None:
         rows = self.table.selectionModel().selectedRows()
-        return Path(str(rows[0].data(PATH_ROLE))) if rows else None
+        return Path(str(rows[0].data(ID_ROLE))) if rows else None
 
     def select(self, path: Path) -> bool:
         row = self.model.row_of(path)

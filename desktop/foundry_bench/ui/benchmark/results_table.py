@@ -13,14 +13,7 @@ import math
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,13 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.results.records import ModelRecord
-from foundry_bench.ui.base.tables import row_table
-
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ID_ROLE = Qt.ItemDataRole.UserRole + 2
-BEST_ROLE = Qt.ItemDataRole.UserRole + 3
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+from foundry_bench.ui.base.qt_models import BEST_ROLE, ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
+from foundry_bench.ui.base.tables import row_table, sort_proxy
 
 #: metric key -> (label, unit, scale to the unit, higher is better)
 METRICS: dict[str, tuple[str, str, float, bool]] = {
@@ -103,7 +91,6 @@ _STAT_OF = {
     Col.MAX: "max",
 }
 _CI_OF = {Col.P50_CI: "p50_ci", Col.P95_CI: "p95_ci"}
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def fmt_value(value: float | None, unit: str) -> str:
@@ -114,29 +101,18 @@ def fmt_value(value: float | None, unit: str) -> str:
     return f"{value:.1f}"
 
 
-class ResultsTableModel(QAbstractTableModel):
+class ResultsTableModel(RowTableModel[dict[str, Any]]):
     """Rows: the run's summary entries (one per model), in the run's model order."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._entries: list[dict[str, Any]] = []
+        super().__init__([HEADERS[c] for c in Col], parent)
         self._records: dict[str, ModelRecord] = {}
         self._metric = "latency_s"
-        self._best: dict[int, int] = {}  # column -> row holding the best value
+        self._best: dict[int, str] = {}  # column -> the model holding the best value
 
     # -- Qt model API -----------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Col)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Col):
-            return None
+    def header(self, section: int, role: int) -> Any:
         col = Col(section)
         label, unit, _scale, higher = METRICS[self._metric]
         if role == Qt.ItemDataRole.DisplayRole:
@@ -151,11 +127,9 @@ class ResultsTableModel(QAbstractTableModel):
                 return "timed requests that did not end ok (errors, timeouts, cancelled)"
         return None
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
-        col = Col(index.column())
+    def cell(self, entry: dict[str, Any], column: int, role: int) -> Any:
+        col = Col(column)
+        best = self._best.get(col) == entry["model"]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(entry, col)
         if role == SORT_ROLE:
@@ -163,12 +137,12 @@ class ResultsTableModel(QAbstractTableModel):
         if role == ID_ROLE:
             return entry["model"]
         if role == BEST_ROLE:
-            return self._best.get(col) == index.row()
+            return best
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= Col.OK:
-            return _RIGHT
-        if role == Qt.ItemDataRole.BackgroundRole and self._best.get(col) == index.row():
+            return RIGHT
+        if role == Qt.ItemDataRole.BackgroundRole and best:
             return QBrush(BEST_FILL)
-        if role == Qt.ItemDataRole.FontRole and self._best.get(col) == index.row():
+        if role == Qt.ItemDataRole.FontRole and best:
             font = QFont()
             font.setBold(True)
             return font
@@ -203,15 +177,15 @@ class ResultsTableModel(QAbstractTableModel):
         """
         entries = list(summary)
         by_id = {r.id: r for r in records or []}
-        same_rows = [e["model"] for e in entries] == [e["model"] for e in self._entries]
+        same_rows = [e["model"] for e in entries] == [e["model"] for e in self._rows]
         if same_rows and entries:
-            self._entries, self._records = entries, by_id
+            self._rows, self._records = entries, by_id
             self._best = self._find_best()
             last = self.index(len(entries) - 1, len(Col) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
             return
         self.beginResetModel()
-        self._entries, self._records = entries, by_id
+        self._rows, self._records = entries, by_id
         self._best = self._find_best()
         self.endResetModel()
 
@@ -219,14 +193,14 @@ class ResultsTableModel(QAbstractTableModel):
         self.set_summary([], [])
 
     def entries(self) -> list[dict[str, Any]]:
-        return list(self._entries)
+        return self.rows()
 
     def value(self, row: int, col: Col) -> Any:
         """The raw value of a cell (in the metric's display unit), for tests."""
-        return self._sort_key(self._entries[row], col)
+        return self._sort_key(self._rows[row], col)
 
     def row_of(self, model: str) -> int | None:
-        return next((i for i, e in enumerate(self._entries) if e["model"] == model), None)
+        return next((i for i, e in enumerate(self._rows) if e["model"] == model), None)
 
     # -- cells --------------------------------------------------------------------------------
 
@@ -285,12 +259,12 @@ class ResultsTableModel(QAbstractTableModel):
             return f"{entry['model']}: {status}"
         return None
 
-    def _find_best(self) -> dict[int, int]:
-        """Row of the best value per statistic column, when two or more models have one."""
+    def _find_best(self) -> dict[int, str]:
+        """Model with the best value per statistic column, when two or more models have one."""
         higher = METRICS[self._metric][3]
-        best: dict[int, int] = {}
+        best: dict[int, str] = {}
         for col, key in _STAT_OF.items():
-            values = [(self._scaled(e, key), row) for row, e in enumerate(self._entries)]
+            values = [(self._scaled(e, key), e["model"]) for e in self._rows]
             present = [(v, row) for v, row in values if v is not None]
             if len(present) < 2:
                 continue
@@ -311,9 +285,7 @@ class ResultsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = ResultsTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = sort_proxy(self.model, self)
         self.metric_box = QComboBox()
         for key, (label, unit, _s, _h) in METRICS.items():
             self.metric_box.addItem(f"{label} ({unit})", key)

@@ -5,15 +5,11 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from foundry_bench.core.results.records import Sample
-
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-SAMPLE_ROLE = Qt.ItemDataRole.UserRole + 2
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+from foundry_bench.ui.base.qt_models import RIGHT, ROW_ROLE, SORT_ROLE, RowTableModel
 
 
 class SCol(IntEnum):
@@ -41,7 +37,6 @@ HEADERS = {
     SCol.FINISH: "Finish",
     SCol.ERROR: "Error",
 }
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _NUMERIC = (SCol.TTFT, SCol.LATENCY, SCol.TPOT, SCol.TOKENS, SCol.TPS)
 _MUTED = QColor(138, 141, 147)
 _FAILED = QColor("#d9534f")
@@ -51,41 +46,22 @@ def _ms(value: float | None) -> str:
     return "" if value is None else f"{value * 1000:.1f}"
 
 
-class SamplesTableModel(QAbstractTableModel):
+class SamplesTableModel(RowTableModel[Sample]):
     """Rows are samples, in run order; warm-ups are greyed (they never count)."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._samples: list[Sample] = []
+        super().__init__([HEADERS[c] for c in SCol], parent)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._samples)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(SCol)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(SCol):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[SCol(section)]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._samples):
-            return None
-        s = self._samples[index.row()]
-        col = SCol(index.column())
+    def cell(self, s: Sample, column: int, role: int) -> Any:
+        col = SCol(column)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(s, col)
         if role == SORT_ROLE:
             return self._sort_key(s, col)
-        if role == SAMPLE_ROLE:
+        if role == ROW_ROLE:
             return s
         if role == Qt.ItemDataRole.TextAlignmentRole and col in _NUMERIC:
-            return _RIGHT
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
             if s.status != "ok":
                 return QBrush(_FAILED)
@@ -99,20 +75,13 @@ class SamplesTableModel(QAbstractTableModel):
         return None
 
     def set_samples(self, samples: list[Sample]) -> None:
-        self.beginResetModel()
-        self._samples = list(samples)
-        self.endResetModel()
+        self.set_rows(samples)
 
     def append(self, samples: list[Sample]) -> None:
-        if not samples:
-            return
-        first = len(self._samples)
-        self.beginInsertRows(QModelIndex(), first, first + len(samples) - 1)
-        self._samples.extend(samples)
-        self.endInsertRows()
+        self.append_rows(samples)
 
     def sample(self, row: int) -> Sample:
-        return self._samples[row]
+        return self.row_at(row)
 
     @staticmethod
     def _display(s: Sample, col: SCol) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel
+from PySide6.QtCore import QItemSelection
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.results.records import Sample
-from foundry_bench.ui.base.tables import row_table
-from foundry_bench.ui.benchmark.samples_model import SAMPLE_ROLE, SORT_ROLE, SamplesTableModel
+from foundry_bench.ui.base.qt_models import ROW_ROLE
+from foundry_bench.ui.base.tables import row_table, sort_proxy
+from foundry_bench.ui.benchmark.samples_model import SamplesTableModel
 
 NO_SAMPLE = "Select a request to read the model's full answer."
 
@@ -29,9 +30,7 @@ class SamplesView(QWidget):
         self._by_model: dict[str, list[Sample]] = {}
         self._prompts: dict[str, str] = {}
         self.model = SamplesTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = sort_proxy(self.model, self)
         self.model_box = QComboBox()
         self.model_box.setMinimumContentsLength(24)
         self.model_box.currentIndexChanged.connect(self._model_changed)
@@ -112,7 +111,7 @@ class SamplesView(QWidget):
         indexes = selected.indexes()
         if not indexes:
             return
-        sample = indexes[0].data(SAMPLE_ROLE)
+        sample = indexes[0].data(ROW_ROLE)
         if isinstance(sample, Sample):
             self.show_sample(sample)
 

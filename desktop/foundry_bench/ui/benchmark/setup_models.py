@@ -8,17 +8,13 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
-
-AnyIndex = QModelIndex | QPersistentModelIndex
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
+from foundry_bench.ui.base.qt_models import ID_ROLE, AnyIndex, RowTableModel
 
 FROM_PAGE = "Models page"
 FROM_FILE = "models.json"
@@ -155,25 +151,14 @@ class PCol(IntEnum):
 _PROMPT_HEADERS = {PCol.ID: "ID", PCol.TEXT: "Prompt", PCol.MAX_TOKENS: "Max tokens"}
 
 
-class PromptsModel(QAbstractTableModel):
+class PromptsModel(RowTableModel[PromptSpec]):
     """The prompts of the run, editable: id and max tokens in the table, the full text (and
     system prompt) in the editor beside it; add, remove and move rows."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._prompts: list[PromptSpec] = []
+        super().__init__([_PROMPT_HEADERS[c] for c in PCol], parent)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._prompts)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(PCol)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(PCol):
-            return None
+    def header(self, section: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _PROMPT_HEADERS[PCol(section)]
         if role == Qt.ItemDataRole.ToolTipRole and section == PCol.MAX_TOKENS:
@@ -188,11 +173,8 @@ class PromptsModel(QAbstractTableModel):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._prompts):
-            return None
-        p = self._prompts[index.row()]
-        col = PCol(index.column())
+    def cell(self, p: PromptSpec, column: int, role: int) -> Any:
+        col = PCol(column)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == PCol.ID:
                 return p.id
@@ -208,7 +190,7 @@ class PromptsModel(QAbstractTableModel):
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
-        p = self._prompts[index.row()]
+        p = self._rows[index.row()]
         col = PCol(index.column())
         if col == PCol.ID:
             p = replace(p, id=str(value))
@@ -225,50 +207,46 @@ class PromptsModel(QAbstractTableModel):
     # -- public -------------------------------------------------------------------------------
 
     def prompts(self) -> list[PromptSpec]:
-        return list(self._prompts)
+        return self.rows()
 
     def prompt(self, row: int) -> PromptSpec:
-        return self._prompts[row]
+        return self.row_at(row)
 
     def set_prompts(self, prompts: list[PromptSpec]) -> None:
-        self.beginResetModel()
-        self._prompts = list(prompts)
-        self.endResetModel()
+        self.set_rows(prompts)
 
     def replace_prompt(self, row: int, prompt: PromptSpec) -> bool:
-        if not 0 <= row < len(self._prompts):
+        if not 0 <= row < len(self._rows):
             return False
-        if prompt == self._prompts[row]:
-            return True
-        self._prompts[row] = prompt
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(PCol) - 1))
+        if prompt != self._rows[row]:
+            self.replace_row(row, prompt)
         return True
 
     def add_prompt(self, text: str = "") -> int:
-        used = {p.id for p in self._prompts}
-        n = len(self._prompts) + 1
+        used = {p.id for p in self._rows}
+        n = len(self._rows) + 1
         while f"p{n}" in used:
             n += 1
-        row = len(self._prompts)
+        row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._prompts.append(PromptSpec(id=f"p{n}", text=text))
+        self._rows.append(PromptSpec(id=f"p{n}", text=text))
         self.endInsertRows()
         return row
 
     def remove(self, row: int) -> None:
-        if 0 <= row < len(self._prompts):
+        if 0 <= row < len(self._rows):
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self._prompts[row]
+            del self._rows[row]
             self.endRemoveRows()
 
     def move(self, row: int, delta: int) -> int:
         """Move a prompt up (-1) or down (+1); returns its new row."""
         target = row + delta
-        if not (0 <= row < len(self._prompts) and 0 <= target < len(self._prompts)):
+        if not (0 <= row < len(self._rows) and 0 <= target < len(self._rows)):
             return row
         # Qt's destination is the row *before which* the moved row lands.
         destination = target + 1 if delta > 0 else target
         self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
-        self._prompts.insert(target, self._prompts.pop(row))
+        self._rows.insert(target, self._rows.pop(row))
         self.endMoveRows()
         return target

@@ -10,10 +10,17 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Literal
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
 from foundry_bench.core.run.runtime import ModelEntry
+from foundry_bench.ui.base.qt_models import (
+    ID_ROLE,
+    PROGRESS_ROLE,
+    SORT_ROLE,
+    AnyIndex,
+    RowTableModel,
+)
 
 Origin = Literal["local", "catalog", "server"]
 _ORIGIN_ORDER: dict[str, int] = {"local": 0, "catalog": 1, "server": 2}
@@ -27,12 +34,6 @@ _ORIGIN_ICON = {
     "catalog": QStyle.StandardPixmap.SP_DriveNetIcon,
     "server": QStyle.StandardPixmap.SP_ComputerIcon,
 }
-
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ID_ROLE = Qt.ItemDataRole.UserRole + 2
-PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
@@ -128,26 +129,15 @@ def _yes(flag: bool | None) -> str:
     return "✓" if flag else ""
 
 
-class ModelsTableModel(QAbstractTableModel):
+class ModelsTableModel(RowTableModel["ModelRow"]):
     """One row per model variant; registered models first, then the catalog, then a server."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ModelRow] = []
+        super().__init__([HEADERS[c] for c in Column], parent)
 
     # -- Qt model API -----------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
+    def header(self, section: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[Column(section)]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -159,11 +149,8 @@ class ModelsTableModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = Column(index.column())
+    def cell(self, row: ModelRow, column_number: int, role: int) -> Any:
+        column = Column(column_number)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == SORT_ROLE:
@@ -191,14 +178,10 @@ class ModelsTableModel(QAbstractTableModel):
             old = previous.get(entry.id)
             fresh.append(replace(old, entry=entry) if old is not None else ModelRow(entry, origin))
         kept = [r for r in self._rows if r.origin != origin]
-        self.beginResetModel()
-        self._rows = sorted(kept + fresh, key=lambda r: _ORIGIN_ORDER[r.origin])
-        self.endResetModel()
+        self.set_rows(sorted(kept + fresh, key=lambda r: _ORIGIN_ORDER[r.origin]))
 
     def clear(self) -> None:
-        self.beginResetModel()
-        self._rows = []
-        self.endResetModel()
+        self.set_rows([])
 
     def update_entry(self, entry: ModelEntry) -> None:
         self._change(entry.id, entry=entry)
@@ -220,9 +203,6 @@ class ModelsTableModel(QAbstractTableModel):
 
     # -- queries ----------------------------------------------------------------------------
 
-    def rows(self) -> list[ModelRow]:
-        return list(self._rows)
-
     def row(self, model_id: str) -> ModelRow | None:
         position = self.position(model_id)
         return None if position is None else self._rows[position]
@@ -239,8 +219,7 @@ class ModelsTableModel(QAbstractTableModel):
         position = self.position(model_id)
         if position is None:
             return
-        self._rows[position] = replace(self._rows[position], **changes)
-        self.dataChanged.emit(self.index(position, 0), self.index(position, len(Column) - 1))
+        self.replace_row(position, replace(self._rows[position], **changes))
 
     @staticmethod
     def _display(row: ModelRow, column: Column) -> str:

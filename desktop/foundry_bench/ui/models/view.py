@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -40,13 +40,13 @@ from foundry_bench.core.run.providers import API_KEY_ENV
 from foundry_bench.core.run.runtime import CatalogState, FoundryRuntime, LoadResult, ModelEntry
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.progress_delegate import ProgressDelegate
+from foundry_bench.ui.base.qt_models import ID_ROLE
 from foundry_bench.ui.base.settings_store import UiSettings
+from foundry_bench.ui.base.tables import sort_proxy
 from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.models import tasks
 from foundry_bench.ui.models.add_folder import AddFolderFlow, ask_model_id_dialog
 from foundry_bench.ui.models.table_model import (
-    ID_ROLE,
-    SORT_ROLE,
     Column,
     ModelRow,
     ModelsTableModel,
@@ -149,9 +149,7 @@ class ModelsView(QWidget):
         self._catalog: CatalogState | None = None
 
         self.model = ModelsTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = sort_proxy(self.model, self)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 

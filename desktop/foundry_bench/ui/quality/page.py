@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -41,6 +40,8 @@ from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.quality.session_state import PAIRS, SINGLE
 from foundry_bench.core.results.folders import open_run_folder
 from foundry_bench.core.results.records import Run
+from foundry_bench.ui.base.qt_models import ROW_ROLE
+from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.base.workers import JobContext
 from foundry_bench.ui.charts.quality import QualityScatter
 from foundry_bench.ui.context import AppContext
@@ -52,8 +53,6 @@ from foundry_bench.ui.quality.stats import QualityStats, compute_stats
 from foundry_bench.ui.quality.table_models import (
     ANNOTATOR_COLUMNS,
     DISAGREEMENT_COLUMNS,
-    ROW_ROLE,
-    SORT_ROLE,
     RowsModel,
     agreement_columns,
     summary_columns,
@@ -68,26 +67,11 @@ ANNOTATOR_KEY = "quality/annotator"
 
 
 def _table(model: RowsModel, sortable: bool = True) -> QTableView:
-    view = QTableView()
-    if sortable:
-        proxy = QSortFilterProxyModel(view)
-        proxy.setSourceModel(model)
-        proxy.setSortRole(SORT_ROLE)
-        view.setModel(proxy)
-        view.setSortingEnabled(True)
-        # Column -1: the rows' own order (criteria as in the rubric, worst disagreement
-        # first) until the user clicks a header.
-        view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-    else:
-        view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    # Column -1 (row_table's start): the rows' own order (criteria as in the rubric, worst
+    # disagreement first) until the user clicks a header.
+    shown = sort_proxy(model, model) if sortable else model
+    view = row_table(shown, sortable=sortable, fit_columns=True)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.setWordWrap(False)
     return view
 
 

@@ -12,15 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
-AnyIndex = QModelIndex | QPersistentModelIndex
+from foundry_bench.ui.base.qt_models import LEFT, RIGHT, ROW_ROLE, SORT_ROLE, RowTableModel
+
 Row = dict[str, Any]
 DASH = "–"
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 @dataclass(frozen=True)
@@ -33,39 +30,21 @@ class Col:
     header_tip: str = ""
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(RowTableModel[Row]):
     """A read-only table of dict rows; :meth:`set_rows` replaces them all."""
 
     def __init__(self, columns: Sequence[Col], parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__([c.header for c in columns], parent)
         self.columns = list(columns)
-        self._rows: list[Row] = []
 
     def set_columns(self, columns: Sequence[Col]) -> None:
         self.beginResetModel()
         self.columns = list(columns)
+        self._headers = [c.header for c in columns]
         self.endResetModel()
 
-    def set_rows(self, rows: Sequence[Row]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[Row]:
-        return list(self._rows)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (
-            0 <= index.row() < len(self._rows) and 0 <= index.column() < len(self.columns)
-        ):
-            return None
-        row, col = self._rows[index.row()], self.columns[index.column()]
+    def cell(self, row: Row, column: int, role: int) -> Any:
+        col = self.columns[column]
         if role == Qt.ItemDataRole.DisplayRole:
             return col.text(row)
         if role == SORT_ROLE:
@@ -76,16 +55,12 @@ class RowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col.tip is not None:
             return col.tip(row) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if col.numeric else _LEFT)
+            return RIGHT if col.numeric else LEFT
         if role == ROW_ROLE:
             return row
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
-            return None
+    def header(self, section: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].header
         if role == Qt.ItemDataRole.ToolTipRole:

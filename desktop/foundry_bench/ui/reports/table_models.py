@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from foundry_bench.core.analysis.compare import Change, Comparison, regressions
 from foundry_bench.core.analysis.recommend import Candidate, Recommendation
 from foundry_bench.core.reports.compare import HEADER, change_cells, quality_cells
+from foundry_bench.ui.base.qt_models import RIGHT, RowTableModel
 
-_Index = QModelIndex | QPersistentModelIndex
 _DASH = "–"
 WORSE = QColor("#c0392b")
 BETTER = QColor("#2e86c1")
@@ -20,47 +20,23 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return _DASH if value is None else f"{value:.{digits}f}"
 
 
-class RecommendationModel(QAbstractTableModel):
+class RecommendationModel(RowTableModel[Candidate]):
     """One row per model: does it meet the constraints, its numbers, and why not."""
 
     HEADERS = ("Model", "Qualifies", "p95 latency (ms)", "Memory Δ (MB)", "Quality", "Why not")
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(self.HEADERS, parent)
         self._rec: Recommendation | None = None
-        self._rows: list[Candidate] = []
 
     def set_recommendation(self, rec: Recommendation | None) -> None:
-        self.beginResetModel()
         self._rec = rec
-        self._rows = list(rec.candidates) if rec else []
-        self.endResetModel()
+        self.set_rows(list(rec.candidates) if rec else [])
 
     def candidate(self, row: int) -> Candidate:
-        return self._rows[row]
+        return self.row_at(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        c = self._rows[index.row()]
-        col = index.column()
+    def cell(self, c: Candidate, col: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             quality = _DASH
             if c.quality is not None:
@@ -77,7 +53,7 @@ class RecommendationModel(QAbstractTableModel):
             )
             return values[col] if 0 <= col < len(values) else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3, 4):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return QBrush(GOOD if c.qualifies else WORSE)
         if role == Qt.ItemDataRole.FontRole and self._rec and c.model == self._rec.best:
@@ -89,30 +65,28 @@ class RecommendationModel(QAbstractTableModel):
         return None
 
 
-class ComparisonModel(QAbstractTableModel):
+class ComparisonModel(RowTableModel[tuple[str, list[str], str]]):
     """One row per model and statistic: A, B, change, CI, p-value and the verdict."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[str, list[str], str]] = []
+        super().__init__(HEADER, parent)
         self.result: Comparison | None = None
 
     def set_comparison(self, result: Comparison | None, fail_pct: float | None = None) -> None:
-        self.beginResetModel()
         self.result = result
-        self._rows = []
+        rows: list[tuple[str, list[str], str]] = []
         regress: set[tuple[str, str]] = set()
         if result is not None and fail_pct is not None:
             regress = {(c.model, c.label) for c in regressions(result, fail_pct)}
         for model in result.models if result else []:
             for change in model.changes:
                 kind = self._kind(change, (model.model, change.label) in regress)
-                self._rows.append((model.model, change_cells(change), kind))
+                rows.append((model.model, change_cells(change), kind))
             if model.quality is not None:
                 verdict = model.quality.verdict
                 kind = verdict if verdict in ("worse", "better") else ""
-                self._rows.append((model.model, quality_cells(model.quality), kind))
-        self.endResetModel()
+                rows.append((model.model, quality_cells(model.quality), kind))
+        self.set_rows(rows)
 
     @staticmethod
     def _kind(change: Change, regression: bool) -> str:
@@ -123,35 +97,15 @@ class ComparisonModel(QAbstractTableModel):
     def row_kind(self, row: int) -> str:
         return self._rows[row][2]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADER)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(HEADER)
-        ):
-            return HEADER[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        model, cells, kind = self._rows[index.row()]
-        col = index.column()
+    def cell(self, row: tuple[str, list[str], str], col: int, role: int) -> object:
+        model, cells, kind = row
         if role == Qt.ItemDataRole.DisplayRole:
             values = [model, *cells]
             if col == len(values) - 1 and kind == "regression":
                 return values[col] + " (regression)"
             return values[col] if 0 <= col < len(values) else None
         if role == Qt.ItemDataRole.TextAlignmentRole and 2 <= col <= 6:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and col == len(HEADER) - 1:
             if kind in ("worse", "regression"):
                 return QBrush(WORSE)
