@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from factories import make_model_record
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.files import ModelSpec, PromptSpec
-from foundry_bench.core.results.records import ModelRecord, RunSettings, write_results
+from foundry_bench.core.results.records import RunSettings, write_results
 from foundry_bench.ui.benchmark.history import HCol, RunHistoryModel
 from foundry_bench.ui.benchmark.history_tasks import (
     check_new_name,
@@ -204,7 +205,7 @@ def test_run_history_tasks_and_model(qtmodeltester, tmp_path: Path):
     old.started_at = "2025-01-01T00:00:00.000Z"
     new = _mixed_run()
     new.started_at = "2025-02-01T00:00:00.000Z"
-    new.models.append(ModelRecord(id="extra", status="skipped"))
+    new.models.append(make_model_record("extra", status="skipped"))
     _save(old, tmp_path / "old")
     _save(new, tmp_path / "new")
     (tmp_path / "not-a-run").mkdir()
