@@ -1,4 +1,5 @@
-"""A scripted OpenAI-compatible HTTP server for tests and benchmarks (standard library only).
+"""A scripted OpenAI-compatible HTTP server for tests and benchmarks (standard library only,
+plus the polling helper of `tests/waiting.py`).
 
 Each model name maps to a ``Scenario``: when the first content token comes, the gap between
 tokens, how many there are, which optional chunks are sent, and an optional fault. One server
@@ -34,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from socketserver import ThreadingMixIn
 from types import TracebackType
 from typing import Any
+
+from waiting import wait_until
 
 __all__ = ["FAULTS", "PRESETS", "RequestRecord", "Scenario", "ScriptedServer"]
 
@@ -582,16 +585,14 @@ class ScriptedServer:
     def last_request(self, timeout: float = 5.0) -> RequestRecord:
         """The most recent request, once its handler has finished with it."""
         deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                rec = self.requests[-1] if self.requests else None
-            if rec is not None:
-                if not rec.finished.wait(max(deadline - time.monotonic(), 0.0)):
-                    raise TimeoutError("the last request's handler did not finish")
-                return rec
-            if time.monotonic() > deadline:
-                raise TimeoutError("no request arrived")
-            time.sleep(0.005)
+        rec = wait_until(self._latest, timeout_s=timeout, interval_s=0.005, what="a request")
+        if not rec.finished.wait(max(deadline - time.monotonic(), 0.0)):
+            raise TimeoutError("the last request's handler did not finish")
+        return rec
+
+    def _latest(self) -> RequestRecord | None:
+        with self._lock:
+            return self.requests[-1] if self.requests else None
 
     def clear(self) -> None:
         with self._lock:

@@ -8,8 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +18,7 @@ from foundry_bench.core.results.records import RunSettings, load_run
 from foundry_bench.core.run.providers import ExternalProvider
 from foundry_bench.core.run.runner import RunPlan, run_benchmark
 from scripted_server import Scenario, ScriptedServer
+from waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,24 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _wait_for_samples(path: Path, n: int, proc: subprocess.Popen[Any]) -> None:
+    """Wait until the CLI has written ``n`` samples to ``path``; if the wait fails (the CLI
+    died or never got there), the CLI is killed."""
+
+    def written() -> bool:
+        if path.exists() and len(path.read_text().splitlines()) >= n:
+            return True
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        return False
+
+    try:
+        wait_until(written, timeout_s=60, interval_s=0.05, what=f"{n} samples in {path}")
+    except BaseException:
+        proc.kill()
+        proc.communicate(timeout=10)  # reaps it and closes its stderr
+        raise
 
 
 def test_each_fault_becomes_its_status_while_the_others_complete(tmp_path: Path) -> None:
@@ -122,12 +141,7 @@ def test_kill_9_keeps_every_finished_sample_and_report_rebuilds(tmp_path: Path) 
             cwd=ROOT,
         )
         samples = out / "samples.jsonl"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if samples.exists() and len(samples.read_text().splitlines()) >= 5:
-                break
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.05)
+        _wait_for_samples(samples, 5, proc)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
         if proc.stderr:
@@ -169,11 +183,7 @@ def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
             cwd=ROOT,
         )
         samples = out / "samples.jsonl"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if samples.exists() and len(samples.read_text().splitlines()) >= 3:
-                break
-            time.sleep(0.05)
+        _wait_for_samples(samples, 3, proc)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
