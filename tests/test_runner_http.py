@@ -185,7 +185,12 @@ def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
         samples = out / "samples.jsonl"
         _wait_for_samples(samples, 3, proc)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # not left running (its open pipe would fail a later test)
+            proc.communicate()
+            raise
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     run = load_run(out)
