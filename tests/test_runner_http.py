@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +166,22 @@ def test_kill_9_keeps_every_finished_sample_and_report_rebuilds(tmp_path: Path) 
     assert len(load_run(out).samples) == len(lines)
 
 
+@contextlib.contextmanager
+def _sigint_handled() -> Iterator[None]:
+    """SIGINT handled (not ignored) in this process while a child is started.
+
+    A test run started in the background by a script (``pytest &``) has SIGINT ignored, and
+    an ignored signal stays ignored in every child, so Ctrl-C could not reach the CLI. A
+    handled one is reset to the default in the child, and Python then turns it into
+    KeyboardInterrupt as at a terminal.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
     models = tmp_path / "models.json"
     prompts = tmp_path / "prompts.json"
@@ -171,17 +189,18 @@ def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
     prompts.write_text(json.dumps(["one"]))
     out = tmp_path / "run"
     with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
-                *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"),
-                *("--warmup", "0", "--out", str(out)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        with _sigint_handled():
+            proc = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
+                    *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"),
+                    *("--warmup", "0", "--out", str(out)),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
         samples = out / "samples.jsonl"
         _wait_for_samples(samples, 3, proc)
         proc.send_signal(signal.SIGINT)
