@@ -385,7 +385,8 @@ def _run_timed(cmd: list[str], env: dict[str, str], timeout_s: float) -> _Timed:
     # stderr goes to a file, so a chatty stderr cannot block the stdout reader.
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(
+        # The with block closes the stdout pipe (and reaps the process) however this ends.
+        with subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
             stderr=err,
@@ -394,29 +395,29 @@ def _run_timed(cmd: list[str], env: dict[str, str], timeout_s: float) -> _Timed:
             text=True,
             encoding="utf-8",
             errors="replace",
-        )
-        watchdog = threading.Timer(timeout_s, proc.kill)
-        watchdog.start()
-        stdout: list[str] = []
-        window_s = ready_s = None
-        try:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                line = raw.rstrip("\r\n")
-                now = time.perf_counter() - started
-                stdout.append(line)
-                say(f"  | {line}")
-                if window_s is None and line == "self-test: open the window":
-                    window_s = now
-                elif ready_s is None and line.strip().startswith("runtime serving at"):
-                    ready_s = now
-            exit_code = proc.wait()
-        finally:
-            watchdog.cancel()
-            watchdog.join()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        ) as proc:
+            watchdog = threading.Timer(timeout_s, proc.kill)
+            watchdog.start()
+            stdout: list[str] = []
+            window_s = ready_s = None
+            try:
+                assert proc.stdout is not None
+                for raw in proc.stdout:
+                    line = raw.rstrip("\r\n")
+                    now = time.perf_counter() - started
+                    stdout.append(line)
+                    say(f"  | {line}")
+                    if window_s is None and line == "self-test: open the window":
+                        window_s = now
+                    elif ready_s is None and line.strip().startswith("runtime serving at"):
+                        ready_s = now
+                exit_code = proc.wait()
+            finally:
+                watchdog.cancel()
+                watchdog.join()
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
         total = time.perf_counter() - started
         err.seek(0)
         stderr = err.read().splitlines()

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from waiting import wait_until
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["FOUNDRY_BENCH_OFFLINE"] = "1"
 os.environ.pop("FOUNDRY_LOCAL_ENDPOINT", None)
@@ -91,22 +93,14 @@ def _live_threads() -> set[threading.Thread]:
 def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
     before = _live_threads()
     yield
-    leaked = _wait_for_threads(before, timeout=3.0)
-    if leaked:
-        names = ", ".join(sorted(t.name for t in leaked))
-        pytest.fail(f"{request.node.nodeid} left threads running: {names}", pytrace=False)
-    _check_qthreads(request)
-
-
-def _wait_for_threads(before: set[threading.Thread], timeout: float) -> set[threading.Thread]:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
+    try:  # threads that are ending get 3 s to do so
+        wait_until(lambda: not _live_threads() - before, timeout_s=3.0, what="threads to end")
+    except AssertionError:
         leaked = _live_threads() - before
-        if not leaked or time.monotonic() > deadline:
-            return leaked
-        time.sleep(0.02)
+        if leaked:
+            names = ", ".join(sorted(t.name for t in leaked))
+            pytest.fail(f"{request.node.nodeid} left threads running: {names}", pytrace=False)
+    _check_qthreads(request)
 
 
 def _check_qthreads(request: pytest.FixtureRequest) -> None:

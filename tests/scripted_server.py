@@ -1,4 +1,5 @@
-"""A scripted OpenAI-compatible HTTP server for tests and benchmarks (standard library only).
+"""A scripted OpenAI-compatible HTTP server for tests and benchmarks (standard library only,
+plus the polling helper of `tests/waiting.py`).
 
 Each model name maps to a ``Scenario``: when the first content token comes, the gap between
 tokens, how many there are, which optional chunks are sent, and an optional fault. One server
@@ -16,7 +17,9 @@ deadline and spinning (``time.sleep(0)``, which lets the client thread run) for 
 
 Serves ``POST /v1/chat/completions`` (streaming or not) and ``GET /v1/models``. The context
 manager stops everything on exit: it wakes stalled handlers, shuts down open connections and
-joins every thread it started (and raises if one would not stop).
+joins every thread it started (and raises if one would not stop). A request handler that
+raises fails the test too: the server keeps the exception and ``stop`` raises ``HandlerError``
+from it (socketserver alone would only print it, and the test would pass).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import itertools
 import json
 import select
 import socket
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -35,7 +39,9 @@ from socketserver import ThreadingMixIn
 from types import TracebackType
 from typing import Any
 
-__all__ = ["FAULTS", "PRESETS", "RequestRecord", "Scenario", "ScriptedServer"]
+from waiting import wait_until
+
+__all__ = ["FAULTS", "PRESETS", "HandlerError", "RequestRecord", "Scenario", "ScriptedServer"]
 
 FAULTS = (
     "drop",  # close the socket mid-stream (after `fault_after` content chunks)
@@ -140,6 +146,10 @@ class RequestRecord:
         if self.last_byte_at is None:
             return None
         return self.last_byte_at - self.received_at
+
+
+class HandlerError(RuntimeError):
+    """A request handler of the scripted server raised; ``__cause__`` is the first error."""
 
 
 class _ClientGone(Exception):
@@ -490,6 +500,14 @@ class _Server(ThreadingMixIn, HTTPServer):
     allow_reuse_address = True
     owner: ScriptedServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Called in the handler's thread, inside the except clause that caught the error. A
+        # reset connection is a client that went away (a test may kill it); anything else is
+        # a bug of the handler or of the test's request.
+        exc = sys.exc_info()[1]
+        if exc is not None and not isinstance(exc, ConnectionError):
+            self.owner._handler_failed(exc)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         t = threading.Thread(
             target=self.process_request_thread,
@@ -511,6 +529,7 @@ class ScriptedServer:
         self._lock = threading.Lock()
         self._conns: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []  # raised by request handlers
         self._stop = threading.Event()
         self._httpd: _Server | None = None
         self._serve_thread: threading.Thread | None = None
@@ -546,8 +565,20 @@ class ScriptedServer:
             if t.is_alive():
                 alive.append(t)
         self._httpd = None
-        if alive:
-            raise RuntimeError(f"scripted server: {len(alive)} handler thread(s) did not stop")
+        self._raise_failures(alive)
+
+    def _raise_failures(self, alive: list[threading.Thread]) -> None:
+        """Fail the test that used the server: a handler raised, or a thread did not stop."""
+        stuck = f"{len(alive)} handler thread(s) did not stop" if alive else ""
+        with self._lock:
+            errors, self._errors = self._errors, []
+        if errors:
+            raise HandlerError(
+                f"scripted server: {len(errors)} request handler(s) raised"
+                f"{'; ' + stuck if stuck else ''}; the first: {errors[0]!r}"
+            ) from errors[0]
+        if stuck:
+            raise RuntimeError(f"scripted server: {stuck}")
 
     def __enter__(self) -> ScriptedServer:
         return self.start()
@@ -582,20 +613,22 @@ class ScriptedServer:
     def last_request(self, timeout: float = 5.0) -> RequestRecord:
         """The most recent request, once its handler has finished with it."""
         deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                rec = self.requests[-1] if self.requests else None
-            if rec is not None:
-                if not rec.finished.wait(max(deadline - time.monotonic(), 0.0)):
-                    raise TimeoutError("the last request's handler did not finish")
-                return rec
-            if time.monotonic() > deadline:
-                raise TimeoutError("no request arrived")
-            time.sleep(0.005)
+        rec = wait_until(self._latest, timeout_s=timeout, interval_s=0.005, what="a request")
+        if not rec.finished.wait(max(deadline - time.monotonic(), 0.0)):
+            raise TimeoutError("the last request's handler did not finish")
+        return rec
+
+    def _latest(self) -> RequestRecord | None:
+        with self._lock:
+            return self.requests[-1] if self.requests else None
 
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
+
+    def _handler_failed(self, exc: BaseException) -> None:
+        with self._lock:
+            self._errors.append(exc)
 
     def _add(self, rec: RequestRecord) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import factories
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.quality import annotations as an
 from foundry_bench.core.quality import files as qfiles
@@ -45,7 +46,7 @@ from foundry_bench.core.quality.order import (
     side_by_side_pairs,
 )
 from foundry_bench.core.quality.summary import pareto_front, quality_summary
-from foundry_bench.core.results.records import ModelRecord, Run, Sample, sample_key
+from foundry_bench.core.results.records import Run, Sample
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.endpoint.client import ChatEndpoint
 from scripted_server import Scenario, ScriptedServer
@@ -56,6 +57,7 @@ PROMPTS = (
     PromptSpec("p2", "Explain why local models keep data private.", ("says data stays local",)),
     PromptSpec("p3", "Write a haiku."),
 )
+STARTED = "2025-01-01T00:00:00Z"  # of the run and of each of its samples
 
 
 def make_run(
@@ -67,42 +69,34 @@ def make_run(
     for mi, model in enumerate(models):
         for prompt in PROMPTS:
             if warmup:
-                samples.append(_sample(model, prompt.id, 1, True, 9.0))
+                samples.append(_answer(model, prompt.id, 1, warmup=True, latency=9.0))
             for r in range(1, rounds + 1):
-                samples.append(_sample(model, prompt.id, r, False, 0.4 + mi * 0.6 + r * 0.01))
+                samples.append(_answer(model, prompt.id, r, latency=0.4 + mi * 0.6 + r * 0.01))
     samples.append(
-        Sample(
-            key=sample_key(models[0], "p1", rounds + 1, False),
-            model=models[0],
-            prompt_id="p1",
-            round=rounds + 1,
-            warmup=False,
-            status="error",
-            error="HTTP 500",
-            started_at="2025-01-01T00:00:00Z",
+        factories.make_sample(
+            models[0], "p1", rounds + 1, status="error", error="HTTP 500", started_at=STARTED
         )
     )
-    return Run(
+    return factories.make_run(
+        samples,
         run_id=run_id,
-        started_at="2025-01-01T00:00:00Z",
+        started_at=STARTED,
         settings=RunSettings(rounds=rounds),
-        models=[ModelRecord(id=m, status="ok") for m in models],
+        models=models,
         prompts=[p.to_dict() for p in PROMPTS],
-        samples=samples,
-        status="completed",
     )
 
 
-def _sample(model: str, prompt_id: str, round_no: int, warmup: bool, latency: float) -> Sample:
-    return Sample(
-        key=sample_key(model, prompt_id, round_no, warmup),
-        model=model,
-        prompt_id=prompt_id,
-        round=round_no,
+def _answer(
+    model: str, prompt_id: str, round_no: int, *, latency: float, warmup: bool = False
+) -> Sample:
+    """An answer whose text names its model, prompt and round."""
+    return factories.make_sample(
+        model,
+        prompt_id,
+        round_no,
         warmup=warmup,
-        status="ok",
-        error=None,
-        started_at="2025-01-01T00:00:00Z",
+        started_at=STARTED,
         ttft_s=0.05,
         latency_s=latency,
         response=f"{model} says something about {prompt_id} (round {round_no}).",

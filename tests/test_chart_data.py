@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from factories import make_run, make_sample
 from foundry_bench.core.analysis.chart_data import (
     CHART_NAMES,
     MAX_ECDF_POINTS,
@@ -22,48 +23,40 @@ from foundry_bench.core.analysis.chart_data import (
     run_chart_data,
 )
 from foundry_bench.core.analysis.stats import describe, summarize
-from foundry_bench.core.results.records import ModelRecord, Run, Sample
-from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.records import Run, Sample, SampleStatus
 
 
-def make_sample(
+def timed_sample(
     model: str,
     prompt: str,
     round_no: int,
     latency: float | None,
     *,
-    status: str = "ok",
+    status: SampleStatus = "ok",
     warmup: bool = False,
     second: float = 0.0,
 ) -> Sample:
-    ttft = None if latency is None else latency / 4
+    """A sample of 21 tokens whose TTFT is a quarter of its latency, started ``second`` s in;
+    only the metrics the charts read are set."""
     tokens = 21
-    return Sample(
-        key=f"{model}|{prompt}|{'w' if warmup else ''}{round_no}",
-        model=model,
-        prompt_id=prompt,
-        round=round_no,
+    ttft = tpot = tps = None
+    if latency is not None:
+        ttft = latency / 4
+        tpot = (latency - ttft) / (tokens - 1)
+        tps = tokens / latency
+    return make_sample(
+        model,
+        prompt,
+        round_no,
         warmup=warmup,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         error=None if status == "ok" else "boom",
         started_at=f"2025-01-01T00:00:{second:06.3f}Z",
         ttft_s=ttft,
         latency_s=latency,
-        tpot_s=None if latency is None else (latency - ttft) / (tokens - 1),  # type: ignore[operator]
+        tpot_s=tpot,
         completion_tokens=tokens,
-        output_tps=None if latency is None else tokens / latency,
-    )
-
-
-def make_run(samples: list[Sample], models: list[str], prompts: list[str]) -> Run:
-    return Run(
-        run_id="r",
-        started_at="2025-01-01T00:00:00.000Z",
-        settings=RunSettings(),
-        models=[ModelRecord(id=m, status="ok") for m in models],
-        prompts=[{"id": p, "text": p} for p in prompts],
-        samples=samples,
-        status="completed",
+        output_tps=tps,
     )
 
 
@@ -159,9 +152,9 @@ def test_sample_columns_codes_and_offsets():
     cols.set_order(["b", "a"], ["p1"])
     cols.extend(
         [
-            make_sample("a", "p2", 1, 0.1, second=1.25),
-            make_sample("b", "p1", 1, None, status="error", second=2.0),
-            make_sample("c", "p1", 1, 0.2, warmup=True, second=3.0),
+            timed_sample("a", "p2", 1, 0.1, second=1.25),
+            timed_sample("b", "p1", 1, None, status="error", second=2.0),
+            timed_sample("c", "p1", 1, 0.2, warmup=True, second=3.0),
         ]
     )
     assert cols.models == ["b", "a", "c"] and cols.prompts == ["p1", "p2"]
@@ -171,7 +164,7 @@ def test_sample_columns_codes_and_offsets():
     assert c.latency_ms[0] == pytest.approx(100.0) and np.isnan(c.latency_ms[1])
     assert list(c.timed_ok) == [True, False, False]
     assert cols.columns() is c  # cached until more samples come
-    cols.extend([make_sample("a", "p1", 2, 0.3)])
+    cols.extend([timed_sample("a", "p1", 2, 0.3)])
     assert len(cols.columns()) == 4
 
 
@@ -182,15 +175,15 @@ def _mixed_run() -> Run:
         for prompt in ("p1", "p2"):
             warm_status = "error" if base is None else "ok"
             samples.append(
-                make_sample(model, prompt, 1, base, status=warm_status, warmup=True, second=second)
+                timed_sample(model, prompt, 1, base, status=warm_status, warmup=True, second=second)
             )
             second += 0.5
             for r in range(1, 4):
                 lat = None if base is None else base * (1 + r / 10) * (2 if prompt == "p2" else 1)
                 status = "error" if base is None else "ok"
-                samples.append(make_sample(model, prompt, r, lat, status=status, second=second))
+                samples.append(timed_sample(model, prompt, r, lat, status=status, second=second))
                 second += 0.5
-    return make_run(samples, ["fast", "slow", "broken"], ["p1", "p2"])
+    return make_run(samples, models=["fast", "slow", "broken"], prompts=["p1", "p2"])
 
 
 def test_chart_data_counts_what_each_chart_holds():
@@ -254,12 +247,12 @@ def test_100k_samples_are_bounded_and_fast():
     models = ["a", "b", "c"]
     lat = rng.lognormal(-3, 0.3, n)
     samples = [
-        make_sample(
+        timed_sample(
             models[i % 3], f"p{i % 4}", i, float(lat[i]), warmup=i < 12, second=(i / 1000) % 60
         )
         for i in range(n)
     ]
-    run = make_run(samples, models, [f"p{i}" for i in range(4)])
+    run = make_run(samples, models=models, prompts=[f"p{i}" for i in range(4)])
     started = time.perf_counter()
     data = run_chart_data(run)
     elapsed = time.perf_counter() - started

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import make_measured_sample, make_run
 from foundry_bench.core.analysis.compare import (
     COMPARED,
     compare_runs,
@@ -21,7 +22,7 @@ from foundry_bench.core.analysis.compare import (
     regressions,
 )
 from foundry_bench.core.reports import compare as compare_report
-from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
+from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.run_settings import RunSettings
 
 T0 = "2025-01-01T00:00:00.000Z"
@@ -44,29 +45,25 @@ def synthetic_run(
     for model, factor in factors.items():
         for round_no in range(1, n + 1):
             latency = base * factor * rng.lognormal(0.0, noise)
-            m = Measurement(
-                status="ok",
-                started_at=T0,
-                ttft_s=0.1 * factor * rng.lognormal(0.0, noise),
-                latency_s=latency,
-                prompt_tokens=10,
-                completion_tokens=50,
-                tokens_source="usage",
-                response="ok",
-            )
             samples.append(
-                Sample.from_measurement(
-                    m, model=model, prompt_id="p1", round_no=round_no, warmup=False
+                make_measured_sample(
+                    model,
+                    "p1",
+                    round_no,
+                    ttft_s=0.1 * factor * rng.lognormal(0.0, noise),
+                    latency_s=latency,
+                    prompt_tokens=10,
+                    completion_tokens=50,
+                    tokens_source="usage",
+                    response="ok",
                 )
             )
-    return Run(
+    return make_run(
+        samples,
         run_id=run_id,
-        started_at=T0,
-        status="completed",
         settings=settings or RunSettings(rounds=n),
-        models=[ModelRecord(id=m, status="ok") for m in factors],
+        models=list(factors),
         prompts=[{"id": "p1", "text": "hi"}],
-        samples=samples,
     )
 
 

@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import ExternalProvider
 from foundry_bench.core.run.runner import RunPlan, run_benchmark
 from scripted_server import Scenario, ScriptedServer
+from waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILDREN = Path(__file__).resolve().parent / "crash"
@@ -45,15 +46,24 @@ def _child(script: str, *args: str, home: Path, extra_env: dict[str, str] | None
     )
 
 
-def _wait_for(predicate, what: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
+def _wait_for(
+    predicate: Callable[[], bool], what: str, proc: subprocess.Popen[str], timeout: float = 60
+) -> None:
+    """Wait for ``predicate`` while the app runs; if the wait fails, the app is killed."""
+
+    def ready() -> bool:
+        if predicate():
+            return True
         if proc.poll() is not None:
             pytest.fail(f"the app exited ({proc.returncode}) before {what}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        return False
+
+    try:
+        wait_until(ready, timeout_s=timeout, interval_s=0.05, what=what)
+    except BaseException:
+        proc.kill()
+        proc.communicate(timeout=10)  # reaps it and closes its stdout
+        raise
 
 
 def test_kill_9_during_a_gui_benchmark_keeps_the_samples(tmp_path: Path) -> None:

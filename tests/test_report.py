@@ -7,10 +7,12 @@ import csv
 import io
 import json
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from factories import make_measured_sample, make_model_record, make_run
 from foundry_bench.core.analysis.recommend import Constraints, recommend
 from foundry_bench.core.analysis.stats import ensure_summary
 from foundry_bench.core.quality.rows import (
@@ -27,55 +29,31 @@ from foundry_bench.core.reports.csv_report import (
 from foundry_bench.core.reports.formats import FORMATS, render, to_html, to_json, write_reports
 from foundry_bench.core.reports.markdown import to_markdown
 from foundry_bench.core.reports.text import ANSWER_LIMIT, csv_safe, md_escape
-from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
+from foundry_bench.core.results.records import ModelRecord, Run, Sample
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run, write_results
 
-T0 = "2025-01-01T00:00:00.000Z"
+# The answers of these tests: 5 prompt tokens and, unless told, 10 completion tokens.
+answer = partial(
+    make_measured_sample,
+    prompt_tokens=5,
+    completion_tokens=10,
+    tokens_source="usage",
+    finish_reason="stop",
+    response="fine",
+)
+failure = partial(make_measured_sample, status="error", prompt_tokens=5)
 
 
-def sample(
-    model: str,
-    prompt_id: str,
-    round_no: int,
-    latency: float | None,
-    ttft: float | None = None,
-    *,
-    tokens: int = 10,
-    status: str = "ok",
-    warmup: bool = False,
-    response: str = "fine",
-    error: str | None = None,
-) -> Sample:
-    ok = status == "ok"
-    m = Measurement(
-        status=status,  # type: ignore[arg-type]
-        started_at=T0,
-        error=error,
-        ttft_s=ttft if ok else None,
-        latency_s=latency if ok else None,
-        prompt_tokens=5,
-        completion_tokens=tokens if ok else None,
-        tokens_source="usage" if ok else None,
-        finish_reason="stop" if ok else None,
-        response=response if ok else "",
-    )
-    return Sample.from_measurement(
-        m, model=model, prompt_id=prompt_id, round_no=round_no, warmup=warmup
-    )
-
-
-def make_run(samples: list[Sample], models: list[ModelRecord], **env: object) -> Run:
-    return Run(
-        run_id="run-1",
-        started_at=T0,
-        finished_at="2025-01-01T00:01:00.000Z",
-        status="completed",
-        settings=RunSettings(rounds=2, warmup_rounds=1, max_tokens=64, seed=7),
-        environment=dict(env),
+def report_run(samples: list[Sample], models: list[ModelRecord], **environment: object) -> Run:
+    """The run every report here is made of: two prompts, finished a minute after it began."""
+    return make_run(
+        samples,
         models=models,
         prompts=[{"id": "p1", "text": "Say hi"}, {"id": "p2", "text": "Count to 3"}],
-        samples=samples,
+        finished_at="2025-01-01T00:01:00.000Z",
+        settings=RunSettings(rounds=2, warmup_rounds=1, max_tokens=64, seed=7),
+        environment=dict(environment),
     )
 
 
@@ -88,28 +66,24 @@ def via_results_json(run: Run, folder: Path) -> Run:
 @pytest.fixture()
 def run(tmp_path: Path) -> Run:
     samples = [
-        sample("alpha", "p1", 1, 9.0, 0.5, warmup=True),  # excluded from every statistic
-        sample("alpha", "p1", 1, 0.1, 0.01, response="Hello!"),
-        sample("alpha", "p1", 2, 0.2, 0.02),
-        sample("alpha", "p2", 1, 0.3, 0.03, response="1, 2, 3"),
-        sample("alpha", "p2", 2, 0.4, 0.04),
-        sample("alpha", "p2", 3, None, status="error", error="HTTP 500: server error"),
-        sample("beta", "p1", 1, 0.15, 0.005, tokens=60),
-        sample("beta", "p2", 1, 0.6, 0.005, tokens=60),
+        # A warm-up: excluded from every statistic.
+        answer("alpha", "p1", 1, latency_s=9.0, ttft_s=0.5, warmup=True),
+        answer("alpha", "p1", 1, latency_s=0.1, ttft_s=0.01, response="Hello!"),
+        answer("alpha", "p1", 2, latency_s=0.2, ttft_s=0.02),
+        answer("alpha", "p2", 1, latency_s=0.3, ttft_s=0.03, response="1, 2, 3"),
+        answer("alpha", "p2", 2, latency_s=0.4, ttft_s=0.04),
+        failure("alpha", "p2", 3, error="HTTP 500: server error"),
+        answer("beta", "p1", 1, latency_s=0.15, ttft_s=0.005, completion_tokens=60),
+        answer("beta", "p2", 1, latency_s=0.6, ttft_s=0.005, completion_tokens=60),
     ]
     models = [
-        ModelRecord(
-            id="alpha",
-            status="ok",
-            load_time_s=1.234,
-            memory_delta_mb=512.26,
-            size_mb=1024.0,
-            license="MIT",
+        make_model_record(
+            "alpha", load_time_s=1.234, memory_delta_mb=512.26, size_mb=1024.0, license="MIT"
         ),
-        ModelRecord(id="beta", status="ok", load_time_s=0.5, size_mb=48.04, license="Apache-2.0"),
-        ModelRecord(id="gamma", status="failed", error="cannot connect: connection refused"),
+        make_model_record("beta", load_time_s=0.5, size_mb=48.04, license="Apache-2.0"),
+        make_model_record("gamma", status="failed", error="cannot connect: connection refused"),
     ]
-    built = make_run(
+    built = report_run(
         samples,
         models,
         app="0.1.0",
@@ -188,10 +162,10 @@ def test_markdown_per_prompt_table(run: Run) -> None:
 
 
 def test_markdown_without_samples() -> None:
-    md = to_markdown(make_run([], [ModelRecord(id="m", status="skipped", error="no GPU")]))
+    md = to_markdown(report_run([], [make_model_record("m", status="skipped", error="no GPU")]))
     assert "**Failures:**" in md and "m (skipped): no GPU" in md
     assert "Fastest" not in md and "## Per prompt" not in md
-    assert "**Failures:** none" in to_markdown(make_run([], []))
+    assert "**Failures:** none" in to_markdown(report_run([], []))
 
 
 # --- hostile output -----------------------------------------------------------------------
@@ -217,18 +191,18 @@ EVIL_MODEL = "-evil|<b>model</b>\n"
 @pytest.fixture()
 def hostile_run(tmp_path: Path) -> Run:
     samples = [
-        sample(EVIL_MODEL, f"p{i}", 1, 0.1 + i / 100, 0.01, response=text)
+        answer(EVIL_MODEL, f"p{i}", 1, latency_s=0.1 + i / 100, ttft_s=0.01, response=text)
         for i, text in enumerate(HOSTILE)
     ]
-    samples.append(sample("=cmd|' /C calc'!A0", "p0", 1, None, status="error", error="=1+2"))
-    negative = sample("plain", "p0", 1, 0.5, 0.1)
+    samples.append(failure("=cmd|' /C calc'!A0", "p0", 1, error="=1+2"))
+    negative = answer("plain", "p0", 1, latency_s=0.5, ttft_s=0.1)
     negative.latency_s = -1.5  # numbers stay numbers, negative too
     samples.append(negative)
     models = [
-        ModelRecord(id=EVIL_MODEL, status="ok", memory_delta_mb=-12.5, license="=EVIL()"),
-        ModelRecord(id="plain", status="failed", error="<img src=x onerror=alert(1)>|\nboom"),
+        make_model_record(EVIL_MODEL, memory_delta_mb=-12.5, license="=EVIL()"),
+        make_model_record("plain", status="failed", error="<img src=x onerror=alert(1)>|\nboom"),
     ]
-    run = make_run(samples, models)
+    run = report_run(samples, models)
     run.prompts = [{"id": f"p{i}", "text": t} for i, t in enumerate(HOSTILE)]
     return via_results_json(run, tmp_path / "hostile-run")
 

@@ -8,22 +8,23 @@ import re
 import shutil
 import subprocess
 import tempfile
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from factories import make_measured_sample, make_model_record, make_run
 from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports import svg as svg_charts
 from foundry_bench.core.reports.formats import to_html
 from foundry_bench.core.reports.html import CSP
 from foundry_bench.core.reports.markdown import to_markdown
-from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
+from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run, write_results
 
-T0 = "2025-01-01T00:00:00.000Z"
 MODELS = ("phi-3.5-mini-instruct", "qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct")
 HOSTILE_MODEL = '<img src=x onerror=alert(1)>|"quoted"'
 HOSTILE_ANSWERS = [
@@ -47,21 +48,14 @@ QUALITY = [
 CONSTRAINTS = Constraints(max_p95_ms=1200, max_memory_mb=1600, min_quality=3.5)
 
 
-def _sample(model: str, prompt: str, round_no: int, latency: float, ttft: float, text: str):
-    m = Measurement(
-        status="ok",
-        started_at=T0,
-        ttft_s=ttft,
-        latency_s=latency,
-        prompt_tokens=20,
-        completion_tokens=64,
-        tokens_source="usage",
-        finish_reason="stop",
-        response=text,
-    )
-    return Sample.from_measurement(
-        m, model=model, prompt_id=prompt, round_no=round_no, warmup=False
-    )
+# Every answer here: 20 prompt tokens and 64 completion tokens, counted by the server.
+answer = partial(
+    make_measured_sample,
+    prompt_tokens=20,
+    completion_tokens=64,
+    tokens_source="usage",
+    finish_reason="stop",
+)
 
 
 def build_run() -> Run:
@@ -72,29 +66,28 @@ def build_run() -> Run:
         for prompt in ("p1", "p2", "p3"):
             for r in range(1, 21):
                 samples.append(
-                    _sample(
+                    answer(
                         model,
                         prompt,
                         r,
-                        lat * rng.lognormal(0, 0.15),
-                        ttft * rng.lognormal(0, 0.2),
-                        "A fine answer.",
+                        latency_s=lat * rng.lognormal(0, 0.15),
+                        ttft_s=ttft * rng.lognormal(0, 0.2),
+                        response="A fine answer.",
                     )
                 )
     for i, text in enumerate(HOSTILE_ANSWERS, start=1):  # one prompt each: all are shown
-        samples.append(_sample(HOSTILE_MODEL, f"h{i}", 1, 0.5 + i / 100, 0.05, text))
-    records = [
-        ModelRecord(
-            id=m, status="ok", load_time_s=2.5, memory_delta_mb=900.0 + i * 300, size_mb=1200.0
+        samples.append(
+            answer(HOSTILE_MODEL, f"h{i}", 1, latency_s=0.5 + i / 100, ttft_s=0.05, response=text)
         )
+    records = [
+        make_model_record(m, load_time_s=2.5, memory_delta_mb=900.0 + i * 300, size_mb=1200.0)
         for i, m in enumerate(MODELS)
     ]
-    records.append(ModelRecord(id=HOSTILE_MODEL, status="ok", license="=cmd|' /C calc'!A0"))
-    return Run(
+    records.append(make_model_record(HOSTILE_MODEL, license="=cmd|' /C calc'!A0"))
+    return make_run(
+        samples,
         run_id="20250101-000000-demo",
-        started_at=T0,
         finished_at="2025-01-01T00:05:00.000Z",
-        status="completed",
         settings=RunSettings(rounds=20, warmup_rounds=1, max_tokens=64, seed=42),
         environment={
             "app": "foundry-bench 0.1.0",
@@ -113,7 +106,6 @@ def build_run() -> Run:
             {"id": "p2", "text": "Explain TCP in two sentences."},
             {"id": "p3", "text": "Write a haiku about the sea."},
         ],
-        samples=samples,
     )
 
 
@@ -236,7 +228,7 @@ def test_html_charts(run: Run) -> None:
 
 
 def test_empty_run_renders() -> None:
-    empty = Run(run_id="empty", started_at=T0, settings=RunSettings(), models=[], prompts=[])
+    empty = make_run(run_id="empty", status="running")
     html = to_html(empty)
     assert html.count("no data") >= 2 and "No model qualifies" in html
 

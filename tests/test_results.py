@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from factories import make_run
 from foundry_bench.core.fileio import atomic_write_text
-from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, sample_key
+from foundry_bench.core.results.records import Measurement, Sample, sample_key
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import (
     RunFileError,
@@ -63,21 +64,16 @@ def test_warmup_keys_are_apart_from_timed_keys() -> None:
     assert sample_key("m", "p1", 1, False) == "m|p1|1"
 
 
-def _run(samples: list[Sample]) -> Run:
-    return Run(
+def test_results_round_trip(tmp_path: Path) -> None:
+    s = Sample.from_measurement(_measurement(), model="m", prompt_id="p1", round_no=1, warmup=False)
+    built = make_run(
+        [s],
         run_id="r1",
         started_at="2026-11-26T00:00:00.000Z",
         settings=RunSettings(rounds=1),
-        models=[ModelRecord(id="m", status="ok")],
         prompts=[{"id": "p1", "text": "hi"}],
-        samples=samples,
-        status="completed",
     )
-
-
-def test_results_round_trip(tmp_path: Path) -> None:
-    s = Sample.from_measurement(_measurement(), model="m", prompt_id="p1", round_no=1, warmup=False)
-    write_results(tmp_path, _run([s]))
+    write_results(tmp_path, built)
     run = load_run(tmp_path)
     assert run.samples == [s]
     assert run.models[0].status == "ok"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,7 @@ from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import ExternalProvider
 from foundry_bench.core.run.runner import RunPlan, run_benchmark
 from scripted_server import Scenario, ScriptedServer
+from waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +31,24 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _wait_for_samples(path: Path, n: int, proc: subprocess.Popen[Any]) -> None:
+    """Wait until the CLI has written ``n`` samples to ``path``; if the wait fails (the CLI
+    died or never got there), the CLI is killed."""
+
+    def written() -> bool:
+        if path.exists() and len(path.read_text().splitlines()) >= n:
+            return True
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        return False
+
+    try:
+        wait_until(written, timeout_s=60, interval_s=0.05, what=f"{n} samples in {path}")
+    except BaseException:
+        proc.kill()
+        proc.communicate(timeout=10)  # reaps it and closes its stderr
+        raise
 
 
 def test_each_fault_becomes_its_status_while_the_others_complete(tmp_path: Path) -> None:
@@ -124,12 +145,7 @@ def test_kill_9_keeps_every_finished_sample_and_report_rebuilds(tmp_path: Path) 
             cwd=ROOT,
         )
         samples = out / "samples.jsonl"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if samples.exists() and len(samples.read_text().splitlines()) >= 5:
-                break
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.05)
+        _wait_for_samples(samples, 5, proc)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
         if proc.stderr:
@@ -152,6 +168,22 @@ def test_kill_9_keeps_every_finished_sample_and_report_rebuilds(tmp_path: Path) 
     assert len(load_run(out).samples) == len(lines)
 
 
+@contextlib.contextmanager
+def _sigint_handled() -> Iterator[None]:
+    """SIGINT handled (not ignored) in this process while a child is started.
+
+    A test run started in the background by a script (``pytest &``) has SIGINT ignored, and
+    an ignored signal stays ignored in every child, so Ctrl-C could not reach the CLI. A
+    handled one is reset to the default in the child, and Python then turns it into
+    KeyboardInterrupt as at a terminal.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
     models = tmp_path / "models.json"
     prompts = tmp_path / "prompts.json"
@@ -159,25 +191,27 @@ def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
     prompts.write_text(json.dumps(["one"]))
     out = tmp_path / "run"
     with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
-                *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"),
-                *("--warmup", "0", "--out", str(out)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        with _sigint_handled():
+            proc = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
+                    *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"),
+                    *("--warmup", "0", "--out", str(out)),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
         samples = out / "samples.jsonl"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if samples.exists() and len(samples.read_text().splitlines()) >= 3:
-                break
-            time.sleep(0.05)
+        _wait_for_samples(samples, 3, proc)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # not left running (its open pipe would fail a later test)
+            proc.communicate()
+            raise
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     run = load_run(out)

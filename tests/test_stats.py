@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+from functools import partial
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import make_measured_sample, make_run
 from foundry_bench.core.analysis.stats import (
     METRICS,
     STAT_KEYS,
@@ -20,46 +22,9 @@ from foundry_bench.core.analysis.stats import (
     summarize,
     summarize_by_prompt,
 )
-from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample
-from foundry_bench.core.results.run_settings import RunSettings
 
-
-def sample(
-    model: str,
-    prompt_id: str,
-    round_no: int,
-    latency: float | None,
-    *,
-    ttft: float | None = None,
-    tokens: int = 11,
-    status: str = "ok",
-    warmup: bool = False,
-) -> Sample:
-    m = Measurement(
-        status=status,  # type: ignore[arg-type]
-        started_at="2025-01-01T00:00:00.000Z",
-        error=None if status == "ok" else "boom",
-        ttft_s=ttft,
-        latency_s=latency,
-        completion_tokens=tokens,
-        prompt_tokens=4,
-        tokens_source="usage",
-    )
-    return Sample.from_measurement(
-        m, model=model, prompt_id=prompt_id, round_no=round_no, warmup=warmup
-    )
-
-
-def make_run(samples: list[Sample], models: list[str], prompts: list[str]) -> Run:
-    return Run(
-        run_id="r",
-        started_at="2025-01-01T00:00:00.000Z",
-        settings=RunSettings(),
-        models=[ModelRecord(id=m, status="ok") for m in models],
-        prompts=[{"id": p, "text": p} for p in prompts],
-        samples=samples,
-        status="completed",
-    )
+# The samples of these tests: 4 prompt and 11 completion tokens, counted by the server.
+sample = partial(make_measured_sample, prompt_tokens=4, completion_tokens=11, tokens_source="usage")
 
 
 # --- describe -----------------------------------------------------------------------------
@@ -162,16 +127,16 @@ def test_describe_properties(values: list[float | None]) -> None:
 
 def test_summarize_excludes_warmups_and_errors() -> None:
     samples = [
-        sample("a", "p1", 1, 100.0, ttft=50.0, warmup=True),  # a warm-up outlier
-        sample("a", "p1", 1, 1.0, ttft=0.1),
-        sample("a", "p1", 2, 2.0, ttft=0.2),
-        sample("a", "p2", 1, 3.0, ttft=0.3),
-        sample("a", "p2", 2, 4.0, ttft=0.4),
-        sample("a", "p2", 3, None, status="error"),
-        sample("a", "p2", 4, None, status="timeout"),
-        sample("b", "p1", 1, None, status="error", warmup=True),
+        sample("a", "p1", 1, latency_s=100.0, ttft_s=50.0, warmup=True),  # a warm-up outlier
+        sample("a", "p1", 1, latency_s=1.0, ttft_s=0.1),
+        sample("a", "p1", 2, latency_s=2.0, ttft_s=0.2),
+        sample("a", "p2", 1, latency_s=3.0, ttft_s=0.3),
+        sample("a", "p2", 2, latency_s=4.0, ttft_s=0.4),
+        sample("a", "p2", 3, status="error", error="boom"),
+        sample("a", "p2", 4, status="timeout", error="boom"),
+        sample("b", "p1", 1, status="error", error="boom", warmup=True),
     ]
-    run = make_run(samples, ["a", "b"], ["p1", "p2"])
+    run = make_run(samples, models=["a", "b"], prompts=["p1", "p2"])
     summary = summarize(run)
     assert [e["model"] for e in summary] == ["a", "b"]
     a, b = summary
@@ -190,26 +155,30 @@ def test_summarize_excludes_warmups_and_errors() -> None:
 
 
 def test_summarize_keeps_model_order_and_adds_unlisted_models() -> None:
-    samples = [sample("z", "p1", 1, 1.0), sample("y", "p1", 1, 2.0), sample("x", "p1", 1, 3.0)]
-    run = make_run(samples, ["y", "w"], ["p1"])
+    samples = [
+        sample("z", "p1", 1, latency_s=1.0),
+        sample("y", "p1", 1, latency_s=2.0),
+        sample("x", "p1", 1, latency_s=3.0),
+    ]
+    run = make_run(samples, models=["y", "w"], prompts=["p1"])
     summary = summarize(run)
     assert [e["model"] for e in summary] == ["y", "w", "z", "x"]
     assert summary[1]["n_ok"] == 0 and summary[1]["latency_s"]["n"] == 0
     assert summary[2]["status"] == "ok"  # unlisted model with successes
-    assert summarize(make_run([], [], [])) == []
+    assert summarize(make_run([], models=[], prompts=[])) == []
 
 
 def test_summarize_by_prompt() -> None:
     samples = [
-        sample("b", "p2", 1, 4.0),
-        sample("a", "p2", 1, 2.0),
-        sample("a", "p1", 1, 1.0),
-        sample("a", "p1", 2, 3.0),
-        sample("a", "p9", 1, 5.0),
-        sample("a", "p1", 3, None, status="error"),
-        sample("b", "p1", 1, 7.0, warmup=True),
+        sample("b", "p2", 1, latency_s=4.0),
+        sample("a", "p2", 1, latency_s=2.0),
+        sample("a", "p1", 1, latency_s=1.0),
+        sample("a", "p1", 2, latency_s=3.0),
+        sample("a", "p9", 1, latency_s=5.0),
+        sample("a", "p1", 3, status="error", error="boom"),
+        sample("b", "p1", 1, latency_s=7.0, warmup=True),
     ]
-    run = make_run(samples, ["a", "b"], ["p1", "p2"])
+    run = make_run(samples, models=["a", "b"], prompts=["p1", "p2"])
     rows = summarize_by_prompt(run)
     assert [(r["model"], r["prompt_id"]) for r in rows] == [
         ("a", "p1"),
@@ -224,7 +193,7 @@ def test_summarize_by_prompt() -> None:
 
 
 def test_ensure_summary_computes_once() -> None:
-    run = make_run([sample("a", "p1", 1, 1.0)], ["a"], ["p1"])
+    run = make_run([sample("a", "p1", 1, latency_s=1.0)], models=["a"], prompts=["p1"])
     assert run.summary is None
     summary = ensure_summary(run)
     assert run.summary is summary and summary[0]["n_ok"] == 1
@@ -236,10 +205,17 @@ def test_summarize_is_fast_on_100k_samples() -> None:
     rng = np.random.default_rng(0)
     latency = rng.lognormal(0.0, 0.5, 100_000)
     samples = [
-        sample(f"m{i % 4}", f"p{i % 25}", i, float(lat), ttft=float(lat) / 10, tokens=64)
+        sample(
+            f"m{i % 4}",
+            f"p{i % 25}",
+            i,
+            latency_s=float(lat),
+            ttft_s=float(lat) / 10,
+            completion_tokens=64,
+        )
         for i, lat in enumerate(latency)
     ]
-    run = make_run(samples, ["m0", "m1", "m2", "m3"], [f"p{j}" for j in range(25)])
+    run = make_run(samples, models=["m0", "m1", "m2", "m3"], prompts=[f"p{j}" for j in range(25)])
     start = time.perf_counter()
     summary = summarize(run)
     elapsed = time.perf_counter() - start

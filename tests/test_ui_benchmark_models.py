@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from factories import make_model_record
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
@@ -20,7 +21,6 @@ from foundry_bench.core.results.folders import (
     rename_run_folder,
     run_folder,
 )
-from foundry_bench.core.results.records import ModelRecord
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import write_results
 from foundry_bench.ui.base.qt_models import BEST_ROLE
@@ -218,7 +218,7 @@ def test_run_history_tasks_and_model(qtmodeltester, tmp_path: Path):
     old.started_at = "2025-01-01T00:00:00.000Z"
     new = _mixed_run()
     new.started_at = "2025-02-01T00:00:00.000Z"
-    new.models.append(ModelRecord(id="extra", status="skipped"))
+    new.models.append(make_model_record("extra", status="skipped"))
     _save(old, tmp_path / "old")
     _save(new, tmp_path / "new")
     (tmp_path / "not-a-run").mkdir()
