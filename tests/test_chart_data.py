@@ -12,16 +12,15 @@ from foundry_bench.core.analysis.chart_data import (
     CHART_NAMES,
     MAX_ECDF_POINTS,
     MAX_TIMELINE_POINTS,
-    SampleColumns,
     box_stats,
     chart_data,
     ci_error_bars,
     downsample_ecdf,
     downsample_envelope,
     median_ci,
-    parse_stamp,
     run_chart_data,
 )
+from foundry_bench.core.analysis.columns import SampleColumns, parse_stamp
 from foundry_bench.core.analysis.stats import describe, summarize
 from foundry_bench.core.results.records import Run, Sample, SampleStatus
 

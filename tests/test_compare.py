@@ -13,13 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import make_measured_sample, make_run
-from foundry_bench.core.analysis.compare import (
-    COMPARED,
-    compare_runs,
+from foundry_bench.core.analysis.compare import COMPARED, compare_runs, regressions
+from foundry_bench.core.analysis.significance import (
     mann_whitney_u,
     percentile_replicates,
     rank_average,
-    regressions,
 )
 from foundry_bench.core.reports import compare as compare_report
 from foundry_bench.core.results.records import Run

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from foundry_bench.core.analysis.columns import FloatArray, group_rows
 from foundry_bench.core.results.records import Run, Sample
 
 STAT_KEYS = ("n", "mean", "std", "min", "p50", "p90", "p95", "p99", "max")
@@ -36,7 +37,6 @@ _PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 _CI_LEVEL = 95.0
 _MAX_AUTO_BINS = 200
 
-FloatArray = npt.NDArray[np.float64]
 Values = Sequence[float | None] | npt.NDArray[Any]
 
 
@@ -159,13 +159,6 @@ def _codes(labels: Sequence[Any], order: dict[Any, int]) -> npt.NDArray[np.intp]
     return codes
 
 
-def _groups(codes: npt.NDArray[np.intp], n_groups: int) -> list[npt.NDArray[np.intp]]:
-    """Row indices of each code 0..n_groups-1 (ascending), in O(n log n)."""
-    idx = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[idx], np.arange(n_groups + 1))
-    return [idx[bounds[g] : bounds[g + 1]] for g in range(n_groups)]
-
-
 def _entry(cols: _Columns, rows: npt.NDArray[np.intp]) -> dict[str, Any]:
     ok_rows = rows[cols.ok[rows]]
     entry: dict[str, Any] = {"n_ok": int(ok_rows.size), "n_failed": int(rows.size - ok_rows.size)}
@@ -191,7 +184,7 @@ def summarize(run: Run) -> list[dict[str, Any]]:
     order: dict[str, int] = {m.id: i for i, m in enumerate(run.models)}
     cols = _Columns(run.samples, order)
     summary = []
-    for model, rows in zip(order, _groups(cols.model, len(order)), strict=True):
+    for model, rows in zip(order, group_rows(cols.model, len(order)), strict=True):
         entry = _entry(cols, rows)
         summary.append(
             {"model": model, "status": _model_status(run, model, entry["n_ok"]), **entry}
@@ -218,7 +211,7 @@ def summarize_by_prompt(run: Run) -> list[dict[str, Any]]:
     models = list(model_order)
     prompts = list(prompt_order)
     summary = []
-    for code, rows in enumerate(_groups(pair_codes, len(models) * n_prompts)):
+    for code, rows in enumerate(group_rows(pair_codes, len(models) * n_prompts)):
         if rows.size == 0:
             continue
         model = models[code // n_prompts]

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.analysis.chart_data import SampleColumns, chart_data
+from foundry_bench.core.analysis.chart_data import chart_data
+from foundry_bench.core.analysis.columns import SampleColumns
 from foundry_bench.core.results.records import Run, Sample
 from foundry_bench.core.run.runner import RunPlan, new_run_id
 from foundry_bench.core.settings import AppSettings
