@@ -15,14 +15,9 @@ from pathlib import Path
 import pytest
 
 from foundry_bench.core.paths import demo_model_dir
-from foundry_bench.core.run.runtime import (
-    DEMO_MODEL_ID,
-    FoundryRuntime,
-    ModelFolderError,
-    RuntimeFailure,
-    validate_model_folder,
-    validate_model_id,
-)
+from foundry_bench.core.run.model_folders import validate_model_folder, validate_model_id
+from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
+from foundry_bench.core.run.runtime_errors import ModelFolderError, RuntimeFailure
 
 HAS_DEMO = (demo_model_dir() / "genai_config.json").is_file()
 needs_demo = pytest.mark.skipif(not HAS_DEMO, reason="resources/demo_model not generated")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-from foundry_bench.core.run.runtime import ModelEntry
+from foundry_bench.core.run.model_entry import ModelEntry
 from foundry_bench.ui.base.qt_models import PROGRESS_ROLE, SORT_ROLE
 from foundry_bench.ui.models.table_model import (
     Column,

@@ -11,13 +11,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from foundry_bench.core.paths import demo_model_dir
-from foundry_bench.core.run.runtime import (
-    DEMO_MODEL_ID,
-    CatalogState,
-    FoundryRuntime,
-    ModelEntry,
-    RuntimeFailure,
-)
+from foundry_bench.core.run.model_entry import CatalogState, ModelEntry
+from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
+from foundry_bench.core.run.runtime_errors import RuntimeFailure
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
 from foundry_bench.ui.base.workers import JobRunner, running_threads

@@ -14,7 +14,8 @@ from foundry_bench.cli._common import EXIT_CANCELLED, EXIT_OK, BadInput
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from foundry_bench.core.run.runtime import FoundryRuntime, RuntimeFailure
+    from foundry_bench.core.run.runtime import FoundryRuntime
+    from foundry_bench.core.run.runtime_errors import RuntimeFailure
 
     try:
         runtime = FoundryRuntime.get()
@@ -66,7 +67,7 @@ def _list(runtime, *, with_catalog: bool) -> int:  # type: ignore[no-untyped-def
 
 
 def _download(runtime, name: str) -> int:  # type: ignore[no-untyped-def]
-    from foundry_bench.core.run.runtime import RuntimeFailure
+    from foundry_bench.core.run.runtime_errors import RuntimeFailure
 
     state = runtime.catalog_models()
     if not state.available and runtime.find(name) is None:

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from foundry_bench.core.config.models import ModelSpec
-from foundry_bench.core.run.runtime import FoundryRuntime, RuntimeFailure
+from foundry_bench.core.run.runtime import FoundryRuntime
+from foundry_bench.core.run.runtime_errors import RuntimeFailure
 from foundry_bench.core.urls import redact_url
 
 ENDPOINT_ENV = "FOUNDRY_LOCAL_ENDPOINT"

@@ -13,18 +13,23 @@ Facts this module relies on (checked on these machines, see docs/foundry_local.m
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from foundry_bench.core.paths import AppPaths, app_paths, demo_model_dir
+from foundry_bench.core.run.model_entry import CatalogState, LoadResult, ModelEntry, Source
+from foundry_bench.core.run.model_folders import (
+    folder_size_mb,
+    license_of,
+    validate_model_folder,
+    validate_model_id,
+)
+from foundry_bench.core.run.runtime_errors import ModelFolderError, RuntimeFailure
 
 log = logging.getLogger(__name__)
 
@@ -32,115 +37,6 @@ DEMO_MODEL_ID = "foundry-bench-demo-generic-cpu:1"
 APP_NAME = "foundry_bench"
 OFFLINE_ENV = "FOUNDRY_BENCH_OFFLINE"
 CATALOG_URL_ENV = "FOUNDRY_BENCH_CATALOG_URL"
-MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*:[0-9]+$")
-
-Source = Literal["local", "catalog"]
-
-
-class RuntimeFailure(Exception):
-    """A runtime operation that failed; the message says what and why, for a person."""
-
-
-class ModelFolderError(RuntimeFailure):
-    """A folder that cannot be registered as a model (named in the message)."""
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    """One model variant as the views and the CLI show it."""
-
-    id: str
-    alias: str
-    source: Source
-    task: str | None = None
-    device: str | None = None
-    execution_provider: str | None = None
-    size_mb: float | None = None
-    disk_mb: float | None = None
-    license: str | None = None
-    tool_calling: bool | None = None
-    cached: bool = False
-    loaded: bool = False
-    path: str | None = None
-    context_length: int | None = None
-
-
-@dataclass(frozen=True)
-class CatalogState:
-    """The public catalog as far as it could be fetched."""
-
-    available: bool
-    models: list[ModelEntry] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    model_id: str
-    load_time_s: float
-    memory_delta_mb: float | None
-
-
-def validate_model_id(model_id: str) -> None:
-    if not MODEL_ID_RE.match(model_id):
-        raise RuntimeFailure(
-            f"model id {model_id!r} is not of the form NAME:VERSION "
-            "(letters, digits, '.', '_' or '-', then ':' and a number, e.g. my-model:1)"
-        )
-
-
-def validate_model_folder(folder: Path) -> None:
-    """Check that ``folder`` is an ONNX Runtime GenAI chat model before the runtime sees it."""
-    if not folder.exists():
-        raise ModelFolderError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        raise ModelFolderError(f"{folder}: is a file; choose the model's folder instead")
-    config_path = folder / "genai_config.json"
-    if not config_path.is_file():
-        raise ModelFolderError(
-            f"{folder}: no genai_config.json; this is not an ONNX Runtime GenAI model folder"
-        )
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFolderError(f"{config_path}: not valid JSON ({exc})") from exc
-    decoder = config.get("model", {}).get("decoder", {}) if isinstance(config, dict) else {}
-    filename = decoder.get("filename") if isinstance(decoder, dict) else None
-    if not isinstance(filename, str) or not (folder / filename).is_file():
-        raise ModelFolderError(
-            f"{config_path}: model.decoder.filename {filename!r} does not name a file in the folder"
-        )
-    if not (folder / "tokenizer.json").is_file():
-        raise ModelFolderError(f"{folder}: no tokenizer.json")
-    if not _has_chat_template(folder):
-        raise ModelFolderError(
-            f"{folder}: no chat template (chat_template.jinja, or 'chat_template' in "
-            "tokenizer_config.json); the runtime cannot build a chat prompt without one"
-        )
-
-
-def _has_chat_template(folder: Path) -> bool:
-    if (folder / "chat_template.jinja").is_file():
-        return True
-    tok_config = folder / "tokenizer_config.json"
-    if not tok_config.is_file():
-        return False
-    try:
-        data = json.loads(tok_config.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and bool(data.get("chat_template"))
-
-
-def folder_size_mb(path: Path) -> float:
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += (Path(root) / name).stat().st_size
-            except OSError:
-                continue
-    return total / 1_000_000
 
 
 def process_rss_mb() -> float | None:
@@ -428,7 +324,7 @@ class FoundryRuntime:
             builder = ModelInfoBuilder()
             try:
                 builder.set_string_property("task", "chat-completion")
-                builder.set_string_property("license", _license_of(folder) or "unknown")
+                builder.set_string_property("license", license_of(folder) or "unknown")
                 model = local.register_model(folder, model_id, builder)
             except Exception as exc:
                 raise RuntimeFailure(f"cannot register {folder} as {model_id}: {exc}") from exc
@@ -474,15 +370,3 @@ def _variants(model: Any) -> list[Any]:
     except Exception:
         variants = []
     return variants or [model]
-
-
-def _license_of(folder: Path) -> str | None:
-    for name in ("MODEL_CARD.md", "README.md"):
-        card = folder / name
-        if card.is_file():
-            text = card.read_text(encoding="utf-8")
-            # "license: MIT" front matter, or a "- License: MIT (...)" line of a model card.
-            match = re.search(r"^[-*\s]*\**license\**:\s*\**\s*([\w.+-]+)", text, re.M | re.I)
-            if match:
-                return match.group(1)
-    return None

@@ -12,7 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
-from foundry_bench.core.run.runtime import ModelEntry, RuntimeFailure, validate_model_id
+from foundry_bench.core.run.model_entry import ModelEntry
+from foundry_bench.core.run.model_folders import validate_model_id
+from foundry_bench.core.run.runtime_errors import RuntimeFailure
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.models import tasks

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
-from foundry_bench.core.run.runtime import ModelEntry
+from foundry_bench.core.run.model_entry import ModelEntry
 from foundry_bench.ui.base.qt_models import (
     ID_ROLE,
     PROGRESS_ROLE,

@@ -12,14 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from foundry_bench.core.run.runtime import (
-    CatalogState,
-    FoundryRuntime,
-    LoadResult,
-    ModelEntry,
-    RuntimeFailure,
-    validate_model_folder,
-)
+from foundry_bench.core.run.model_entry import CatalogState, LoadResult, ModelEntry
+from foundry_bench.core.run.model_folders import validate_model_folder
+from foundry_bench.core.run.runtime import FoundryRuntime
+from foundry_bench.core.run.runtime_errors import RuntimeFailure
 from foundry_bench.ui.base.workers import JobContext, Task
 
 log = logging.getLogger(__name__)

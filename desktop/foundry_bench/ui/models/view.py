@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.core.run.model_entry import CatalogState, LoadResult, ModelEntry
 from foundry_bench.core.run.providers import API_KEY_ENV
-from foundry_bench.core.run.runtime import CatalogState, FoundryRuntime, LoadResult, ModelEntry
+from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.progress_delegate import ProgressDelegate
 from foundry_bench.ui.base.qt_models import ID_ROLE
