@@ -18,6 +18,7 @@ import pytest
 from factories import make_measured_sample, make_model_record, make_run
 from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports import svg as svg_charts
+from foundry_bench.core.reports import svg_canvas
 from foundry_bench.core.reports.formats import to_html
 from foundry_bench.core.reports.html import CSP
 from foundry_bench.core.reports.markdown import to_markdown
@@ -237,10 +238,10 @@ def test_empty_run_renders() -> None:
 
 
 def test_nice_ticks() -> None:
-    assert svg_charts.nice_ticks(0, 1000) == [0, 200, 400, 600, 800, 1000]
-    assert svg_charts.nice_ticks(0, 7.3) == [0, 2, 4, 6, 8]
-    assert svg_charts.nice_ticks(3, 3) == [3, 4, 5, 6]
-    assert svg_charts.nice_ticks(float("nan"), 1) == [0.0, 1.0]
+    assert svg_canvas.nice_ticks(0, 1000) == [0, 200, 400, 600, 800, 1000]
+    assert svg_canvas.nice_ticks(0, 7.3) == [0, 2, 4, 6, 8]
+    assert svg_canvas.nice_ticks(3, 3) == [3, 4, 5, 6]
+    assert svg_canvas.nice_ticks(float("nan"), 1) == [0.0, 1.0]
 
 
 def test_box_plot_geometry() -> None:
@@ -325,7 +326,7 @@ def _colour_pixels(png: Path, qapp) -> dict[str, int]:  # type: ignore[no-untype
     raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
     pixels = raw.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3)
     counts = {}
-    for colour in svg_charts.PALETTE[:3]:
+    for colour in svg_canvas.PALETTE[:3]:
         rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
         counts[colour] = int((np.abs(pixels.astype(int) - rgb).max(axis=2) <= 12).sum())
     return counts
