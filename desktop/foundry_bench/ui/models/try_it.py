@@ -7,6 +7,7 @@ signal per token would keep the GUI thread busy painting.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -24,7 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.core.run.providers import API_KEY_ENV
+from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.ui.base.workers import JobContext, JobRunner, Task
+from foundry_bench.ui.models.table_model import ModelRow
 
 JOB_KIND = "try-it"
 FLUSH_S = 0.03
@@ -230,3 +234,19 @@ class TryItPanel(QGroupBox):
         self.send_button.setText("Stop" if streaming else "Send")
         self.send_button.setEnabled(streaming or (ready and bool(self.prompt.text().strip())))
         self.prompt.setEnabled(ready or streaming)
+
+    def follow(
+        self, row: ModelRow | None, endpoint: str | None, runtime: Callable[[], FoundryRuntime]
+    ) -> None:
+        """Point at the Models page's selected row: an external server's model, or a model the
+        embedded runtime has loaded; otherwise say what to do first."""
+        if row is None:
+            self.set_target(None, None, "Select a model above to try it.")
+            return
+        model_id = row.id
+        if endpoint is not None:
+            self.set_target(model_id, lambda: endpoint, api_key=os.environ.get(API_KEY_ENV))
+        elif row.entry.loaded and row.busy is None:
+            self.set_target(model_id, lambda: runtime().base_url_for(model_id))
+        else:
+            self.set_target(None, None, f"Load {row.entry.alias} (toolbar above) to try it.")
