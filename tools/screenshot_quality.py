@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     shots.demo_run(window, ctx, "demo-run", rounds=3, max_tokens=64)
     page = window.show_page("Quality")
     assert isinstance(page, QualityPage)
+    ctx.wait_until(lambda: page.session.ready, "the run's scores read (in a worker)", timeout_s=30)
     page.session.set_annotator("dana")
     page.annotator.setText("dana")
 
