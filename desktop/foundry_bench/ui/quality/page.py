@@ -14,25 +14,17 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QButtonGroup,
-    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QProgressBar,
     QPushButton,
-    QSplitter,
     QStackedWidget,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from foundry_bench.core.quality.annotations import (
-    ANNOTATIONS_FILE,
     AnnotationFileError,
     AnnotationSet,
 )
@@ -41,22 +33,15 @@ from foundry_bench.core.quality.session_state import PAIRS, SINGLE
 from foundry_bench.core.results.folders import open_run_folder
 from foundry_bench.core.results.records import Run
 from foundry_bench.ui.base.qt_models import ROW_ROLE
-from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.base.workers import JobContext
-from foundry_bench.ui.charts.quality import QualityScatter
 from foundry_bench.ui.context import AppContext
+from foundry_bench.ui.quality.controls import ProblemPanel, ScoringControls
 from foundry_bench.ui.quality.judge import JudgePanel
 from foundry_bench.ui.quality.pairs import PairView
 from foundry_bench.ui.quality.scoring import ScoringView
 from foundry_bench.ui.quality.session import QualitySession
 from foundry_bench.ui.quality.stats import QualityStats, compute_stats
-from foundry_bench.ui.quality.table_models import (
-    ANNOTATOR_COLUMNS,
-    DISAGREEMENT_COLUMNS,
-    RowsModel,
-    agreement_columns,
-    summary_columns,
-)
+from foundry_bench.ui.quality.tabs import AgreementTab, ResultsTab
 from foundry_bench.ui.quality.widgets import heading, muted
 
 STATS_JOB = "quality-stats"
@@ -64,15 +49,6 @@ LOAD_JOB = "quality-annotators"
 OPEN_JOB = "quality-open-run"
 STATS_DELAY_MS = 400
 ANNOTATOR_KEY = "quality/annotator"
-
-
-def _table(model: RowsModel, sortable: bool = True) -> QTableView:
-    # Column -1 (row_table's start): the rows' own order (criteria as in the rubric, worst
-    # disagreement first) until the user clicks a header.
-    shown = sort_proxy(model, model) if sortable else model
-    view = row_table(shown, sortable=sortable, fit_columns=True)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    return view
 
 
 class QualityPage(QWidget):
@@ -97,15 +73,18 @@ class QualityPage(QWidget):
         self._stats_timer.setInterval(STATS_DELAY_MS)
         self._stats_timer.timeout.connect(self._compute_stats)
 
-        self.summary_model = RowsModel(summary_columns([], False), self)
-        self.agreement_model = RowsModel(agreement_columns(False), self)
-        self.disagreement_model = RowsModel(DISAGREEMENT_COLUMNS, self)
-        self.annotator_model = RowsModel(ANNOTATOR_COLUMNS, self)
-
         self.scoring = ScoringView(self.session)
         self.pairs = PairView(self.session)
         self.judge = JudgePanel(ctx.runner, ctx.provider_factory)
-        self.scatter = QualityScatter()
+        self.agreement_tab = AgreementTab(self.judge)
+        self.results_tab = ResultsTab()
+        # The tabs' tables, by the names the rest of the app and the tests know them.
+        self.annotator_model = self.agreement_tab.annotator_model
+        self.agreement_model = self.agreement_tab.agreement_model
+        self.disagreement_model = self.agreement_tab.disagreement_model
+        self.disagreement_view = self.agreement_tab.disagreement_view
+        self.summary_model = self.results_tab.summary_model
+        self.scatter = self.results_tab.scatter
         self._build()
         self._connect()
         self._show_state()
@@ -118,81 +97,31 @@ class QualityPage(QWidget):
     def _build(self) -> None:
         self.run_label = muted(QLabel("No run open"))
         self.open_button = QPushButton("Open run folder…")
-        self.annotator = QLineEdit(self.session.annotator_name)
-        self.annotator.setMaximumWidth(160)
-        self.annotator.setToolTip("Your name in the annotations file")
-        self.blind_box = QCheckBox("Blind")
-        self.blind_box.setChecked(True)
-        self.blind_box.setToolTip(
-            "Hide model names and shuffle the answers (same order for everyone)"
-        )
-        self.single_button = QPushButton("One answer")
-        self.pairs_button = QPushButton("Side by side")
-        self.mode_group = QButtonGroup(self)
-        for i, button in enumerate((self.single_button, self.pairs_button)):
-            button.setCheckable(True)
-            self.mode_group.addButton(button, i)
-        self.single_button.setChecked(True)
-        # A segmented toggle: the checked mode in the highlight colour, in both palettes
-        # (Fusion's own checked button is hard to tell from an unchecked one in dark).
-        for button in (self.single_button, self.pairs_button):
-            button.setObjectName("qualityMode")
-            button.setStyleSheet(
-                "QPushButton#qualityMode { padding: 3px 10px; border: 1px solid palette(mid);"
-                " border-radius: 4px; background: palette(button); }"
-                "QPushButton#qualityMode:checked { background: palette(highlight);"
-                " color: palette(highlighted-text); border-color: palette(highlight); }"
-            )
-        self.unscored_box = QCheckBox("Unscored only")
-        self.progress_label = QLabel()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setMaximumWidth(160)
-        self.progress_bar.setMaximumHeight(10)
-        for w in (
-            self.open_button,
-            self.annotator,
-            self.blind_box,
-            self.single_button,
-            self.pairs_button,
-            self.unscored_box,
-        ):
-            w.setFocusPolicy(
-                Qt.FocusPolicy.ClickFocus if w is self.annotator else Qt.FocusPolicy.NoFocus
-            )
+        self.controls = ScoringControls(self.session.annotator_name)
+        c = self.controls  # its widgets, by the names the page and the tests use
+        self.annotator, self.blind_box, self.unscored_box = c.annotator, c.blind_box, c.unscored_box
+        self.single_button, self.pairs_button, self.mode_group = c.single, c.pairs, c.mode_group
+        self.progress_label, self.progress_bar = c.progress_label, c.progress_bar
+        self.open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         top = QHBoxLayout()
         top.addWidget(heading("Quality", 1.5))
         top.addSpacing(12)
         top.addWidget(self.run_label, 1)
         top.addWidget(self.open_button)
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Annotator:"))
-        controls.addWidget(self.annotator)
-        controls.addSpacing(8)
-        controls.addWidget(self.blind_box)
-        controls.addSpacing(8)
-        controls.addWidget(self.single_button)
-        controls.addWidget(self.pairs_button)
-        controls.addSpacing(8)
-        controls.addWidget(self.unscored_box)
-        controls.addStretch(1)
-        controls.addWidget(self.progress_label)
-        controls.addWidget(self.progress_bar)
-
         self.score_stack = QStackedWidget()
         self.score_stack.addWidget(self.scoring)
         self.score_stack.addWidget(self.pairs)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.score_stack, "Score")
-        self.tabs.addTab(self._agreement_tab(), "Agreement")
-        self.tabs.addTab(self._results_tab(), "Results")
+        self.tabs.addTab(self.agreement_tab, "Agreement")
+        self.tabs.addTab(self.results_tab, "Results")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         main = QWidget()
         main_layout = QVBoxLayout(main)
         main_layout.setContentsMargins(0, 0, 0, 0)
-        main_layout.addLayout(controls)
+        main_layout.addWidget(self.controls)
         main_layout.addWidget(self.tabs, 1)
 
         self.empty_label = QLabel(
@@ -202,25 +131,9 @@ class QualityPage(QWidget):
         )
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.problem_label = QLabel()
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problem_label.setObjectName("qualityProblem")
-        self.problem_label.setStyleSheet(
-            "QLabel#qualityProblem { background: rgba(217,83,79,0.14); border: 1px solid "
-            "rgba(217,83,79,0.7); border-radius: 4px; padding: 10px; }"
-        )
-        self.new_file_button = QPushButton("Keep a backup copy and start a new file")
-        self.retry_button = QPushButton("Read the file again")
-        problem = QWidget()
-        problem_layout = QVBoxLayout(problem)
-        problem_layout.addWidget(self.problem_label)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_file_button)
-        buttons.addWidget(self.retry_button)
-        buttons.addStretch(1)
-        problem_layout.addLayout(buttons)
-        problem_layout.addStretch(1)
+        problem = ProblemPanel()
+        self.problem_label = problem.label
+        self.new_file_button, self.retry_button = problem.new_file_button, problem.retry_button
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_label)
@@ -230,72 +143,6 @@ class QualityPage(QWidget):
         layout.setContentsMargins(24, 16, 24, 12)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
-
-    def _agreement_tab(self) -> QWidget:
-        self.annotator_view = _table(self.annotator_model, sortable=False)
-        self.annotator_view.setMaximumHeight(130)
-        self.load_button = QPushButton("Load annotator files…")
-        self.remove_button = QPushButton("Remove")
-        self.agreement_view = _table(self.agreement_model)
-        self.disagreement_view = _table(self.disagreement_model)
-        self.agreement_note = muted(QLabel())
-        self.agreement_note.setWordWrap(True)
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.load_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        annotators = QHBoxLayout()
-        annotators.addWidget(self.annotator_view, 1)
-        annotators.addLayout(buttons)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(heading("Agreement per criterion"))
-        left_layout.addWidget(self.agreement_view, 1)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(heading("Where people disagree most"))
-        right_layout.addWidget(self.disagreement_view, 1)
-        right_layout.addWidget(muted(QLabel("Double-click a row to see that answer.")))
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setChildrenCollapsible(False)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addWidget(heading("Annotators"))
-        layout.addLayout(annotators)
-        layout.addWidget(self.agreement_note)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.judge)
-        return tab
-
-    def _results_tab(self) -> QWidget:
-        self.summary_view = _table(self.summary_model)
-        self.results_note = muted(QLabel())
-        self.results_note.setWordWrap(True)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.summary_view)
-        chart = QWidget()
-        chart_layout = QVBoxLayout(chart)
-        chart_layout.setContentsMargins(0, 6, 0, 0)
-        chart_layout.addWidget(
-            heading(
-                "Quality against speed (★ and dashed line: the Pareto front, no model is "
-                "both faster and better)"
-            )
-        )
-        chart_layout.addWidget(self.scatter, 1)
-        split.addWidget(chart)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 2)
-        split.setChildrenCollapsible(False)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addWidget(self.results_note)
-        layout.addWidget(split, 1)
-        return tab
 
     def _connect(self) -> None:
         s = self.session
@@ -310,8 +157,8 @@ class QualityPage(QWidget):
         self.unscored_box.toggled.connect(s.set_unscored_only)
         self.new_file_button.clicked.connect(self._start_new_file)
         self.retry_button.clicked.connect(self._retry)
-        self.load_button.clicked.connect(self.choose_annotator_files)
-        self.remove_button.clicked.connect(self._remove_annotator)
+        self.agreement_tab.load_button.clicked.connect(self.choose_annotator_files)
+        self.agreement_tab.remove_button.clicked.connect(self._remove_annotator)
         self.disagreement_view.doubleClicked.connect(self._jump_to_disagreement)
         self.judge.judge_finished.connect(lambda path: self.add_annotator_files([Path(path)]))
         self.tabs.currentChanged.connect(lambda _i: self.focus_scoring())
@@ -499,7 +346,7 @@ class QualityPage(QWidget):
         self._changed()
 
     def _remove_annotator(self) -> None:
-        rows = self.annotator_view.selectionModel().selectedRows()
+        rows = self.agreement_tab.annotator_view.selectionModel().selectedRows()
         if not rows:
             return
         row = self.annotator_model.data(rows[0], ROW_ROLE)
@@ -520,31 +367,8 @@ class QualityPage(QWidget):
             self._show_stats(QualityStats())
 
     def _show_annotators(self) -> None:
-        rows = []
-        ann = self.session.ann
-        if ann is not None:
-            rows.append(
-                {
-                    "name": ann.annotator,
-                    "kind": "you",
-                    "n_scores": len(ann.scores),
-                    "file": ANNOTATIONS_FILE,
-                    "path": str(self.session.path),
-                    "index": None,
-                }
-            )
-        for i, other in enumerate(self.others):
-            rows.append(
-                {
-                    "name": other.annotator,
-                    "kind": "automatic judge" if other.is_judge else "person",
-                    "n_scores": len(other.scores),
-                    "file": other.source.name if other.source else "",
-                    "path": str(other.source or ""),
-                    "index": i,
-                }
-            )
-        self.annotator_model.set_rows(rows)
+        s = self.session
+        self.agreement_tab.show_annotators(s.ann, s.path, self.others)
 
     def _compute_stats(self) -> None:
         s = self.session
@@ -562,27 +386,8 @@ class QualityPage(QWidget):
         self.stats = stats
         if stats.problem:
             self.notifier.error(stats.problem)
-        self.summary_model.set_columns(summary_columns(stats.criteria, stats.has_judge))
-        self.summary_model.set_rows(stats.summary)
-        self.agreement_model.set_columns(agreement_columns(stats.has_judge))
-        self.agreement_model.set_rows(stats.agreement)
-        self.disagreement_model.set_rows(stats.disagreements)
-        self.scatter.set_points(stats.points)
-        people = stats.n_people
-        self.agreement_note.setText(
-            "Agreement needs a second person's scores of the same answers: load their "
-            "annotations file (same run)."
-            if people < 2
-            else f"{people} people. α ≥ 0.8 is good agreement, 0.667–0.8 tentative, below "
-            "that the criterion is read differently by different people."
-        )
-        blind = self.session.blind
-        self.results_note.setText(
-            "People's scores, 1 (very poor) to 5 (excellent), with 95% bootstrap intervals over "
-            "answers."
-            + (" Model names are hidden while Blind is on." if blind else "")
-            + (" The automatic judge has its own column." if stats.has_judge else "")
-        )
+        self.agreement_tab.show_stats(stats)
+        self.results_tab.show_stats(stats, blind=self.session.blind)
 
     def _jump_to_disagreement(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)
