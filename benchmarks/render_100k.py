@@ -3,7 +3,7 @@
 A synthetic run (3 models x 4 prompts, lognormal latencies with a few slow outliers, warm-ups
 and some failures) is written as a run folder. The real window (offscreen) reopens it from the
 run history, as a user does: a worker loads ``results.json`` and computes the summary and the
-chart data (``run_history_tasks.open_run``), then the page hands the data to the charts and
+chart data (``history_tasks.reopen_run``), then the page hands the data to the charts and
 each chart is drawn (``grab()`` forces the paint a screen would do).
 
 Figures:
@@ -126,7 +126,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     ctx = SelfTestContext(app, window, sys.stdout)
     page = window.show_page("Benchmark")
     ctx.wait_until(lambda: page.history.model.row_of(folder) is not None, "the run history")
-    from foundry_bench.ui.benchmark.history_tasks import open_run
+    from foundry_bench.ui.benchmark.history_tasks import reopen_run
 
     best_draw = best_total = best_load = float("inf")
     worst_stall = 0.0
@@ -141,7 +141,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         for _ in range(1 if quick else 3):
             # The GUI part alone: data loaded and computed (as the worker does), then drawn.
             started = time.perf_counter()
-            loaded = open_run(folder)
+            loaded = reopen_run(folder)
             best_load = min(best_load, time.perf_counter() - started)
             page.charts.show_chart("latency_box")
             app.processEvents()

@@ -157,3 +157,17 @@ def test_a_failed_save_is_reported_and_the_old_file_stays(tmp_path: Path) -> Non
     queue.submit(blocker / "a.json", "new", None, lambda token, error: errors.append(error))
     assert queue.flush(5)
     assert len(errors) == 1 and isinstance(errors[0], OSError)
+
+
+def test_a_callback_that_raises_does_not_stop_later_saves(tmp_path: Path) -> None:
+    """A receiver deleted under the queue (a closed page) raises in its callback."""
+    queue = SaveQueue()
+    path = tmp_path / "a.json"
+
+    def gone(token: object, error: OSError | None) -> None:
+        raise RuntimeError("Signal source has been deleted")
+
+    queue.submit(path, "1", None, gone)
+    assert queue.flush(5)
+    queue.submit(path, "2", None, None)
+    assert queue.flush(5) and path.read_text() == "2"

@@ -361,3 +361,35 @@ def test_a_save_that_fails_says_so(open_now, make_page, run_dir, qtbot) -> None:
     qtbot.waitUntil(
         lambda: any("Could not save scores" in e for e in page.ctx.errors), timeout=5000
     )
+
+
+def test_a_new_file_for_a_run_left_behind_never_lands_on_the_next_one(
+    open_now, make_page, qtbot, tmp_path, monkeypatch
+) -> None:
+    import time
+
+    from foundry_bench.ui.quality import session as qsession
+
+    real = qsession.replace_unreadable_file
+
+    def slow(*args, **kwargs):  # the backup of a big corrupt file takes a while
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(qsession, "replace_unreadable_file", slow)
+    run_a, run_b = make_run("run-a"), make_run("run-b")
+    folder_a, folder_b = tmp_path / "a", tmp_path / "b"
+    write_results(folder_a, run_a)
+    write_results(folder_b, run_b)
+    (folder_a / ANNOTATIONS_FILE).write_bytes(b'{"schema_version": 1, "scores": [{"sam')
+    page = make_page()
+    open_now(page, run_a, folder_a)
+    assert page.session.problem is not None
+    page.new_file_button.click()  # A's new file is being made in a worker...
+    open_now(page, run_b, folder_b)  # ...when the user opens run B
+    press(page.scoring, Qt.Key.Key_4)
+    qtbot.waitUntil(lambda: not page.runner.is_running(qsession.NEW_FILE_JOB), timeout=5000)
+    on_b = on_disk(folder_b)
+    assert on_b["run_id"] == "run-b" and len(on_b["scores"]) == 1
+    assert page.session.run is run_b and page.session.ann is not None
+    assert page.session.ann.run_id == "run-b"

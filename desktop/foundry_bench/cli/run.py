@@ -59,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         endpoint = resolve_endpoint(args.endpoint, app_settings.endpoint)
     except ValueError as exc:
         raise BadInput(str(exc)) from exc
-    provider = _make(provider_factory(endpoint))
+    provider = _make(provider_factory(endpoint, ensure_demo=True))
     return _execute(models, prompts, settings, provider, args.out, app_settings)
 
 
@@ -72,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         prompts = load_prompts(examples_dir() / "prompts.json").items
     except ConfigError as exc:  # the bundled files are broken: a packaging bug
         raise BadInput(str(exc)) from exc
-    provider = _make(provider_factory(None))  # starts the runtime, registers the demo model
+    provider = _make(provider_factory(None, ensure_demo=True))  # starts the runtime
     from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
 
     entry = FoundryRuntime.get().find(DEMO_MODEL_ID)

@@ -13,12 +13,15 @@ app (or a finished test) has no writer thread.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from foundry_bench.core.fileio import atomic_write_text
+
+log = logging.getLogger(__name__)
 
 # done(token, error): called on the writer thread after the write (error None) or its failure.
 Done = Callable[[object, OSError | None], None]
@@ -53,7 +56,8 @@ class SaveQueue:
             self._lock.notify_all()
 
     def flush(self, timeout_s: float = 5.0) -> bool:
-        """Wait until everything submitted so far is on disk; False if that took too long."""
+        """Wait until everything submitted so far is on disk and its callback has run; False
+        if that took too long."""
         with self._lock:
             return self._lock.wait_for(
                 lambda: not self._pending and not self._busy, timeout=timeout_s
@@ -65,23 +69,35 @@ class SaveQueue:
             return not self._pending and not self._busy
 
     def _write_all(self) -> None:
-        while True:
-            with self._lock:
-                if not self._pending:
-                    self._thread = None
-                    self._lock.notify_all()
-                    return
-                path = next(iter(self._pending))
-                item = self._pending.pop(path)
-                self._busy = True
-            error: OSError | None = None
-            try:
-                atomic_write_text(path, item.text)
-            except OSError as exc:
-                error = exc
-            finally:
+        try:
+            while True:
                 with self._lock:
-                    self._busy = False
-                    self._lock.notify_all()
-            if item.done is not None:
+                    if not self._pending:
+                        return
+                    path = next(iter(self._pending))
+                    item = self._pending.pop(path)
+                    self._busy = True
+                try:
+                    self._write(path, item)
+                finally:
+                    with self._lock:
+                        self._busy = False
+                        self._lock.notify_all()
+        finally:
+            # However the loop ended, the next submit must start a writer again.
+            with self._lock:
+                self._thread = None
+                self._lock.notify_all()
+
+    @staticmethod
+    def _write(path: Path, item: _Pending) -> None:
+        error: OSError | None = None
+        try:
+            atomic_write_text(path, item.text)
+        except OSError as exc:
+            error = exc
+        if item.done is not None:
+            try:
                 item.done(item.token, error)
+            except Exception:  # a receiver that is gone must not stop later saves
+                log.exception("save of %s: its callback failed", path)

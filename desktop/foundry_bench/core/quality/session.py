@@ -141,6 +141,7 @@ class ScoringSession(SideBySide):
     def close_run(self) -> None:
         self.run = self.run_dir = self.path = self.ann = None
         self.problem = None
+        self.other_files = ()
         self.samples, self.order, self._pairs = {}, [], []
         self._prompt_counts, self._order_set, self._criterion_ids = Counter(), set(), {}
         self._notify(OPENED)

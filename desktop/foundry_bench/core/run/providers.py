@@ -54,13 +54,16 @@ class ModelProvider(Protocol):
 ProviderFactory = Callable[[], "ModelProvider"]
 
 
-def provider_factory(endpoint: str | None, api_key: str | None = None) -> ProviderFactory:
+def provider_factory(
+    endpoint: str | None, api_key: str | None = None, *, ensure_demo: bool = False
+) -> ProviderFactory:
     """How every caller (the CLI, a benchmark run, the judge) gets its provider.
 
     ``endpoint`` is a resolved external base URL (:func:`resolve_endpoint`), or ``None`` for the
     embedded runtime. The key defaults to ``OPENAI_API_KEY``. Nothing starts until the factory
     is called: starting the embedded runtime can take seconds, so GUI callers call it in a
-    worker. A runtime that cannot start raises :class:`PrepareError`.
+    worker. A runtime that cannot start raises :class:`PrepareError`. ``ensure_demo`` also
+    registers the bundled demo model (the CLI's offline default; the app does that at start).
     """
     if endpoint:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
@@ -69,7 +72,8 @@ def provider_factory(endpoint: str | None, api_key: str | None = None) -> Provid
     def embedded() -> ModelProvider:
         try:
             runtime = FoundryRuntime.get()
-            runtime.ensure_demo_model()
+            if ensure_demo:
+                runtime.ensure_demo_model()
         except RuntimeFailure as exc:
             raise PrepareError(str(exc)) from exc
         return EmbeddedProvider(runtime)

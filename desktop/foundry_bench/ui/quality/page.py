@@ -61,7 +61,7 @@ class QualityPage(QWidget):
         self.notifier = ctx.notifier
         self.settings = ctx.ui_settings.backend
         self.session = QualitySession(ctx.runner, self.notifier, ctx.saves, self)
-        self._load_others = False
+        self._load_others = self._focus_when_opened = False
         name = self.settings.get(ANNOTATOR_KEY)
         if isinstance(name, str) and name.strip():
             self.session.annotator_name = name.strip()
@@ -169,11 +169,14 @@ class QualityPage(QWidget):
         """Show ``run`` (in ``run_dir``): its annotations, the others' files in its folder."""
         self.runner.cancel(LOAD_JOB)
         self.others = []
-        self._load_others = True
+        self._load_others, self._focus_when_opened = True, False
         self.session.open(run, Path(run_dir))  # opened() follows from a worker
 
     def _session_opened(self) -> None:
         self._show_state()
+        if self._focus_when_opened:
+            self._focus_when_opened = False
+            self.focus_scoring()
         if self._load_others:  # the others' files of a run just opened, not of a new file
             self._load_others = False
             if self.session.other_files:
@@ -241,7 +244,7 @@ class QualityPage(QWidget):
         self._changed()
 
     def _start_new_file(self) -> None:
-        self.session.opened.connect(self.focus_scoring, Qt.ConnectionType.SingleShotConnection)
+        self._focus_when_opened = True
         self.session.start_new_file()
 
     def _retry(self) -> None:

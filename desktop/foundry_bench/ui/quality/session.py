@@ -64,6 +64,7 @@ class QualitySession(QObject, ScoringSession):
     def open(self, run: Run, run_dir: Path) -> None:
         """Read the run's files in a worker; ``opened`` follows once they are shown."""
         folder, annotator = Path(run_dir), self.annotator_name
+        self.runner.cancel(NEW_FILE_JOB)  # a new file for the run being left must not land here
 
         def task(ctx: JobContext) -> ScoringFiles:
             return read_scoring_files(run, folder, annotator)
@@ -93,6 +94,8 @@ class QualitySession(QObject, ScoringSession):
 
         def done(result: tuple[ScoringFiles, Path | None]) -> None:
             files, backup = result
+            if self.run_dir != folder or self.problem is None:
+                return  # another run was opened meanwhile: this set is not for it
             self.replace_file(files)
             self.notifier.info(
                 f"Started a new {self.path.name if self.path else 'file'}; "
@@ -112,9 +115,8 @@ class QualitySession(QObject, ScoringSession):
     def _save(self) -> None:
         if self.ann is None or self.path is None or self.problem is not None:
             return
-        self.saves.submit(
-            self.path, annotations_text(self.ann), len(self.ann.scores), self._written.emit
-        )
+        token = (self.path, len(self.ann.scores))
+        self.saves.submit(self.path, annotations_text(self.ann), token, self._written.emit)
 
     def _notify(self, what: str) -> None:
         if what == OPENED:
@@ -125,7 +127,8 @@ class QualitySession(QObject, ScoringSession):
             self.position_changed.emit()
 
     def _on_written(self, token: object, error: OSError | None) -> None:
+        path, n_scores = token if isinstance(token, tuple) else (self.path, None)
         if error is not None:
-            self.notifier.error(f"Could not save scores to {self.path}: {error.strerror or error}")
-        elif isinstance(token, int):
-            self.saved.emit(token)
+            self.notifier.error(f"Could not save scores to {path}: {error.strerror or error}")
+        elif isinstance(n_scores, int):
+            self.saved.emit(n_scores)

@@ -37,6 +37,9 @@ def _table(model: RowsModel, sortable: bool = True) -> QTableView:
     shown = sort_proxy(model, model) if sortable else model
     view = row_table(shown, sortable=sortable, fit_columns=True)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
     return view
 
 
