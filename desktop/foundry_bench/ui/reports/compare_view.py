@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -22,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core.analysis.compare import Comparison, regressions
 from foundry_bench.core.results.folders import RunFolder, list_run_folders
+from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_asker, save_path_asker
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
-from foundry_bench.ui.reports.export import AskFolder, AskSavePath
 from foundry_bench.ui.reports.table_models import ComparisonModel
 from foundry_bench.ui.reports.tasks import compare_paths, export_comparison
 
@@ -61,8 +60,8 @@ class CompareView(QWidget):
         self.result: Comparison | None = None
         # Runs offered by hand (browsed, or the current run): kept when the list is rescanned.
         self._extra: dict[str, str] = {}
-        self.ask_save_path: AskSavePath = self._ask_save_path
-        self.ask_folder: AskFolder = self._ask_folder
+        self.ask_save_path: AskSavePath = save_path_asker(self)
+        self.ask_folder: AskFolder = folder_asker(self, "Pick a run folder")
 
         self.combo_a = QComboBox()
         self.combo_b = QComboBox()
@@ -260,14 +259,6 @@ class CompareView(QWidget):
         path = self.ask_save_path("Export comparison", self.runs_dir() / name, file_filter)
         if path is not None:
             self.export(fmt, path)
-
-    def _ask_save_path(self, title: str, default: Path, file_filter: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, title, str(default), file_filter)
-        return Path(name) if name else None
-
-    def _ask_folder(self, start: Path) -> Path | None:
-        name = QFileDialog.getExistingDirectory(self, "Pick a run folder", str(start))
-        return Path(name) if name else None
 
 
 __all__ = ["CompareView"]

@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from foundry_bench.core.analysis.recommend import Constraints
 from foundry_bench.core.reports.formats import FORMATS
 from foundry_bench.core.results.folders import OpenedRun
 from foundry_bench.core.results.records import Run
+from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_asker, save_path_asker
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
@@ -45,9 +45,6 @@ FORMAT_UI = {
     "json": ("JSON…", "JSON (*.json)"),
 }
 RECOMMEND_DELAY_MS = 250
-
-AskSavePath = Callable[[str, Path, str], Path | None]
-AskFolder = Callable[[Path], Path | None]
 
 
 def _spin(
@@ -92,8 +89,8 @@ class ExportPanel(QWidget):
         self.run_dir: Path | None = None
         self.last_dir: Path | None = None
         # Replaced in tests and the self-test, so no modal dialog blocks them.
-        self.ask_save_path: AskSavePath = self._ask_save_path
-        self.ask_folder: AskFolder = self._ask_folder
+        self.ask_save_path: AskSavePath = save_path_asker(self)
+        self.ask_folder: AskFolder = folder_asker(self, "Open a run folder")
 
         self.run_label = QLabel("No run open. Finish a benchmark or open a run folder.")
         self.run_label.setTextFormat(Qt.TextFormat.PlainText)  # run ids are untrusted text
@@ -256,14 +253,6 @@ class ExportPanel(QWidget):
         folder = self.ask_folder(self.run_dir or self._runs_dir())
         if folder is not None:
             self.open_folder(folder)
-
-    def _ask_save_path(self, title: str, default: Path, file_filter: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, title, str(default), file_filter)
-        return Path(name) if name else None
-
-    def _ask_folder(self, start: Path) -> Path | None:
-        name = QFileDialog.getExistingDirectory(self, "Open a run folder", str(start))
-        return Path(name) if name else None
 
 
 __all__ = ["FORMAT_UI", "ExportPanel"]
