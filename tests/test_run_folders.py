@@ -100,3 +100,25 @@ def test_every_reader_of_run_settings_refuses_the_same_values(tmp_path: Path) ->
     settings_file.write_text(json.dumps({"defaults": {"rounds": 10**9}}), encoding="utf-8")
     with pytest.raises(SettingsError, match=r"\$\.defaults\.rounds must be at most 100,000"):
         load_settings(settings_file)
+
+
+def test_one_provider_factory_for_every_caller(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from foundry_bench.core.run import providers
+
+    monkeypatch.setenv(providers.API_KEY_ENV, "sk-from-env")
+    external = providers.provider_factory("http://127.0.0.1:9/v1")()
+    assert isinstance(external, providers.ExternalProvider)
+    assert external.api_key == "sk-from-env" and external.base_url == "http://127.0.0.1:9/v1"
+    given = providers.provider_factory("http://127.0.0.1:9", api_key="sk-given")()
+    assert given.api_key == "sk-given"
+    started: list[bool] = []
+
+    class Runtime:
+        def ensure_demo_model(self) -> None:
+            started.append(True)
+
+    monkeypatch.setattr(providers.FoundryRuntime, "get", classmethod(lambda cls: Runtime()))
+    embedded = providers.provider_factory(None)()
+    assert isinstance(embedded, providers.EmbeddedProvider) and started == []
+    providers.provider_factory(None, ensure_demo=True)()
+    assert started == [True]

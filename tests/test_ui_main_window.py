@@ -152,3 +152,37 @@ def test_saved_settings_switch_the_models_page_to_a_server(qtbot, window):
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_a_palette_switch_repolishes_only_the_windows_own_widgets(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Walking app.allWidgets() touched widgets other code was deleting (a segfault)."""
+    from PySide6.QtWidgets import QLabel
+
+    class Counting(QLabel):
+        def __init__(self) -> None:
+            super().__init__("styled")
+            self.calls = 0
+
+        def setStyleSheet(self, sheet: str) -> None:
+            self.calls += 1
+            super().setStyleSheet(sheet)
+
+    from foundry_bench.core.paths import app_paths
+    from foundry_bench.core.settings import AppSettings
+    from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
+    from foundry_bench.ui.main_window import MainWindow
+
+    window = MainWindow(UiSettings(DictBackend()), AppSettings(), app_paths().ensure())
+    qtbot.addWidget(window)
+    outsider, insider = Counting(), Counting()
+    qtbot.addWidget(outsider)
+    insider.setParent(window)
+    for label in (outsider, insider):
+        label.setStyleSheet("QLabel { color: red; }")
+        label.calls = 0
+    try:
+        window.set_palette("dark")
+        assert outsider.calls == 0 and insider.calls >= 1
+    finally:
+        window.set_palette("light")
+        window.close()

@@ -393,3 +393,33 @@ def test_a_new_file_for_a_run_left_behind_never_lands_on_the_next_one(
     assert on_b["run_id"] == "run-b" and len(on_b["scores"]) == 1
     assert page.session.run is run_b and page.session.ann is not None
     assert page.session.ann.run_id == "run-b"
+
+
+def test_the_page_reads_and_writes_its_files_off_the_gui_thread(
+    open_now, make_page, run_dir, monkeypatch
+) -> None:
+    import threading
+
+    from foundry_bench.core import save_queue
+    from foundry_bench.ui.quality import session as qsession
+
+    threads: list[str] = []
+    real_read, real_write = qsession.read_scoring_files, save_queue.atomic_write_text
+
+    def read(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real_read(*args, **kwargs)
+
+    def write(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(qsession, "read_scoring_files", read)
+    monkeypatch.setattr(save_queue, "atomic_write_text", write)
+    run, folder = run_dir
+    page = make_page()
+    open_now(page, run, folder)
+    press(page.scoring, Qt.Key.Key_4, Qt.Key.Key_Right)
+    assert disk_scores(folder)  # saved...
+    main = threading.main_thread().name
+    assert len(threads) >= 2 and main not in threads  # ...and read, neither on the GUI thread
