@@ -17,7 +17,7 @@ Significance (two-sided, level ``alpha`` = 0.05 by default):
 more than PCT percent, and significant.
 
 The bootstrap draws only the two order statistics a linear percentile needs (the Beta trick
-explained in ``core.stats``), so a run of 100,000 samples compares in milliseconds.
+explained in ``core.analysis.stats``), so a run of 100,000 samples compares in milliseconds.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def percentile_replicates(
     """``n_boot`` bootstrap replicates of the linear ``q``-th percentile of sorted data.
 
     Same distribution as ``np.percentile(x[rng.integers(0, n, (n_boot, n))], q, axis=1)``,
-    drawing only the two order statistics involved (see ``core.stats``).
+    drawing only the two order statistics involved (see ``core.analysis.stats``).
     """
     n = sorted_x.size
     h = (n - 1) * q / 100.0

@@ -94,7 +94,7 @@ class JudgeProgress:
 
 
 class ChatClient(Protocol):
-    """What the judge needs of ``core.endpoint.ChatEndpoint``."""
+    """What the judge needs of ``core.run.endpoint.client.ChatEndpoint``."""
 
     def chat(
         self,

@@ -42,7 +42,7 @@ _ENV_ORDER = (
 )
 
 
-#: Readable names for the environment keys the runner records (``core.runner.environment``).
+#: Readable names for the environment keys the runner records (``core.run.runner.environment``).
 ENV_LABELS = {
     "app": "App",
     "machine": "Machine",

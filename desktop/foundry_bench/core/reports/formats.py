@@ -58,7 +58,7 @@ def to_html(
     quality: Sequence[QualityRow] | None = None,
     constraints: Constraints | None = None,
 ) -> str:
-    """``report.html``: one self-contained file with inline SVG charts (``core.report_html``)."""
+    """``report.html``: one self-contained file with inline SVG charts (``core.reports.html``)."""
     from foundry_bench.core.reports.html import render_html
 
     return render_html(run, quality, constraints)

@@ -1,10 +1,10 @@
 """``report.html``: one self-contained file a team can mail around and open anywhere.
 
-- No network and no script: charts are inline SVG (``core.svg_charts``), styles are inline,
+- No network and no script: charts are inline SVG (``core.reports.svg``), styles are inline,
   and a Content-Security-Policy (``default-src 'none'``) forbids anything else, so even if some
   model output escaped its cell it could neither run nor fetch.
 - Jinja2 autoescapes every value; the only markup passed through as-is is the SVG we draw,
-  whose text is escaped by ``core.svg_charts``.
+  whose text is escaped by ``core.reports.svg_canvas``.
 - The environment and settings are listed so the run can be reproduced.
 """
 

@@ -1,6 +1,6 @@
 """A benchmark run in a worker, its events delivered to the GUI in batches.
 
-The core runner (``core.runner.run_benchmark``) runs in a worker thread through the window's
+The core runner (``core.run.runner.run_benchmark``) runs in a worker thread through the window's
 ``JobRunner`` and writes the run folder there; the reports are written there too once it ends.
 Each event crosses to the GUI thread as it happens, and :class:`RunController` only queues it;
 a timer (~10 Hz) turns the queue into a few signals, so a model answering in milliseconds

@@ -2,7 +2,7 @@
 
 A chart is a :class:`ChartPanel`: a title row with an export button over a pyqtgraph plot
 whose items are created once and updated with ``setData`` (:meth:`ChartPanel.set_data` gets
-a ``core.chart_data.ChartData`` and does nothing but hand its arrays over). A model keeps the
+a ``core.analysis.chart_data.ChartData`` and does nothing but hand its arrays over). A model keeps the
 same colour in every chart (:func:`model_color`, by its position in the run).
 """
 

@@ -1,6 +1,6 @@
 """The model list as a Qt table model: catalog, cached, registered and loaded models.
 
-Rows come from ``core.runtime.ModelEntry`` (or a server's ``/v1/models``) plus what only the
+Rows come from ``core.run.model_entry.ModelEntry`` (or a server's ``/v1/models``) plus what only the
 window knows: download progress, a load/unload in flight, the last measured load time.
 """
 

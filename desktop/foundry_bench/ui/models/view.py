@@ -1,6 +1,6 @@
 """The Models page: what is registered, cached, loaded or in the catalog, and actions on it.
 
-With the embedded runtime (the default) it manages models through ``core.runtime``; with an
+With the embedded runtime (the default) it manages models through ``core.run.runtime``; with an
 external endpoint it lists what the server's ``/v1/models`` returns and offers only "Try it"
 (load/unload belong to that server). Every runtime and network call runs in a worker.
 """

@@ -37,7 +37,7 @@ EXPORTS = {
 
 class CompareView(QWidget):
     """Signals:
-    compared(object): a ``core.compare.Comparison`` is shown.
+    compared(object): a ``core.analysis.compare.Comparison`` is shown.
     exported(str): a comparison file was written (its path).
     runs_listed(int): the run pickers were filled (how many runs).
     """

@@ -1,7 +1,7 @@
 """The slow parts of the Reports page, as plain functions a worker runs (no widgets here).
 
 Loading runs, reading annotation files, rendering reports and writing files all happen off
-the GUI thread (``ui.workers``); each function returns a small result object for the view.
+the GUI thread (``ui.base.workers``); each function returns a small result object for the view.
 """
 
 from __future__ import annotations

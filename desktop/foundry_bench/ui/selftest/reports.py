@@ -35,7 +35,7 @@ def _page(ctx: SelfTestContext) -> ReportsPage:
 
 
 def _make_demo_run(ctx: SelfTestContext) -> None:
-    """A two-round run of the demo model through ``core.runner`` (in a worker)."""
+    """A two-round run of the demo model through ``core.run.runner`` (in a worker)."""
     from foundry_bench.core.run.providers import EmbeddedProvider
     from foundry_bench.core.run.runner import RunDone, RunPlan, new_run_id, run_benchmark
     from foundry_bench.core.run.runtime import FoundryRuntime
