@@ -228,7 +228,7 @@ class ModelRecord:
 
 @dataclass
 class Run:
-    """A whole run: what ``results.json`` holds (the summary is computed by ``core.analysis.stats``)."""
+    """A whole run: what ``results.json`` holds (``core.analysis.stats`` computes the summary)."""
 
     run_id: str
     started_at: str

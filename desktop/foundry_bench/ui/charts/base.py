@@ -2,8 +2,8 @@
 
 A chart is a :class:`ChartPanel`: a title row with an export button over a pyqtgraph plot
 whose items are created once and updated with ``setData`` (:meth:`ChartPanel.set_data` gets
-a ``core.analysis.chart_data.ChartData`` and does nothing but hand its arrays over). A model keeps the
-same colour in every chart (:func:`model_color`, by its position in the run).
+a ``core.analysis.chart_data.ChartData`` and does nothing but hand its arrays over). A model
+keeps the same colour in every chart (:func:`model_color`, by its position in the run).
 """
 
 from __future__ import annotations
