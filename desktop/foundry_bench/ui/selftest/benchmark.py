@@ -1,4 +1,4 @@
-"""Self-test steps of the Benchmark page (issue 5); run after the base steps.
+"""Self-test steps of the Benchmark page; run after the base steps.
 
 A short benchmark of the demo model through the page at the runtime's full speed, then every
 chart drawn once, with one ``chart <name>: <points> points`` line each.

@@ -1,4 +1,4 @@
-"""Self-test steps of the Quality page (issue 6); run after the base and benchmark steps.
+"""Self-test steps of the Quality page; run after the base and benchmark steps.
 
 They score answers of the current run through the real view with key presses and read
 ``annotations.json`` back from disk after every press, as a user who kills the app would

@@ -1,4 +1,4 @@
-"""Self-test steps of the Reports page (issue 7); run after the benchmark and quality steps.
+"""Self-test steps of the Reports page; run after the benchmark and quality steps.
 
 They export every format of the current run through the page (its workers, not the core
 directly), read each file back and check it, then compare the run with itself. With no
