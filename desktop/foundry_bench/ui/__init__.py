@@ -1,0 +1,1 @@
+"""The desktop app (PySide6 + pyqtgraph): the window, its pages and their widgets."""

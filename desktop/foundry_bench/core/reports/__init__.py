@@ -1,0 +1,1 @@
+"""Reports of a run and of a comparison: Markdown, CSV, JSON and self-contained HTML."""

@@ -1,0 +1,1 @@
+"""What a run leaves on disk: its records, its settings, its files, and run folders."""

@@ -1,0 +1,1 @@
+"""The Benchmark page: setup, the live run, results, samples and the run history."""

@@ -1,0 +1,1 @@
+"""The pyqtgraph charts of the Benchmark and Quality pages."""

@@ -1,0 +1,1 @@
+"""The Quality page: scoring, side by side, agreement, results and the automatic judge."""

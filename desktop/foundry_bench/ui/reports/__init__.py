@@ -1,0 +1,1 @@
+"""The Reports page: exports, the recommendation, and run-versus-run comparison."""

@@ -1,0 +1,1 @@
+"""``foundry-bench --self-test``: drives the real window through its main path."""

@@ -1,0 +1,1 @@
+"""One timed request against an OpenAI-compatible endpoint: client, socket layer, stream parsing."""
