@@ -1,1 +1,1 @@
-"""Numbers made from a run: statistics, chart data, run-versus-run comparison, the recommendation."""
+"""Numbers made from a run: statistics, chart data, run versus run, the recommendation."""

@@ -1,1 +1,1 @@
-"""Running a benchmark: the plan and loop, where models are served from, the Foundry Local runtime."""
+"""Running a benchmark: the plan and loop, where models are served from, the runtime."""
