@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from foundry_bench.core.analysis.stats import Values
+from foundry_bench.core.reports.text import truncate
 
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in print.
 PALETTE = (
@@ -80,8 +81,7 @@ def num(value: float) -> str:
 
 
 def short_label(label: str) -> str:
-    label = " ".join(label.split())  # no line breaks inside an SVG text
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+    return truncate(" ".join(label.split()), LABEL_CHARS)  # no line breaks in an SVG text
 
 
 def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:

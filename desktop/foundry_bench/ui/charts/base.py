@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.analysis.chart_data import ChartData
+from foundry_bench.core.reports.text import truncate
 
 # Tableau 10 without its red (red means "failed" here), in an order where neighbours contrast.
 _MODEL_COLORS = (
@@ -91,7 +92,7 @@ def model_color(index: int, alpha: int = 255) -> QColor:
 
 def short_label(text: str, limit: int = 22) -> str:
     """Model ids are long (``name-generic-cpu:1``); axis ticks get a readable head."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return truncate(text, limit)
 
 
 class ChartPanel(QWidget):
