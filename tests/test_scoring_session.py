@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from foundry_bench.core.quality.session_state import (
 from foundry_bench.core.results.store import write_results
 from foundry_bench.core.save_queue import SaveQueue
 from test_annotations import make_run
+from waiting import wait_until
 
 
 class Recording(ScoringSession):
@@ -144,8 +146,8 @@ def test_the_save_queue_writes_the_newest_text_in_order(tmp_path: Path) -> None:
     gate.set()
     assert queue.flush(5)
     assert path.read_text() == "4" and done == [1, 4]  # 2 and 3 were superseded, not lost
-    assert queue.idle
-    assert not [t for t in threading.enumerate() if t.name == "save-queue"]
+    assert queue.idle  # and flush() returned only once the writer had stopped
+    wait_until(lambda: not [t for t in threading.enumerate() if t.name == "save-queue"])
 
 
 def test_a_failed_save_is_reported_and_the_old_file_stays(tmp_path: Path) -> None:
@@ -171,3 +173,40 @@ def test_a_callback_that_raises_does_not_stop_later_saves(tmp_path: Path) -> Non
     assert queue.flush(5)
     queue.submit(path, "2", None, None)
     assert queue.flush(5) and path.read_text() == "2"
+
+
+class _PausingLock:
+    """The queue's condition, except that the writer thread stops for 0.3 s after it lets go
+    of it for the third time: one text written, it has just found nothing more to do."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._releases = 0
+        self.paused = threading.Event()
+
+    def __enter__(self) -> bool:
+        return self._cond.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._cond.__exit__(*exc)  # type: ignore[arg-type]
+        if threading.current_thread().name == "save-queue":
+            self._releases += 1
+            if self._releases == 3:
+                self.paused.set()
+                time.sleep(0.3)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._cond, name)
+
+
+def test_a_save_submitted_while_the_writer_stops_is_written(tmp_path: Path) -> None:
+    """A key press comes in just as the writer, out of work, is on its way out."""
+    queue = SaveQueue()
+    lock = _PausingLock()
+    queue._lock = lock  # type: ignore[assignment]
+    path = tmp_path / "a.json"
+    queue.submit(path, "1")
+    assert lock.paused.wait(5)
+    queue.submit(path, "2")
+    assert queue.flush(5), "the second text was left waiting with no writer to write it"
+    assert path.read_text() == "2"

@@ -142,3 +142,30 @@ def test_shutdown_reports_a_task_that_ignores_cancel(qtbot):
     assert runner.shutdown(0.05) is False
     release.set()
     qtbot.waitUntil(lambda: not running_threads(), timeout=3000)
+
+
+def test_the_app_collects_garbage_on_the_gui_thread_only(qapp) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from PySide6.QtCore import QObject
+
+    from foundry_bench.ui.base.gui_gc import GuiThreadCollector
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    parent = QObject()
+    try:
+        collector = GuiThreadCollector(parent, interval_ms=10_000)
+        assert not gc.isenabled()  # no collection can start on a worker thread
+        cycles = []
+        for _ in range(gc.get_threshold()[0] + 10):
+            a: list[object] = []
+            a.append(a)
+            cycles.append(a)
+        del a, cycles
+        assert collector.collect_if_due() > 0  # due: the timer's call frees the cycles
+        assert collector.collect_if_due() == 0  # counts reset: nothing is due now
+    finally:
+        parent.deleteLater()
+        if was_enabled:
+            gc.enable()

@@ -24,7 +24,7 @@ from foundry_bench.core.fileio import atomic_write_text
 log = logging.getLogger(__name__)
 
 # done(token, error): called on the writer thread after the write (error None) or its failure.
-Done = Callable[[object, OSError | None], None]
+Done = Callable[[object, Exception | None], None]
 
 
 @dataclass
@@ -56,11 +56,13 @@ class SaveQueue:
             self._lock.notify_all()
 
     def flush(self, timeout_s: float = 5.0) -> bool:
-        """Wait until everything submitted so far is on disk and its callback has run; False
-        if that took too long."""
+        """Wait until everything submitted so far is on disk, its callback has run and the
+        writer has stopped; False if that took too long. (Not from inside a callback: the
+        writer is busy until the callback returns.)"""
         with self._lock:
             return self._lock.wait_for(
-                lambda: not self._pending and not self._busy, timeout=timeout_s
+                lambda: not self._pending and not self._busy and self._thread is None,
+                timeout=timeout_s,
             )
 
     @property
@@ -73,6 +75,10 @@ class SaveQueue:
             while True:
                 with self._lock:
                     if not self._pending:
+                        # Checked and handed back under one lock: a submit that comes after
+                        # this sees no writer and starts one.
+                        self._thread = None
+                        self._lock.notify_all()
                         return
                     path = next(iter(self._pending))
                     item = self._pending.pop(path)
@@ -83,18 +89,18 @@ class SaveQueue:
                     with self._lock:
                         self._busy = False
                         self._lock.notify_all()
-        finally:
-            # However the loop ended, the next submit must start a writer again.
-            with self._lock:
+        except BaseException:
+            with self._lock:  # whatever stopped the loop, the next submit starts a writer
                 self._thread = None
                 self._lock.notify_all()
+            raise
 
     @staticmethod
     def _write(path: Path, item: _Pending) -> None:
-        error: OSError | None = None
+        error: Exception | None = None
         try:
             atomic_write_text(path, item.text)
-        except OSError as exc:
+        except Exception as exc:  # reported to the caller: a save must never fail silently
             error = exc
         if item.done is not None:
             try:

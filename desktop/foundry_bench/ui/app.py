@@ -16,6 +16,7 @@ from foundry_bench.core.paths import app_paths, resources_dir
 from foundry_bench.core.run.providers import ENDPOINT_ENV
 from foundry_bench.core.run.runtime import OFFLINE_ENV
 from foundry_bench.core.settings import AppSettings, SettingsError, load_settings
+from foundry_bench.ui.base.gui_gc import GuiThreadCollector
 from foundry_bench.ui.base.palette import apply_palette
 from foundry_bench.ui.base.settings_store import UiSettings
 from foundry_bench.ui.main_window import MainWindow
@@ -36,6 +37,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     icon = resources_dir() / "icons" / "foundry-bench.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
+    GuiThreadCollector(app)  # Qt objects in reference cycles die on the GUI thread only
     return app
 
 

@@ -126,9 +126,10 @@ class QualitySession(QObject, ScoringSession):
         else:
             self.position_changed.emit()
 
-    def _on_written(self, token: object, error: OSError | None) -> None:
+    def _on_written(self, token: object, error: Exception | None) -> None:
         path, n_scores = token if isinstance(token, tuple) else (self.path, None)
         if error is not None:
-            self.notifier.error(f"Could not save scores to {path}: {error.strerror or error}")
+            reason = getattr(error, "strerror", None) or error
+            self.notifier.error(f"Could not save scores to {path}: {reason}")
         elif isinstance(n_scores, int):
             self.saved.emit(n_scores)
