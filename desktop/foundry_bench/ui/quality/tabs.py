@@ -43,10 +43,10 @@ def _table(model: RowsModel, sortable: bool = True) -> QTableView:
     return view
 
 
-def _column(*widgets: QWidget, stretch: QWidget | None = None) -> QWidget:
+def _column(*widgets: QWidget, stretch: QWidget | None = None, top: int = 0) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setContentsMargins(0, top, 0, 0)
     for widget in widgets:
         layout.addWidget(widget, 1 if widget is stretch else 0)
     return box
@@ -155,7 +155,7 @@ class ResultsTab(QWidget):
             "Quality against speed (★ and dashed line: the Pareto front, no model is "
             "both faster and better)"
         )
-        split.addWidget(_column(title, self.scatter, stretch=self.scatter))
+        split.addWidget(_column(title, self.scatter, stretch=self.scatter, top=6))
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
