@@ -1,10 +1,10 @@
 """Scoring a run's answers: which answer is shown, where the user is, what they scored.
 
 Qt-free, so it is tested headless and could drive any front end. Every action changes the
-:class:`AnnotationSet` and the position, then calls two hooks: :meth:`ScoringSession._save`
-(the annotations changed and must reach the disk) and :meth:`ScoringSession._notify` (what
-changed, for views). Headless, saving is synchronous; the app's subclass saves in the
-background and turns notifications into Qt signals.
+:class:`AnnotationSet` and the position, then saves (``_save``, which never writes over a file
+it could not read, hands the set to ``_write``) and says what changed (``_notify``). Headless,
+``_write`` is synchronous; the app's subclass writes in the background and turns notifications
+into Qt signals.
 
 Opening reads files (the rubric, ``annotations.json``), so it is split in two:
 :func:`read_scoring_files` does the I/O (in a worker), :meth:`ScoringSession.apply` takes its

@@ -3,7 +3,7 @@ answers and where the user is (a single answer and criterion, or a side-by-side 
 
 The actions are in :mod:`~foundry_bench.core.quality.session` (single answers) and
 :mod:`~foundry_bench.core.quality.side_by_side`; they change this state, then call the two
-hooks :meth:`SessionState._save` and :meth:`SessionState._notify`.
+hooks :meth:`SessionState._write` (through ``_save``) and :meth:`SessionState._notify`.
 """
 
 from __future__ import annotations
@@ -60,9 +60,14 @@ class SessionState:
         self.pair_side = 0  # 0 = the left answer, 1 = the right one
 
     def _save(self) -> None:
-        """The annotations changed: write them (synchronously here)."""
+        """The annotations changed: write them, unless the file could not be read (it is
+        never written over then)."""
         if self.ann is not None and self.path is not None and self.problem is None:
-            save_annotations(self.path, self.ann)
+            self._write(self.path, self.ann)
+
+    def _write(self, path: Path, ann: AnnotationSet) -> None:
+        """Put ``ann`` in ``path`` (synchronously here; the app's subclass in the background)."""
+        save_annotations(path, ann)
 
     def _notify(self, what: str) -> None:
         """``what`` changed (OPENED, ANNOTATIONS_CHANGED or POSITION_CHANGED)."""

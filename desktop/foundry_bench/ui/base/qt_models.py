@@ -58,11 +58,6 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         self._rows = list(rows)
         self.endResetModel()
 
-    def set_headers(self, headers: Sequence[str]) -> None:
-        self.beginResetModel()
-        self._headers = list(headers)
-        self.endResetModel()
-
     def append_rows(self, rows: Sequence[R]) -> None:
         if not rows:
             return

@@ -9,9 +9,11 @@ thread on the disk.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QObject, Signal
 
+from foundry_bench.core.quality.annotations import AnnotationSet
 from foundry_bench.core.quality.files import annotations_text
 from foundry_bench.core.quality.session import (
     ScoringFiles,
@@ -72,7 +74,6 @@ class QualitySession(QObject, ScoringSession):
         self.runner.start(
             READ_JOB, task, label=f"Open scores of {run.run_id}", on_finish=self._read
         )
-        return None
 
     def _read(self, files: ScoringFiles) -> None:
         for warning in files.warnings:
@@ -112,11 +113,8 @@ class QualitySession(QObject, ScoringSession):
 
     # -- the hooks of the core session ---------------------------------------------------
 
-    def _save(self) -> None:
-        if self.ann is None or self.path is None or self.problem is not None:
-            return
-        token = (self.path, len(self.ann.scores))
-        self.saves.submit(self.path, annotations_text(self.ann), token, self._written.emit)
+    def _write(self, path: Path, ann: AnnotationSet) -> None:
+        self.saves.submit(path, annotations_text(ann), (path, len(ann.scores)), self._written.emit)
 
     def _notify(self, what: str) -> None:
         if what == OPENED:
@@ -127,9 +125,9 @@ class QualitySession(QObject, ScoringSession):
             self.position_changed.emit()
 
     def _on_written(self, token: object, error: Exception | None) -> None:
-        path, n_scores = token if isinstance(token, tuple) else (self.path, None)
+        path, n_scores = cast(tuple[Path, int], token)  # what _write handed the queue
         if error is not None:
             reason = getattr(error, "strerror", None) or error
             self.notifier.error(f"Could not save scores to {path}: {reason}")
-        elif isinstance(n_scores, int):
+        else:
             self.saved.emit(n_scores)
