@@ -77,7 +77,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Foundry Local Bench")
         self.ui_settings = ui_settings
-        self.app_settings = app_settings
         self.paths = paths
         self._closed = False
         self.notifier = Notifier(self)
@@ -235,7 +234,7 @@ class MainWindow(QMainWindow):
         self.palette_actions[name].setChecked(True)
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.app_settings, self.paths, self.runner, self)
+        dialog = SettingsDialog(self.ctx.app_settings, self.paths, self.runner, self)
         dialog.accepted.connect(lambda: self._save_settings(dialog))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -262,7 +261,6 @@ class MainWindow(QMainWindow):
         self.runner.start("save-settings", write, label="Save settings", on_finish=self._saved)
 
     def _saved(self, settings: AppSettings) -> None:
-        self.app_settings = settings
         self.notifier.info(f"Settings saved to {self.paths.settings_file}.")
         endpoint = self._endpoint(settings)
         self.models_view.set_endpoint(endpoint)
