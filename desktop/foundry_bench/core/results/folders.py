@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foundry_bench.core.results.records import Run
-from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, load_run
+from foundry_bench.core.results.store import REBUILT_STATUS, RESULTS_FILE, SAMPLES_FILE, load_run
 
 FULL_PARSE_BYTES = 2_000_000
 HEAD_BYTES = 256 * 1024
-REBUILT_STATUS = "failed"  # what load_run says of a run rebuilt from samples.jsonl
 UNREADABLE = "unreadable"
 _FIELD = r'"{}":\s*"([^"]*)"'
 _BAD_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import IO
 
 from foundry_bench.core.fileio import atomic_write_text
-from foundry_bench.core.results.records import ModelRecord, Run, Sample
+from foundry_bench.core.results.records import ModelRecord, Run, RunStatus, Sample
 from foundry_bench.core.results.run_settings import RunSettings
 
 RESULTS_FILE = "results.json"
 
 
 SAMPLES_FILE = "samples.jsonl"
+# A run rebuilt from samples.jsonl never finished: its status says so wherever it is shown.
+REBUILT_STATUS: RunStatus = "failed"
 
 
 class RunFileError(ValueError):
@@ -108,7 +110,7 @@ def _run_from_samples(run_dir: Path, samples: Iterable[Sample]) -> Run:
         models=[ModelRecord(id=m, status="ok" if m in answered else "failed") for m in model_ids],
         prompts=[{"id": p, "text": ""} for p in prompt_ids],
         samples=sample_list,
-        status="failed",
+        status=REBUILT_STATUS,
         environment={"note": "rebuilt from samples.jsonl; results.json was missing"},
     )
 

@@ -56,7 +56,7 @@ class CompareView(QWidget):
         super().__init__(parent)
         self._runner = runner
         self._notifier = notifier
-        self.runs_dir = runs_dir
+        self._runs_dir = runs_dir
         self.result: Comparison | None = None
         # Runs offered by hand (browsed, or the current run): kept when the list is rescanned.
         self._extra: dict[str, str] = {}
@@ -129,7 +129,7 @@ class CompareView(QWidget):
     # -- public -----------------------------------------------------------------------------
 
     def refresh_runs(self) -> None:
-        runs_dir = self.runs_dir()
+        runs_dir = self._runs_dir()
 
         def task(ctx: JobContext) -> list[RunFolder]:
             return list_run_folders(runs_dir)
@@ -248,7 +248,7 @@ class CompareView(QWidget):
             button.setEnabled(self.result is not None)
 
     def _browse(self, combo: QComboBox) -> None:
-        folder = self.ask_folder(self.runs_dir())
+        folder = self.ask_folder(self._runs_dir())
         if folder is None:
             return
         self.add_run(folder)
@@ -256,7 +256,7 @@ class CompareView(QWidget):
 
     def _choose_export(self, fmt: str) -> None:
         _text, name, file_filter = EXPORTS[fmt]
-        path = self.ask_save_path("Export comparison", self.runs_dir() / name, file_filter)
+        path = self.ask_save_path("Export comparison", self._runs_dir() / name, file_filter)
         if path is not None:
             self.export(fmt, path)
 
