@@ -19,6 +19,7 @@ from foundry_bench.core.settings import AppSettings, SettingsError, load_setting
 from foundry_bench.ui.base.gui_gc import GuiThreadCollector
 from foundry_bench.ui.base.palette import apply_palette
 from foundry_bench.ui.base.settings_store import UiSettings
+from foundry_bench.ui.base.wheel_guard import install_wheel_guard
 from foundry_bench.ui.main_window import MainWindow
 
 APP_NAME = "Foundry Local Bench"
@@ -38,6 +39,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
     GuiThreadCollector(app)  # Qt objects in reference cycles die on the GUI thread only
+    install_wheel_guard(app)
     return app
 
 
