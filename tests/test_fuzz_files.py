@@ -147,6 +147,8 @@ model_like = st.fixed_dictionaries(
         "error": st.none() | st.text(max_size=5) | st.integers(),
         "load_time_s": st.none() | st.floats() | st.text(max_size=2),
         "memory_delta_mb": st.none() | st.floats(),
+        "peak_rss_mb": st.none() | st.floats() | st.text(max_size=2),
+        "device": st.none() | st.text(max_size=3) | st.integers(),
         "size_mb": st.none() | st.floats() | st.text(max_size=2),
         "capabilities": st.lists(st.text(max_size=3), max_size=2) | st.integers() | st.none(),
         "license": st.none() | st.text(max_size=3) | st.integers(),

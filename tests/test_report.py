@@ -507,3 +507,44 @@ def test_json_keeps_hostile_text_exact_and_escaped(hostile_run: Run) -> None:
     data = json.loads(text)
     assert [s["response"] for s in data["samples"][: len(HOSTILE)]] == HOSTILE
     assert data["models"][0]["id"] == EVIL_MODEL
+
+
+def _hosted_run() -> Run:
+    return make_run(
+        [answer("hosted", "p1", 1, latency_s=0.2)],
+        models=[
+            make_model_record(
+                "hosted",
+                device="<GPU>|",
+                execution_provider="=CUDA()",
+                load_time_s=1.5,
+                peak_rss_mb=812.4,
+                rss_after_load_mb=640.0,
+                cpu_percent=143.0,
+                cold_ttft_s=0.25,
+                cold_latency_s=0.75,
+            ),
+            make_model_record("remote"),
+        ],
+    )
+
+
+def test_every_format_shows_what_the_host_measured() -> None:
+    run = _hosted_run()
+    md = to_markdown(run)
+    section = md.split("## Load and resources", 1)[1].split("##", 1)[0]
+    hosted = "| hosted | &lt;GPU&gt;\\| | =CUDA() | 1.500 | 250.0 | 750.0 | 812.4 | 640.0 | 143 |"
+    assert hosted in section
+    assert "| remote | – | – | – | – | – | – | – | – | – |" in section
+    html = to_html(run)
+    assert "Load and resources" in html and "&lt;GPU&gt;|" in html and "<GPU>" not in html
+    rows = {r["model"]: r for r in csv.DictReader(io.StringIO(to_summary_csv(run)))}
+    assert rows["hosted"]["peak_rss_mb"] == "812.4" and rows["hosted"]["cold_latency_s"] == "0.75"
+    assert rows["hosted"]["execution_provider"] == "'=CUDA()"  # a formula never runs
+    assert json.loads(to_json(run))["models"][0]["cpu_percent"] == 143.0
+
+
+def test_a_run_without_host_figures_has_no_resource_section(run: Run) -> None:
+    bare = make_run([answer("a", "p1", 1)], models=["a"])
+    assert "Load and resources" not in to_markdown(bare)
+    assert "Load and resources" not in to_html(bare)

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from factories import make_run
+from factories import make_model_record, make_run
 from foundry_bench.core.fileio import atomic_write_text
-from foundry_bench.core.results.records import Measurement, Sample, sample_key
+from foundry_bench.core.results.records import (
+    MODEL_NUMBER_FIELDS,
+    Measurement,
+    ModelRecord,
+    Sample,
+    sample_key,
+)
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import (
     RunFileError,
@@ -78,6 +84,22 @@ def test_results_round_trip(tmp_path: Path) -> None:
     assert run.samples == [s]
     assert run.models[0].status == "ok"
     assert json.loads((tmp_path / "results.json").read_text())["schema_version"] == 1
+
+
+def test_host_resource_fields_round_trip(tmp_path: Path) -> None:
+    numbers = {name: 0.5 + i for i, name in enumerate(MODEL_NUMBER_FIELDS)}
+    record = make_model_record("m", device="GPU", execution_provider="CUDA", **numbers)
+    write_results(tmp_path, make_run(models=[record]))
+    assert load_run(tmp_path).models == [record]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("peak_rss_mb", "1 GB"), ("cpu_percent", float("nan")), ("device", 3), ("cold_ttft_s", [])],
+)
+def test_bad_resource_field_is_refused_by_name(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        ModelRecord.from_dict({"id": "m", field: value})
 
 
 def test_samples_jsonl_survives_a_torn_last_line(tmp_path: Path) -> None:

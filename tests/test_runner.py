@@ -241,3 +241,57 @@ def test_a_folder_that_holds_a_run_is_not_reused(tmp_path: Path) -> None:
     with pytest.raises(RunFolderInUse, match="already holds a run"):
         run_all(tmp_path, ["a"])
     assert (tmp_path / "samples.jsonl").read_bytes() == before
+
+
+class LoadingProvider(ExternalProvider):
+    """Says it loaded each model itself, as the runtime host does."""
+
+    def prepare(self, spec: ModelSpec) -> PreparedModel:
+        prepared = super().prepare(spec)
+        return PreparedModel(
+            base_url=prepared.base_url,
+            request_model=spec.id,
+            load_time_s=0.2,
+            loaded_by_us=True,
+            device="CPU",
+            execution_provider="CPUExecutionProvider",
+        )
+
+
+def _slow_first(model: str, n: int) -> Measurement:
+    m = ok()
+    if n == 1:
+        m.ttft_s, m.latency_s = 0.4, 0.9
+    return m
+
+
+@pytest.mark.parametrize("warmup", [1, 0])
+def test_the_first_request_after_a_load_is_recorded_apart(tmp_path: Path, warmup: int) -> None:
+    run_all(
+        tmp_path,
+        ["a"],
+        {"a": _slow_first},
+        warmup=warmup,
+        provider=LoadingProvider("http://127.0.0.1:9"),
+    )
+    run = load_run(tmp_path)
+    record = run.models[0]
+    assert (record.cold_ttft_s, record.cold_latency_s) == (0.4, 0.9)
+    assert (record.device, record.execution_provider) == ("CPU", "CPUExecutionProvider")
+    latency = ensure_summary(run)[0]["latency_s"]
+    # With a warm-up round the cold request is a warm-up and stays out of the statistics.
+    assert latency["max"] == (0.05 if warmup else 0.9)
+
+
+def test_no_cold_figure_when_the_first_request_failed_or_nothing_was_loaded(
+    tmp_path: Path,
+) -> None:
+    def fails_first(model: str, n: int) -> Measurement:
+        return ok() if n > 1 else Measurement(status="error", started_at="", responded=True)
+
+    run_all(
+        tmp_path / "1", ["a"], {"a": fails_first}, provider=LoadingProvider("http://127.0.0.1:9")
+    )
+    assert load_run(tmp_path / "1").models[0].cold_latency_s is None
+    run_all(tmp_path / "2", ["a"], {"a": _slow_first})  # an external server: not loaded by us
+    assert load_run(tmp_path / "2").models[0].cold_latency_s is None

@@ -18,6 +18,7 @@ from foundry_bench.core.quality.rows import (
     criteria_of,
     quality_by_model,
 )
+from foundry_bench.core.reports.resources import RESOURCE_FIELDS
 from foundry_bench.core.reports.text import csv_safe, stat_of
 from foundry_bench.core.results.records import ModelRecord, Run, Sample
 
@@ -34,6 +35,7 @@ MODEL_COLUMNS = (
     "memory_delta_mb",
     "size_mb",
     "license",
+    *RESOURCE_FIELDS,
 )
 
 
@@ -109,6 +111,7 @@ def to_summary_csv(run: Run, quality: Sequence[QualityRow] | None = None) -> str
             record.memory_delta_mb,
             record.size_mb,
             record.license,
+            *(getattr(record, name) for name in RESOURCE_FIELDS),
         ]
         for metric in SUMMARY_METRICS:
             stats = entry.get(metric)

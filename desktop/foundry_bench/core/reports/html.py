@@ -38,6 +38,12 @@ from foundry_bench.core.reports.content import (
     settings_items,
     summary_cells,
 )
+from foundry_bench.core.reports.resources import (
+    RESOURCE_HEADER,
+    RESOURCE_TEXT_COLUMNS,
+    has_resources,
+    resource_rows,
+)
 from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, ms_text, plain_text, stat_of
 from foundry_bench.core.results.records import Run
 
@@ -124,6 +130,11 @@ request(s)</p>
 <tr>{% for h in summary_header %}<th>{{ h }}</th>{% endfor %}</tr>
 {% for row in summary_rows %}<tr>{{ cells(row) }}</tr>
 {% endfor %}</table></div>
+{% if resource_rows %}<h3>Load and resources</h3>
+<div class="scroll"><table>
+<tr>{% for h in resource_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in resource_rows %}<tr>{{ cells(row) }}</tr>
+{% endfor %}</table></div>{% endif %}
 <h3>Highlights</h3>
 <ul>
 {% for label, text, subitems in highlights %}<li><b>{{ label }}:</b> {{ text }}
@@ -308,6 +319,11 @@ def render_html(
         fmt_quality=fmt_quality,
         summary_header=[*SUMMARY_HEADER, *([QUALITY_HEADER] if quality is not None else [])],
         summary_rows=summary_rows,
+        resource_header=RESOURCE_HEADER,
+        resource_rows=[
+            [(c, i not in RESOURCE_TEXT_COLUMNS) for i, c in enumerate(row)]
+            for row in (resource_rows(run) if has_resources(run) else [])
+        ],
         highlights=highlight_items(run, summary, quality),
         charts=[Markup(svg) for svg in _safe_charts(run, summary, quality)],
         quality_header=QUALITY_HEADER,

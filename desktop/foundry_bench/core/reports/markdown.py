@@ -28,6 +28,12 @@ from foundry_bench.core.reports.content import (
     settings_line,
     summary_rows,
 )
+from foundry_bench.core.reports.resources import (
+    RESOURCE_HEADER,
+    RESOURCE_TEXT_COLUMNS,
+    has_resources,
+    resource_rows,
+)
 from foundry_bench.core.reports.text import (
     ANSWER_LIMIT,
     DASH,
@@ -126,6 +132,16 @@ def to_markdown(
         lines += md_table(header, summary_rows(run, summary, quality), align)
     else:
         lines.append("No models.")
+    if has_resources(run):
+        lines += ["", "## Load and resources", ""]
+        lines += md_table(
+            list(RESOURCE_HEADER),
+            (
+                [md_text(c) if i in RESOURCE_TEXT_COLUMNS else c for i, c in enumerate(row)]
+                for row in resource_rows(run)
+            ),
+            "lll" + "r" * (len(RESOURCE_HEADER) - 3),
+        )
     lines += ["", "## Highlights", "", *highlights(run, summary, quality)]
     lines += _recommendation_section(recommend(run, quality, constraints))
     if quality:

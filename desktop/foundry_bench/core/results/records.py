@@ -187,9 +187,29 @@ class Sample:
         return sample
 
 
+#: What a runtime host measured on a model (``core.run.host``), numbers or null.
+HOST_NUMBER_FIELDS = (
+    "peak_rss_mb",
+    "rss_after_load_mb",
+    "cpu_percent",
+    "gpu_memory_mb",
+    "cold_ttft_s",
+    "cold_latency_s",
+)
+#: The model record's measured numbers (each a finite number or null).
+MODEL_NUMBER_FIELDS = ("load_time_s", "memory_delta_mb", "size_mb", *HOST_NUMBER_FIELDS)
+
+
 @dataclass
 class ModelRecord:
-    """A model's place in a run: its status, why it failed, and what loading it cost."""
+    """A model's place in a run: its status, why it failed, and what loading it cost.
+
+    The resource fields are measured on the model's runtime host process (``core.run.host``):
+    ``peak_rss_mb`` over its whole life, ``rss_after_load_mb`` once loaded, ``cpu_percent``
+    (100 = one core busy) over the timed rounds, ``gpu_memory_mb`` (peak, NVIDIA only).
+    ``cold_ttft_s``/``cold_latency_s`` are the first request after the load (a warm-up when
+    there are warm-up rounds), kept apart from the statistics.
+    """
 
     id: str
     alias: str | None = None
@@ -201,6 +221,14 @@ class ModelRecord:
     capabilities: list[str] = field(default_factory=list)
     license: str | None = None
     endpoint: str | None = None
+    device: str | None = None
+    execution_provider: str | None = None
+    peak_rss_mb: float | None = None
+    rss_after_load_mb: float | None = None
+    cpu_percent: float | None = None
+    gpu_memory_mb: float | None = None
+    cold_ttft_s: float | None = None
+    cold_latency_s: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelRecord:
@@ -212,10 +240,10 @@ class ModelRecord:
             raise ValueError("model record needs a string 'id'")
         if kwargs.get("status", "ok") not in ("ok", "failed", "skipped", "pending", "running"):
             raise ValueError(f"model {kwargs['id']!r}: status must be ok, failed or skipped")
-        for name in ("alias", "error", "license", "endpoint"):
+        for name in ("alias", "error", "license", "endpoint", "device", "execution_provider"):
             if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
                 raise ValueError(f"model {kwargs['id']!r}: {name!r} must be a string or null")
-        for name in ("load_time_s", "memory_delta_mb", "size_mb"):
+        for name in MODEL_NUMBER_FIELDS:
             if kwargs.get(name) is not None and not is_finite_number(kwargs[name]):
                 raise ValueError(f"model {kwargs['id']!r}: {name!r} must be a number or null")
         caps = kwargs.get("capabilities")

@@ -39,6 +39,8 @@ class PreparedModel:
     size_mb: float | None = None
     license: str | None = None
     loaded_by_us: bool = False
+    device: str | None = None
+    execution_provider: str | None = None
 
 
 class ModelProvider(Protocol):

@@ -268,6 +268,7 @@ def _run_model(
     record.size_mb = prepared.size_mb
     record.license = prepared.license
     record.endpoint = redact_url(prepared.base_url)
+    record.device, record.execution_provider = prepared.device, prepared.execution_provider
     if prepared.load_time_s is not None:
         yield Log(logging.INFO, f"{spec.id}: loaded in {prepared.load_time_s:.3f} s")
     try:
@@ -279,6 +280,7 @@ def _run_model(
         return
     n_ok = 0
     first_error: str | None = None
+    cold = prepared.loaded_by_us
     try:
         schedule = [(True, r) for r in range(1, settings.warmup_rounds + 1)]
         schedule += [(False, r) for r in range(1, settings.rounds + 1)]
@@ -294,6 +296,10 @@ def _run_model(
                     round_no=round_no,
                     warmup=warmup,
                 )
+                if cold and sample.status == "ok":
+                    # The first answer after the load: the "slow first response", kept apart.
+                    record.cold_ttft_s, record.cold_latency_s = sample.ttft_s, sample.latency_s
+                cold = False
                 yield SampleDone(sample, 0, 0)
                 if sample.status == "ok":
                     n_ok += not warmup
