@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QByteArray
 
 from foundry_bench.core.paths import app_paths
-from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.run_settings import RunSettings, host_label
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
@@ -147,3 +147,17 @@ def test_save_builds_app_settings(qtbot, dialog):
     assert saved.endpoint == "http://localhost:11434/v1"
     assert saved.defaults.rounds == 5 and saved.defaults.warmup_rounds == 2
     assert saved.defaults.seed == 7
+
+
+def test_the_device_label_is_a_setting(qtbot, dialog):
+    assert dialog.label_edit.text() == ""
+    assert dialog.label_edit.placeholderText() == host_label()  # what an empty label means
+    dialog.label_edit.setText("bad\u2028label")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert "Device label must not hold control characters" in dialog.error_label.text()
+    dialog.label_edit.setText("  lab-laptop-3  ")
+    dialog.accept()
+    saved = dialog.result_settings
+    assert saved is not None and not dialog.isVisible()
+    assert saved.defaults.label == "lab-laptop-3"

@@ -20,6 +20,7 @@ from foundry_bench.cli._common import (
     EXIT_REGRESSION,
     BadInput,
 )
+from foundry_bench.cli.fleet import add_fleet_parser
 from foundry_bench.cli.report import add_constraint_options
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_OK", "EXIT_REGRESSION", "main"]
@@ -87,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
     compare.add_argument("--seed", type=int, default=0, help="bootstrap seed (reproducible)")
 
+    add_fleet_parser(sub)
+
     models = sub.add_parser("models", help="manage models of the embedded Foundry Local runtime")
     msub = models.add_subparsers(dest="models_command", required=True)
     mlist = msub.add_parser("list", help="registered and cached models (and the catalog)")
@@ -106,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
     demo.add_argument("--rounds", type=int, default=2)
     demo.add_argument("--warmup", type=int, default=1)
+    _add_label_option(demo)
     return parser
 
 
@@ -119,6 +123,16 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-stream", action="store_true")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds without a byte")
     p.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
+    _add_label_option(p)
+
+
+def _add_label_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--label",
+        metavar="NAME",
+        help="the device this run measures, a row of `foundry-bench fleet` "
+        "(default: the settings' label, else the host name)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,6 +166,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from foundry_bench.cli.report import cmd_compare, cmd_report
 
         return cmd_report(args) if command == "report" else cmd_compare(args)
+    if command == "fleet":
+        from foundry_bench.cli.fleet import cmd_fleet
+
+        return cmd_fleet(args)
     if command == "models":
         from foundry_bench.cli.models import cmd_models
 

@@ -25,6 +25,7 @@ OPTION_OF = {
     "seed": "--seed",
     "timeout_s": "--timeout",
     "concurrency": "--concurrency",
+    "label": "--label",
 }
 
 
@@ -38,7 +39,9 @@ def checked(settings: RunSettings) -> RunSettings:
     if problems:
         name, problem = problems[0]
         value = getattr(settings, name)
-        raise BadInput(f"{OPTION_OF.get(name, name)} {problem} (got {value})")
+        # repr: text (a label) is untrusted and may hold terminal escapes; repr shows them inert.
+        shown = repr(value) if isinstance(value, str) else value
+        raise BadInput(f"{OPTION_OF.get(name, name)} {problem} (got {shown})")
     return settings
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from foundry_bench.cli._common import EXIT_OK, EXIT_REGRESSION, BadInput, open_run, write_output
 from foundry_bench.core.quality.rows import (
@@ -17,6 +18,9 @@ from foundry_bench.core.quality.rows import (
     load_quality,
 )
 from foundry_bench.core.results.records import Run
+
+if TYPE_CHECKING:
+    from foundry_bench.core.analysis.recommend import Constraints
 
 CONSTRAINTS = ("max_p95_ms", "max_memory_mb", "min_quality")
 
@@ -30,19 +34,25 @@ def add_constraint_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--min-quality", type=float, metavar="Z", help="mean quality >= Z (1-5)")
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def constraints_of(args: argparse.Namespace) -> Constraints:
+    """The constraint options as checked ``Constraints`` (``BadInput`` for a bad value)."""
     from foundry_bench.core.analysis.recommend import Constraints
-    from foundry_bench.core.analysis.stats import ensure_summary
-    from foundry_bench.core.reports.formats import render
 
     for name in CONSTRAINTS:
         value = getattr(args, name)
         if value is not None and not value >= 0:  # also rejects NaN
             raise BadInput(f"--{name.replace('_', '-')} must be >= 0 (got {value})")
+    return Constraints(args.max_p95_ms, args.max_memory_mb, args.min_quality)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from foundry_bench.core.analysis.stats import ensure_summary
+    from foundry_bench.core.reports.formats import render
+
+    constraints = constraints_of(args)
     run = open_run(args.run).run
     ensure_summary(run)
     quality = _quality(run, args.annotations)
-    constraints = Constraints(args.max_p95_ms, args.max_memory_mb, args.min_quality)
     write_output(render(run, args.format, quality, constraints), args.out)
     return EXIT_OK
 

@@ -43,6 +43,7 @@ from foundry_bench.core.settings import AppSettings, SettingsError, load_setting
 
 def cmd_run(args: argparse.Namespace) -> int:
     models, prompts = _load_plan_inputs(args.models, args.prompts)
+    app_settings = _app_settings()
     settings = checked(
         RunSettings(
             rounds=args.rounds,
@@ -52,9 +53,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             seed=args.seed,
             stream=not args.no_stream,
             timeout_s=args.timeout,
+            label=_label(args, app_settings),
         )
     )
-    app_settings = _app_settings()
     try:
         endpoint = resolve_endpoint(args.endpoint, app_settings.endpoint)
     except ValueError as exc:
@@ -64,8 +65,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    app_settings = _app_settings()
     settings = checked(
-        RunSettings(rounds=args.rounds, warmup_rounds=args.warmup, max_tokens=128, timeout_s=60.0)
+        RunSettings(
+            rounds=args.rounds,
+            warmup_rounds=args.warmup,
+            max_tokens=128,
+            timeout_s=60.0,
+            label=_label(args, app_settings),
+        )
     )
     try:
         models = load_models(examples_dir() / "models.json").items
@@ -78,7 +86,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     entry = FoundryRuntime.get().find(DEMO_MODEL_ID)
     if entry is not None:
         print(f"demo model {entry.id} ({entry.disk_mb or 0:.1f} MB) from {entry.path}")
-    return _execute(models, prompts, settings, provider, args.out, _app_settings())
+    return _execute(models, prompts, settings, provider, args.out, app_settings)
+
+
+def _label(args: argparse.Namespace, app_settings: AppSettings) -> str:
+    """``--label``, else the label saved in the settings (empty: the host name at run time)."""
+    return str(args.label) if args.label is not None else app_settings.defaults.label
 
 
 def _load_plan_inputs(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,22 @@ def load_quality(run: Run, paths: Sequence[Path]) -> list[QualityRow]:
 def find_annotation_files(run_dir: Path) -> list[Path]:
     """Annotation files saved next to a run (``annotations.json``, ``annotations-*.json``)."""
     return sorted(p for p in run_dir.glob("annotations*.json") if p.is_file())
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    rows: list[QualityRow] | None
+    note: str  # why there are no scores, or which files gave them
+
+
+def quality_for(run: Run, run_dir: Path | None) -> QualityResult:
+    """Scores from the annotation files next to the run; never fails (reports without scores
+    are still worth writing), the note says what happened."""
+    files = find_annotation_files(run_dir) if run_dir else []
+    if not files:
+        return QualityResult(None, "no annotation files in the run folder")
+    try:
+        rows = load_quality(run, files)
+    except QualityInputError as exc:
+        return QualityResult(None, f"quality scores left out: {exc}")
+    return QualityResult(rows, f"quality from {', '.join(p.name for p in files)}")

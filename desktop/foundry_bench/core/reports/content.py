@@ -27,6 +27,7 @@ from foundry_bench.core.results.records import ModelRecord, Run
 from foundry_bench.core.urls import redact_url
 
 _ENV_ORDER = (
+    "label",
     "app",
     "machine",
     "os",
@@ -44,6 +45,7 @@ _ENV_ORDER = (
 
 #: Readable names for the environment keys the runner records (``core.run.runner.environment``).
 ENV_LABELS = {
+    "label": "Device label",
     "app": "App",
     "machine": "Machine",
     "os": "OS",

@@ -67,7 +67,7 @@ def _cell(value: object) -> object:
     return csv_safe(value)
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def csv_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     # CRLF rows (RFC 4180): with it, a lone CR inside a value gets quoted too, which a "\n"
     # line terminator would not do. Write the text with newline="" (no translation).
@@ -79,7 +79,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 def to_csv(run: Run) -> str:
     """``report.csv``: a header, then one row per sample (every field but ``itl_s``)."""
-    return _csv(
+    return csv_table(
         SAMPLE_COLUMNS,
         ([getattr(s, name) for name in SAMPLE_COLUMNS] for s in run.samples),
     )
@@ -128,4 +128,4 @@ def to_summary_csv(run: Run, quality: Sequence[QualityRow] | None = None) -> str
         ]
         row += [q["criteria"].get(c) if q else None for c in criteria]
         rows.append(row)
-    return _csv(SUMMARY_COLUMNS + tuple(f"quality_{c}" for c in criteria), rows)
+    return csv_table(SUMMARY_COLUMNS + tuple(f"quality_{c}" for c in criteria), rows)

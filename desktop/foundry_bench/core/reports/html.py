@@ -83,23 +83,30 @@ footer { color: #777; margin-top: 32px; font-size: 12px; }
 @media print { body { background: #fff; } .card, .charts figure { break-inside: avoid; } }
 """
 
-TEMPLATE = """
-{%- macro cells(row) %}{% for cell, num in row -%}
-<td class="{{ 'num' if num else 'text' }}">{{ cell }}</td>
-{%- endfor %}{% endmacro -%}
-<!DOCTYPE html>
+#: The opening every HTML report shares (Jinja source): the no-script CSP, no referrer, the
+#: style; each report's template sets ``title``.
+PAGE_START = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Benchmark report: {{ run.run_id }}</title>
+<title>{{ title }}</title>
 <style>{{ style }}</style>
 </head>
 <body>
 <main>
-<h1>Benchmark report: {{ run.run_id }}</h1>
+"""
+
+TEMPLATE = (
+    """
+{%- macro cells(row) %}{% for cell, num in row -%}
+<td class="{{ 'num' if num else 'text' }}">{{ cell }}</td>
+{%- endfor %}{% endmacro -%}
+"""
+    + PAGE_START
+    + """<h1>Benchmark report: {{ run.run_id }}</h1>
 <p class="meta">Status <b>{{ run.status }}</b> · started {{ run.started_at or "–" }} ·
 finished {{ run.finished_at or "–" }} · {{ n_models }} model(s) · {{ n_samples }} timed
 request(s)</p>
@@ -191,6 +198,7 @@ bootstrap. Model output is shown as text only.</footer>
 </body>
 </html>
 """
+)
 
 _TEXT_COLUMNS = {0, 1, 13}  # model, status, licence in SUMMARY_HEADER order
 
@@ -309,6 +317,7 @@ def render_html(
     return env.from_string(TEMPLATE).render(
         csp=CSP,
         style=Markup(STYLE),
+        title=f"Benchmark report: {run.run_id}",
         run=run,
         version=__version__,
         n_models=len(summary),
@@ -336,4 +345,4 @@ def render_html(
     )
 
 
-__all__ = ["CSP", "charts", "render_html"]
+__all__ = ["CSP", "PAGE_START", "STYLE", "charts", "render_html"]

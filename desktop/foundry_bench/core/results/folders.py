@@ -15,11 +15,18 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from foundry_bench.core.results.records import Run
-from foundry_bench.core.results.store import REBUILT_STATUS, RESULTS_FILE, SAMPLES_FILE, load_run
+from foundry_bench.core.results.store import (
+    REBUILT_STATUS,
+    RESULTS_FILE,
+    SAMPLES_FILE,
+    RunFileError,
+    load_run,
+)
 
 FULL_PARSE_BYTES = 2_000_000
 HEAD_BYTES = 256 * 1024
@@ -107,6 +114,51 @@ def list_run_folders(runs_dir: Path) -> list[RunFolder]:
 def open_run_folder(path: Path) -> OpenedRun:
     """Load a run from its folder (or its ``results.json``); ``RunFileError`` says why not."""
     return OpenedRun(load_run(path), path if path.is_dir() else path.parent)
+
+
+@dataclass(frozen=True)
+class OpenedRuns:
+    """The runs a list of paths names, and a message for each path that gave none."""
+
+    runs: list[OpenedRun]
+    problems: list[str]
+
+
+def run_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The runs ``paths`` name: a run folder (or its ``results.json``) is one run; any other
+    folder gives every run folder directly inside it, as the runs list finds them (a folder
+    of downloaded CI artifacts). Each path that names no run gets a message instead."""
+    found: dict[Path, None] = {}
+    problems: list[str] = []
+    for path in paths:
+        if is_run_folder(path) or (path.is_file() and path.name == RESULTS_FILE):
+            found.setdefault(path, None)
+        elif path.is_dir():
+            inside = [f.path for f in list_run_folders(path)]
+            if not inside:
+                problems.append(
+                    f"{path}: no run folder in it (a run folder holds {RESULTS_FILE} "
+                    f"or {SAMPLES_FILE})"
+                )
+            found.update(dict.fromkeys(inside))
+        elif path.exists():
+            problems.append(f"{path}: not a run folder or a {RESULTS_FILE}")
+        else:
+            problems.append(f"{path}: not found")
+    return list(found), problems
+
+
+def open_run_folders(paths: Sequence[Path]) -> OpenedRuns:
+    """Open every run ``paths`` name (:func:`run_paths`); a run that cannot be read is left
+    out with its message (naming the file and the problem), the others still open."""
+    runs: list[OpenedRun] = []
+    found, problems = run_paths(paths)
+    for path in found:
+        try:
+            runs.append(open_run_folder(path))
+        except RunFileError as exc:
+            problems.append(str(exc))
+    return OpenedRuns(runs, problems)
 
 
 def check_new_name(folder: Path, name: str) -> Path:

@@ -9,6 +9,8 @@ so they accept and refuse the same values.
 from __future__ import annotations
 
 import math
+import re
+import socket
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,6 +22,11 @@ MAX_OUTPUT_TOKENS = 1_000_000
 MAX_TEMPERATURE = 2.0  # the OpenAI API's own range
 MAX_TIMEOUT_S = 86_400.0
 MAX_CONCURRENCY = 256
+# A device label names a row of the fleet table; longer than this is not a name.
+MAX_LABEL_CHARS = 64
+# Control characters (C0, DEL, C1), Unicode line/paragraph separators and lone surrogates: a
+# label is shown in terminals, tables and reports, where each of these breaks a line or a cell.
+_LABEL_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def is_finite_number(value: object) -> bool:
@@ -37,6 +44,9 @@ class RunSettings:
     stream: bool = True
     timeout_s: float = 120.0
     concurrency: int = 1
+    # The device this run measures (``environment.label`` in results.json, a row of the fleet
+    # table); empty: the host name, filled in when the run starts.
+    label: str = ""
 
 
 # What each field means to a person, for messages that name the field their way.
@@ -49,6 +59,7 @@ FIELD_LABELS = {
     "stream": "Streaming",
     "timeout_s": "Timeout",
     "concurrency": "Concurrent requests",
+    "label": "Device label",
 }
 
 
@@ -65,6 +76,10 @@ def parse_run_settings(data: object, where: str = "settings") -> RunSettings:
         value, default = data[f.name], getattr(defaults, f.name)
         if f.name == "seed" and value is None:
             kwargs[f.name] = None
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                raise ValueError(f"{where}.{f.name} must be a string")
+            kwargs[f.name] = value
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise ValueError(f"{where}.{f.name} must be true or false")
@@ -112,4 +127,26 @@ def run_settings_problems(settings: RunSettings) -> list[tuple[str, str]]:
         out.append(("seed", "must be a whole number or empty"))
     elif s.seed is not None and not -(2**63) <= s.seed < 2**63:
         out.append(("seed", "must fit in 64 bits"))
+    problem = label_problem(s.label)
+    if problem:
+        out.append(("label", problem))
     return out
+
+
+def label_problem(label: object) -> str | None:
+    """Why ``label`` cannot name a device, or None (empty is fine: the host name is used)."""
+    if not isinstance(label, str):
+        return "must be text"
+    if len(label) > MAX_LABEL_CHARS:
+        return f"must be at most {MAX_LABEL_CHARS} characters"
+    if _LABEL_FORBIDDEN.search(label):
+        return "must not hold control characters, line breaks or lone surrogates"
+    if label and label != label.strip():
+        return "must not start or end with spaces"
+    return None
+
+
+def host_label() -> str:
+    """The default device label: this machine's host name, made a valid label."""
+    name = _LABEL_FORBIDDEN.sub("", socket.gethostname()).strip()[:MAX_LABEL_CHARS].strip()
+    return name or "unknown-host"

@@ -25,7 +25,7 @@ from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, utc_now
-from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.run_settings import RunSettings, host_label
 from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results
 from foundry_bench.core.run.endpoint.client import ChatEndpoint
 from foundry_bench.core.run.providers import ModelProvider, PreparedModel, PrepareError
@@ -111,9 +111,10 @@ def new_run_id() -> str:
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-def environment(provider: ModelProvider) -> dict[str, Any]:
-    """What a reader needs to reproduce the run: machine, OS, versions, endpoint."""
+def environment(provider: ModelProvider, label: str = "") -> dict[str, Any]:
+    """What a reader needs to reproduce the run: device label, machine, OS, versions, endpoint."""
     env: dict[str, Any] = {
+        "label": label or host_label(),
         "app": f"foundry-bench {__version__}",
         "python": sys.version.split()[0],
         "os": platform.platform(),
@@ -194,7 +195,7 @@ def run_benchmark(
             for m in plan.models
         ],
         prompts=[p.to_dict() for p in plan.prompts],
-        environment=environment(provider),
+        environment=environment(provider, settings.label),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (RESULTS_FILE, SAMPLES_FILE):

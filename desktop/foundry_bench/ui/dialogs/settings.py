@@ -32,7 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.paths import AppPaths
-from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.run_settings import (
+    MAX_LABEL_CHARS,
+    RunSettings,
+    host_label,
+    label_problem,
+)
 from foundry_bench.core.run.providers import API_KEY_ENV, ENDPOINT_ENV, normalize_base_url
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.base.workers import JobContext, JobRunner, Task
@@ -182,6 +187,13 @@ class SettingsDialog(QDialog):
         self.timeout.setDecimals(1)
         self.timeout.setValue(defaults.timeout_s)
         self.concurrency = _spin(1, 64, defaults.concurrency)
+        self.label_edit = QLineEdit(defaults.label)
+        self.label_edit.setMaxLength(MAX_LABEL_CHARS)
+        self.label_edit.setPlaceholderText(host_label())
+        self.label_edit.setToolTip(
+            "names this device in results.json (environment.label) and in the fleet table "
+            "that merges runs of many machines; empty: the host name"
+        )
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_box)
         seed_row.addWidget(self.seed, 1)
@@ -193,6 +205,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.stream)
         form.addRow("Timeout (no byte for):", self.timeout)
         form.addRow("Concurrent requests:", self.concurrency)
+        form.addRow("Device label:", self.label_edit)
         return group
 
     # -- behaviour ----------------------------------------------------------------------------
@@ -224,6 +237,12 @@ class SettingsDialog(QDialog):
                 self.error_label.setText(f"Server URL: {exc}")
                 self.error_label.show()
                 return
+        label = self.label_edit.text().strip()
+        problem = label_problem(label)
+        if problem:
+            self.error_label.setText(f"Device label {problem}")
+            self.error_label.show()
+            return
         seed = self.seed.value() if self.seed_box.isChecked() else None
         defaults = replace(
             self._original.defaults,
@@ -235,6 +254,7 @@ class SettingsDialog(QDialog):
             stream=self.stream.isChecked(),
             timeout_s=self.timeout.value(),
             concurrency=self.concurrency.value(),
+            label=label,
         )
         self.result_settings = AppSettings(
             endpoint=endpoint,

@@ -13,35 +13,11 @@ from foundry_bench.core.analysis.compare import Comparison, compare_runs
 from foundry_bench.core.analysis.recommend import Constraints, Recommendation, recommend
 from foundry_bench.core.analysis.stats import ensure_summary
 from foundry_bench.core.fileio import atomic_write_text
-from foundry_bench.core.quality.rows import (
-    QualityInputError,
-    QualityRow,
-    find_annotation_files,
-    load_quality,
-)
+from foundry_bench.core.quality.rows import QualityResult, quality_for
 from foundry_bench.core.reports import compare as compare_report
 from foundry_bench.core.reports import formats as report
 from foundry_bench.core.results.folders import OpenedRun, open_run_folder
 from foundry_bench.core.results.records import Run
-
-
-@dataclass(frozen=True)
-class QualityResult:
-    rows: list[QualityRow] | None
-    note: str  # why there are no scores, or which files gave them
-
-
-def quality_for(run: Run, run_dir: Path | None) -> QualityResult:
-    """Scores from the annotation files next to the run; never fails (reports without scores
-    are still worth writing), the note says what happened."""
-    files = find_annotation_files(run_dir) if run_dir else []
-    if not files:
-        return QualityResult(None, "no annotation files in the run folder")
-    try:
-        rows = load_quality(run, files)
-    except QualityInputError as exc:
-        return QualityResult(None, f"quality scores left out: {exc}")
-    return QualityResult(rows, f"quality from {', '.join(p.name for p in files)}")
 
 
 def open_run(path: Path) -> OpenedRun:
