@@ -188,7 +188,7 @@ def _cell(
     record = run.model(model)
     # peak_rss_mb is measured by the runtime host process where a run has one; older runs
     # and other servers have none, and the cell says so (null) rather than guess.
-    values["peak_rss_mb"] = _number(getattr(record, "peak_rss_mb", None))
+    values["peak_rss_mb"] = _number(record.peak_rss_mb) if record else None
     values["quality"] = _number(quality.get("mean")) if quality else None
     if quality and (q_ci := _ci(quality.get("ci"), 1.0)) is not None:
         cis["quality"] = q_ci
