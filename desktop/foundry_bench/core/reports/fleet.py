@@ -69,18 +69,20 @@ def verdict_text(cell: FleetCell) -> str:
     return "yes" if cell.qualifies else "no: " + "; ".join(cell.reasons)
 
 
-def table_rows(fleet: Fleet) -> list[list[str]]:
-    """The long table as display text (not escaped): one row per device x model."""
+def row_cells(cell: FleetCell) -> list[str]:
+    """One row of the long table as display text (not escaped), in ``TABLE_HEADER`` order."""
     return [
-        [
-            cell.device,
-            cell.model,
-            *(cell_text(cell, m.key) for m in FLEET_METRICS),
-            checks_text(cell),
-            verdict_text(cell),
-        ]
-        for cell in fleet.ordered_cells()
+        cell.device,
+        cell.model,
+        *(cell_text(cell, m.key) for m in FLEET_METRICS),
+        checks_text(cell),
+        verdict_text(cell),
     ]
+
+
+def table_rows(fleet: Fleet) -> list[list[str]]:
+    """The long table: one row per device x model."""
+    return [row_cells(cell) for cell in fleet.ordered_cells()]
 
 
 def summary_lines(fleet: Fleet) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -336,4 +338,12 @@ def render_fleet(fleet: Fleet, fmt: str) -> str:
     raise ValueError(f"unknown fleet format {fmt!r} (expected one of {', '.join(FLEET_FORMATS)})")
 
 
-__all__ = ["CSV_COLUMNS", "FLEET_FORMATS", "cell_text", "render_fleet", "table_rows"]
+__all__ = [
+    "CSV_COLUMNS",
+    "FLEET_FORMATS",
+    "TABLE_HEADER",
+    "cell_text",
+    "render_fleet",
+    "row_cells",
+    "table_rows",
+]

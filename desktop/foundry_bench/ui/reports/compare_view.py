@@ -25,6 +25,7 @@ from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_as
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
+from foundry_bench.ui.reports.export_buttons import add_export_buttons, ask_export_path
 from foundry_bench.ui.reports.table_models import ComparisonModel
 from foundry_bench.ui.reports.tasks import compare_paths, export_comparison
 
@@ -108,16 +109,10 @@ class CompareView(QWidget):
         self.model = ComparisonModel(self)
         self.table = row_table(self.model, fit_columns=True)
 
-        self.export_buttons: dict[str, QPushButton] = {}
         exports = QHBoxLayout()
         exports.addWidget(self.compare_button)
         exports.addStretch(1)
-        exports.addWidget(QLabel("Export:"))
-        for fmt, (text, _name, _filter) in EXPORTS.items():
-            button = QPushButton(text)
-            button.clicked.connect(lambda _c=False, f=fmt: self._choose_export(f))
-            exports.addWidget(button)
-            self.export_buttons[fmt] = button
+        self.export_buttons = add_export_buttons(exports, EXPORTS, self._choose_export)
 
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
@@ -255,8 +250,9 @@ class CompareView(QWidget):
         combo.setCurrentIndex(combo.findData(str(folder)))
 
     def _choose_export(self, fmt: str) -> None:
-        _text, name, file_filter = EXPORTS[fmt]
-        path = self.ask_save_path("Export comparison", self._runs_dir() / name, file_filter)
+        path = ask_export_path(
+            self.ask_save_path, "Export comparison", self._runs_dir(), EXPORTS, fmt
+        )
         if path is not None:
             self.export(fmt, path)
 

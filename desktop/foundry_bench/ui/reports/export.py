@@ -9,8 +9,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -27,6 +25,7 @@ from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_as
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
+from foundry_bench.ui.reports.constraints import ConstraintsForm
 from foundry_bench.ui.reports.table_models import RecommendationModel
 from foundry_bench.ui.reports.tasks import (
     RecommendResult,
@@ -45,20 +44,6 @@ FORMAT_UI = {
     "json": ("JSON…", "JSON (*.json)"),
 }
 RECOMMEND_DELAY_MS = 250
-
-
-def _spin(
-    maximum: float, step: float, decimals: int, suffix: str, none_text: str
-) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setRange(0.0, maximum)
-    spin.setSingleStep(step)
-    spin.setDecimals(decimals)
-    spin.setSuffix(suffix)
-    spin.setSpecialValueText(none_text)  # shown at the minimum (0): the constraint is off
-    spin.setKeyboardTracking(False)
-    spin.setMaximumWidth(220)
-    return spin
 
 
 class ExportPanel(QWidget):
@@ -98,19 +83,16 @@ class ExportPanel(QWidget):
         self.open_button = QPushButton("Open run folder…")
         self.open_button.clicked.connect(self._choose_run)
 
-        self.max_p95 = _spin(10_000_000, 50, 0, " ms", "no limit")
-        self.max_memory = _spin(10_000_000, 100, 0, " MB", "no limit")
-        self.min_quality = _spin(5, 0.1, 1, "", "any")
-        form = QFormLayout()
-        form.addRow("p95 latency at most", self.max_p95)
-        form.addRow("Memory growth at most", self.max_memory)
-        form.addRow("Quality (1-5) at least", self.min_quality)
+        self.constraints_form = ConstraintsForm()
+        form = self.constraints_form
+        self.max_p95 = form.max_p95
+        self.max_memory = form.max_memory
+        self.min_quality = form.min_quality
         self._delay = QTimer(self)
         self._delay.setSingleShot(True)
         self._delay.setInterval(RECOMMEND_DELAY_MS)
         self._delay.timeout.connect(self.refresh_recommendation)
-        for spin in (self.max_p95, self.max_memory, self.min_quality):
-            spin.valueChanged.connect(lambda _v: self._delay.start())
+        form.changed.connect(self._delay.start)
 
         self.best_label = QLabel("")
         self.best_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -123,7 +105,7 @@ class ExportPanel(QWidget):
 
         rec_box = QGroupBox("Recommendation")
         rec_layout = QVBoxLayout(rec_box)
-        rec_layout.addLayout(form)
+        rec_layout.addWidget(form)
         rec_layout.addWidget(self.best_label)
         rec_layout.addWidget(self.quality_label)
         rec_layout.addWidget(self.table, 1)
@@ -155,10 +137,7 @@ class ExportPanel(QWidget):
     # -- public -----------------------------------------------------------------------------
 
     def constraints(self) -> Constraints:
-        def value(spin: QDoubleSpinBox) -> float | None:
-            return spin.value() if spin.value() > spin.minimum() else None
-
-        return Constraints(value(self.max_p95), value(self.max_memory), value(self.min_quality))
+        return self.constraints_form.constraints()
 
     def set_run(self, run: Run | None, run_dir: Path | None) -> None:
         self.run, self.run_dir = run, Path(run_dir) if run_dir is not None else None

@@ -1,7 +1,8 @@
-"""The Reports page: export the current run and compare two runs.
+"""The Reports page: export the current run, compare two runs, merge runs of many devices.
 
 A thin composition of :class:`ExportPanel` (the current run, its recommendation under the
-team's constraints, exports) and :class:`CompareView` (run A versus run B). It follows the
+team's constraints, exports), :class:`CompareView` (run A versus run B) and
+:class:`FleetView` (device x model). It follows the
 window's current run (``run_opened``), and offers that run in the comparison pickers.
 """
 
@@ -16,12 +17,14 @@ from foundry_bench.core.results.records import Run
 from foundry_bench.ui.context import AppContext
 from foundry_bench.ui.reports.compare_view import CompareView
 from foundry_bench.ui.reports.export import ExportPanel
+from foundry_bench.ui.reports.fleet_view import FleetView
 
 HELP = (
     "Reports are written from the run's files: Markdown, CSV (one row per sample or per "
     "model), JSON, and one self-contained HTML page with charts. The same from the command "
     "line: foundry-bench report RUN_DIR --format html --out report.html; "
-    "foundry-bench compare RUN_A RUN_B --fail-on-regression 10."
+    "foundry-bench compare RUN_A RUN_B --fail-on-regression 10; "
+    "foundry-bench fleet FOLDER_OF_RUNS --format html --out fleet.html."
 )
 
 
@@ -30,9 +33,11 @@ class ReportsPage(QWidget):
         super().__init__()
         self.export_panel = ExportPanel(ctx.runner, ctx.notifier, ctx.runs_dir)
         self.compare_view = CompareView(ctx.runner, ctx.notifier, ctx.runs_dir)
+        self.fleet_view = FleetView(ctx.runner, ctx.notifier, ctx.runs_dir)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.export_panel, "Export and recommend")
         self.tabs.addTab(self.compare_view, "Compare runs")
+        self.tabs.addTab(self.fleet_view, "Fleet")
         hint = QLabel(HELP)
         hint.setWordWrap(True)
         hint.setEnabled(False)  # greyed: a hint, not content
@@ -58,6 +63,7 @@ class ReportsPage(QWidget):
         if not self._listed_once:  # list the runs folder when the page is first seen
             self._listed_once = True
             self.compare_view.refresh_runs()
+            self.fleet_view.refresh_runs()
         elif self.export_panel.run is not None:
             # Scores may have been added on the Quality page since: recommend afresh.
             self.export_panel.refresh_recommendation()
@@ -65,3 +71,4 @@ class ReportsPage(QWidget):
     def _settings_saved(self, _settings: object) -> None:
         if self._listed_once:  # the runs folder may have changed: list the new one
             self.compare_view.refresh_runs()
+            self.fleet_view.refresh_runs()
