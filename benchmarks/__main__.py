@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.gui_stall",
     "benchmarks.render_100k",
     "benchmarks.soak",
+    "benchmarks.annotations_save",
 )
 
 

@@ -20,7 +20,8 @@ def make_context(
     ui_values: dict[str, object] | None = None,
     app_settings: AppSettings | None = None,
 ) -> AppContext:
-    """A context whose folders are under ``root``; ``ctx.errors`` collects error messages.
+    """A context whose folders are under ``root``; ``ctx.errors`` collects error messages,
+    ``ctx.infos`` the others.
 
     Shut its runner down at the end of the test (``ctx.runner.shutdown(...)``).
     """
@@ -42,8 +43,10 @@ def make_context(
         endpoint=endpoint,
     )
     errors: list[str] = []
+    infos: list[str] = []
     notifier.message_posted.connect(
-        lambda text, level: errors.append(text) if level == ERROR else None
+        lambda text, level: (errors if level == ERROR else infos).append(text)
     )
     ctx.errors = errors  # type: ignore[attr-defined]
+    ctx.infos = infos  # type: ignore[attr-defined]
     return ctx

@@ -28,13 +28,13 @@ from foundry_bench.core.quality.annotations import (
     AnnotationSet,
     MergeError,
 )
+from foundry_bench.core.quality.file_text import annotations_text
 from foundry_bench.core.quality.files import (
     backup_corrupt,
     load_annotations,
     new_annotations,
     open_annotations,
     parse_annotations,
-    save_annotations,
 )
 from foundry_bench.core.quality.judge import parse_judge_score
 from foundry_bench.core.quality.merge import merge_annotations
@@ -45,6 +45,7 @@ from foundry_bench.core.quality.order import (
     scorable_samples,
     side_by_side_pairs,
 )
+from foundry_bench.core.quality.shared_file import save_annotations
 from foundry_bench.core.quality.summary import pareto_front, quality_summary
 from foundry_bench.core.results.records import Run, Sample
 from foundry_bench.core.results.run_settings import RunSettings
@@ -552,12 +553,12 @@ def test_judge_counts_replies_without_a_score(tmp_path: Path) -> None:
     annotator=st.text(min_size=1, max_size=10),
 )
 def test_the_written_text_is_exactly_the_records(keys: list[str], note: str, annotator: str):
-    """The file is written line by line (see ``annotations_text``); whatever the text in it,
+    """The file is written item by item (see ``annotations_text``); whatever the text in it,
     it must read back as the same records."""
     ann = new_annotations(make_run(), annotator)
     for i, key in enumerate(keys):
         ann.set_score(key, "correctness", 1 + i % 5)
         ann.set_note(key, note)
-    text = qfiles.annotations_text(ann)
+    text = annotations_text(ann)
     assert json.loads(text) == ann.to_dict()
     assert parse_annotations(text.encode(), Path("a.json")).to_dict() == ann.to_dict()

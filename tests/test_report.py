@@ -474,7 +474,8 @@ def test_hostile_quality_and_recommendation_are_neutralised(hostile_run: Run) ->
 
 
 def test_load_quality_reads_every_file_and_names_a_bad_one(run: Run, tmp_path: Path) -> None:
-    from foundry_bench.core.quality.files import new_annotations, save_annotations
+    from foundry_bench.core.quality.files import new_annotations
+    from foundry_bench.core.quality.shared_file import save_annotations
 
     def scored(name: str, score: int) -> Path:
         ann = new_annotations(run, name)

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication
 
 from contexts import make_context
 from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE
-from foundry_bench.core.quality.files import load_annotations, new_annotations, save_annotations
+from foundry_bench.core.quality.files import load_annotations, new_annotations
+from foundry_bench.core.quality.shared_file import save_annotations
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.store import write_results
 from foundry_bench.ui.quality.page import QualityPage
@@ -400,11 +401,11 @@ def test_the_page_reads_and_writes_its_files_off_the_gui_thread(
 ) -> None:
     import threading
 
-    from foundry_bench.core import save_queue
+    from foundry_bench.core.quality import shared_file
     from foundry_bench.ui.quality import session as qsession
 
     threads: list[str] = []
-    real_read, real_write = qsession.read_scoring_files, save_queue.atomic_write_text
+    real_read, real_write = qsession.read_scoring_files, shared_file.atomic_write_text
 
     def read(*args, **kwargs):
         threads.append(threading.current_thread().name)
@@ -415,7 +416,7 @@ def test_the_page_reads_and_writes_its_files_off_the_gui_thread(
         return real_write(*args, **kwargs)
 
     monkeypatch.setattr(qsession, "read_scoring_files", read)
-    monkeypatch.setattr(save_queue, "atomic_write_text", write)
+    monkeypatch.setattr(shared_file, "atomic_write_text", write)
     run, folder = run_dir
     page = make_page()
     open_now(page, run, folder)
@@ -423,3 +424,38 @@ def test_the_page_reads_and_writes_its_files_off_the_gui_thread(
     assert disk_scores(folder)  # saved...
     main = threading.main_thread().name
     assert len(threads) >= 2 and main not in threads  # ...and read, neither on the GUI thread
+
+
+def test_two_windows_on_one_run_keep_each_others_scores(open_now, make_page, run_dir, qtbot):
+    """The reported case: the second window silently overwrote 16 of the first's 22 scores."""
+    run, folder = run_dir
+    one, two = make_page(), make_page()
+    open_now(one, run, folder)
+    open_now(two, run, folder)
+    two.session.go_to(two.session.order[9])
+    for _ in range(11):
+        press(one.scoring, Qt.Key.Key_4)
+        assert one.ctx.saves.flush(5.0)
+        press(two.scoring, Qt.Key.Key_2)
+        assert two.ctx.saves.flush(5.0)
+    scores = disk_scores(folder)
+    assert len(scores) == 22 and sorted(scores.values()) == [2] * 11 + [4] * 11
+    # Window two took in window one's scores and says so; window one learns at its next save.
+    qtbot.waitUntil(lambda: len(two.session.ann.scores) == 22, timeout=5000)
+    assert any("changed elsewhere" in m for m in two.ctx.infos)
+
+
+def test_a_file_that_turns_unreadable_is_refused_and_the_window_says_so(
+    open_now, make_page, run_dir, qtbot
+):
+    run, folder = run_dir
+    page = make_page()
+    open_now(page, run, folder)
+    press(page.scoring, Qt.Key.Key_4)
+    path = folder / ANNOTATIONS_FILE
+    on_disk(folder)
+    path.write_bytes(b"\xff\xfe not an annotations file")
+    press(page.scoring, Qt.Key.Key_3)
+    assert page.ctx.saves.flush(5.0)
+    qtbot.waitUntil(lambda: any("not UTF-8" in e for e in page.ctx.errors), timeout=5000)
+    assert path.read_bytes() == b"\xff\xfe not an annotations file"

@@ -3,9 +3,10 @@
 A view that saves after every key press must not wait for the disk on its own thread, yet
 every version it hands over must reach the disk in the order it was made (an older snapshot
 landing after a newer one would lose the newer scores). One writer thread per queue does
-that: :meth:`SaveQueue.submit` hands over a file's complete new text; when several texts for
-one path wait, only the newest is written (each is the whole file). Each write is atomic
-(``core.fileio``), so a crash leaves the old file or the new one.
+that: :meth:`SaveQueue.submit` hands over a file's complete new text (or
+:meth:`SaveQueue.submit_call` a function that writes it, for a save that must first look at
+the disk); when several wait for one path, only the newest runs (each is the whole file).
+Each write is atomic (``core.fileio``), so a crash leaves the old file or the new one.
 
 The thread starts with the first submit and ends when nothing is left to write, so an idle
 app (or a finished test) has no writer thread.
@@ -23,14 +24,14 @@ from foundry_bench.core.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
-# done(token, error): called on the writer thread after the write (error None) or its failure.
+# done(token, error): called on the writer thread after the write (error None) or its failure;
+# for submit_call, the token is what the write function returned (None after a failure).
 Done = Callable[[object, Exception | None], None]
 
 
 @dataclass
 class _Pending:
-    text: str
-    token: object
+    write: Callable[[], object]  # returns the token handed to done
     done: Done | None
 
 
@@ -46,8 +47,18 @@ class SaveQueue:
 
         A text still waiting for the same path is replaced (its ``done`` is not called).
         """
+
+        def write() -> object:
+            atomic_write_text(path, text)
+            return token
+
+        self.submit_call(path, write, done)
+
+    def submit_call(self, path: Path, write: Callable[[], object], done: Done | None) -> None:
+        """Run ``write()`` (which writes ``path``) soon; ``done(its result, error)`` follows.
+        Replaces whatever still waits for the same path, as :meth:`submit` does."""
         with self._lock:
-            self._pending[path] = _Pending(text, token, done)
+            self._pending[path] = _Pending(write, done)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._write_all, name="save-queue", daemon=True
@@ -98,12 +109,13 @@ class SaveQueue:
     @staticmethod
     def _write(path: Path, item: _Pending) -> None:
         error: Exception | None = None
+        result: object = None
         try:
-            atomic_write_text(path, item.text)
+            result = item.write()
         except Exception as exc:  # reported to the caller: a save must never fail silently
             error = exc
         if item.done is not None:
             try:
-                item.done(item.token, error)
+                item.done(result, error)
             except Exception:  # a receiver that is gone must not stop later saves
                 log.exception("save of %s: its callback failed", path)

@@ -6,14 +6,25 @@ The file is the contract of ``docs/design.md`` ("Files") plus fields this packag
      "description"}], "scores": [{"sample_key", "criterion", "score": 1..5, "note",
      "updated_at"}], "notes": [{"sample_key", "note", "updated_at"}], "preferences":
      [{"prompt_id", "round", "sample_a", "sample_b", "model_a", "model_b", "winner":
-     "<model id>|tie", "updated_at"}], "shuffle_seed": int, "position": {...},
-     "created_at", "updated_at", "judge": {"model", ...} (automatic annotators only)}
+     "<model id>|tie", "updated_at"}], "cleared": [{"kind": "score|note|preference", "key":
+     [...], "updated_at"}], "shuffle_seed": int, "position": {...}, "created_at",
+     "updated_at", "judge": {"model", ...} (automatic annotators only)}
+
+``cleared`` remembers when a score, note or preference was taken back, so that merging two
+versions of one file (two windows or processes writing it, ``core.quality.shared_file``)
+can tell "cleared later" from "never seen": every entry carries its time and the newest wins.
+
+Text: a file is UTF-8, which cannot hold a lone surrogate (a Python string can, e.g. from a
+JSON ``"\ud800"`` escape or a broken paste); :func:`clean_text` replaces each one with U+FFFD,
+when the file is written and when it is read, so what the window shows after a reload is
+what the file holds.
 
 Reading and writing it: ``core.quality.files``; the scoring order: ``core.quality.order``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +42,15 @@ CATEGORIES = tuple(range(SCORE_MIN, SCORE_MAX + 1))
 TIE = "tie"
 
 Mode = Literal["single", "pairs"]
+# What a tombstone in ``cleared`` is of: ("score", key, criterion), ("note", key) or
+# ("preference", sample_a, sample_b).
+ClearedKey = tuple[str, ...]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (see the module docstring)."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 class AnnotationFileError(ValueError):
@@ -105,6 +125,7 @@ class AnnotationSet:
     scores: dict[tuple[str, str], Score] = field(default_factory=dict)
     notes: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (note, updated_at)
     preferences: dict[tuple[str, str], Preference] = field(default_factory=dict)
+    cleared: dict[ClearedKey, str] = field(default_factory=dict)  # key -> when it was cleared
     position: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
     updated_at: str = ""
@@ -121,8 +142,10 @@ class AnnotationSet:
 
     def set_score(self, sample_key: str, criterion: str, value: int | None) -> None:
         """Set (1-5) or clear (``None``) one score; the note of an existing score stays."""
+        tomb = ("score", sample_key, criterion)
         if value is None:
-            self.scores.pop((sample_key, criterion), None)
+            if self.scores.pop((sample_key, criterion), None) is not None:
+                self.cleared[tomb] = utc_now()
         else:
             check_score(value)
             old = self.scores.get((sample_key, criterion))
@@ -130,6 +153,7 @@ class AnnotationSet:
             self.scores[(sample_key, criterion)] = Score(
                 sample_key, criterion, value, note, utc_now()
             )
+            self.cleared.pop(tomb, None)
         self.touch()
 
     def note(self, sample_key: str) -> str:
@@ -137,13 +161,15 @@ class AnnotationSet:
 
     def set_note(self, sample_key: str, text: str) -> bool:
         """Set an answer's note; False (and nothing changes) when it is the same text."""
-        text = text.strip()
+        text = clean_text(text.strip())
         if text == self.note(sample_key):
             return False
         if text:
             self.notes[sample_key] = (text, utc_now())
+            self.cleared.pop(("note", sample_key), None)
         else:
             self.notes.pop(sample_key, None)
+            self.cleared[("note", sample_key)] = utc_now()
         self.touch()
         return True
 
@@ -154,9 +180,12 @@ class AnnotationSet:
     def set_preference(self, pair: Pair, winner: str | None) -> None:
         """``winner`` is one of the pair's models, :data:`TIE`, or ``None`` to clear."""
         key = (pair.sample_a, pair.sample_b)
+        tomb = ("preference", *key)
         if winner is None:
-            self.preferences.pop(key, None)
+            if self.preferences.pop(key, None) is not None:
+                self.cleared[tomb] = utc_now()
         else:
+            self.cleared.pop(tomb, None)
             if winner not in (pair.model_a, pair.model_b, TIE):
                 raise ValueError(f"winner {winner!r} is neither model of the pair nor 'tie'")
             self.preferences[key] = Preference(
@@ -182,23 +211,18 @@ class AnnotationSet:
             scores=dict(self.scores),
             notes=dict(self.notes),
             preferences=dict(self.preferences),
+            cleared=dict(self.cleared),
             position=dict(self.position),
             judge=dict(self.judge) if self.judge is not None else None,
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, lists: bool = True) -> dict[str, Any]:
+        """The file's content (without its five lists when ``lists`` is False)."""
         data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "run_id": self.run_id,
             "annotator": self.annotator,
             "blind": self.blind,
-            "criteria": [c.to_dict() for c in self.criteria],
-            "scores": [s.to_dict() for s in self.scores.values()],
-            "notes": [
-                {"sample_key": k, "note": note, "updated_at": at}
-                for k, (note, at) in self.notes.items()
-            ],
-            "preferences": [p.to_dict() for p in self.preferences.values()],
             "shuffle_seed": self.shuffle_seed,
             "position": self.position,
             "created_at": self.created_at,
@@ -206,7 +230,21 @@ class AnnotationSet:
         }
         if self.judge is not None:
             data["judge"] = self.judge
+        if lists:
+            data["criteria"] = [c.to_dict() for c in self.criteria]
+            data["scores"] = [s.to_dict() for s in self.scores.values()]
+            data["notes"] = [note_dict(k, v) for k, v in self.notes.items()]
+            data["preferences"] = [p.to_dict() for p in self.preferences.values()]
+            data["cleared"] = [cleared_dict(k, at) for k, at in self.cleared.items()]
         return data
+
+
+def note_dict(sample_key: str, note: tuple[str, str]) -> dict[str, Any]:
+    return {"sample_key": sample_key, "note": note[0], "updated_at": note[1]}
+
+
+def cleared_dict(tomb: ClearedKey, at: str) -> dict[str, Any]:
+    return {"kind": tomb[0], "key": list(tomb[1:]), "updated_at": at}
 
 
 def check_score(value: object) -> int:

@@ -1,14 +1,16 @@
-"""``annotations.json``: read, check, migrate and write (atomically, after every change).
+"""``annotations.json``: read, check and migrate.
 
-Losing a score is the one thing that must never happen, so the file is rewritten atomically
-after every change, and a file this module cannot read is never written over: every problem is
-an :class:`AnnotationFileError` naming the file and the problem, and the caller decides (the
-app keeps a ``.corrupt-<stamp>`` copy before it starts a new file, and only when asked).
+Losing a score is the one thing that must never happen, so a file this module cannot read is
+never written over: every problem is an :class:`AnnotationFileError` naming the file and the
+problem, and the caller decides (the app keeps a ``.corrupt-<stamp>`` copy before it starts a
+new file, and only when asked). The text written: ``core.quality.file_text``; writing, with a
+lock and a merge of what another writer put there meanwhile: ``core.quality.shared_file``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -16,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from foundry_bench.core.config.rubric import DEFAULT_CRITERIA, Criterion, criteria_for, load_rubric
-from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.quality import annotations as model  # SCHEMA_VERSION, read per call
 from foundry_bench.core.quality.annotations import (
     RUBRIC_FILE,
@@ -26,6 +27,7 @@ from foundry_bench.core.quality.annotations import (
     Preference,
     Score,
     check_score,
+    clean_text,
 )
 from foundry_bench.core.quality.order import run_prompts, seed_for_run
 from foundry_bench.core.results.records import Run, utc_now
@@ -94,45 +96,19 @@ def open_annotations(
     return ann, False
 
 
-def save_annotations(path: Path, ann: AnnotationSet) -> None:
-    """Write the set atomically (the old file or the new one is on disk, never half)."""
-    atomic_write_text(path, annotations_text(ann))
-
-
-def annotations_text(ann: AnnotationSet) -> str:
-    """The file's text: one top-level field per line and one score (or note, preference,
-    criterion) per line, so it reads and diffs well.
-
-    ``json.dumps(indent=...)`` would do it with the pure-Python encoder, several times slower
-    than the C one: with thousands of scores, the difference between a key press that feels
-    instant and one that does not. So each list is encoded in one C call and then broken
-    between items: the list items are flat objects, and ``}, {"`` cannot occur inside a JSON
-    string (a quote in a string is always escaped), so it only ever separates two items.
-    """
-    lines = ["{"]
-    items = list(ann.to_dict().items())
-    for i, (key, value) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        name = json.dumps(key)
-        encoded = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-        if isinstance(value, list) and value:
-            inner = encoded[1:-1].replace('}, {"', '},\n  {"')
-            lines.append(f" {name}: [\n  {inner}\n ]{comma}")
-        else:
-            lines.append(f" {name}: {encoded}{comma}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def backup_corrupt(path: Path) -> Path:
-    """Copy an unreadable file to ``<name>.corrupt-<UTC stamp>`` beside it; the copy's path."""
+def backup_corrupt(path: Path, *, move: bool = False) -> Path:
+    """Copy (or move) an unreadable file to ``<name>.corrupt-<UTC stamp>`` beside it; the
+    copy's path."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     n = 1
     while target.exists():
         n += 1
         target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    shutil.copy2(path, target)
+    if move:
+        os.replace(path, target)
+    else:
+        shutil.copy2(path, target)
     return target
 
 
@@ -215,7 +191,7 @@ def _text(item: Mapping[str, Any], name: str, where: str, *, optional: bool = Fa
         return ""
     if not isinstance(value, str):
         raise _Invalid(f"{where}.{name} must be a string, not {_kind(value)}")
-    return value
+    return clean_text(value)
 
 
 def _list(data: Mapping[str, Any], name: str) -> list[Any]:
@@ -235,6 +211,17 @@ def _objects(data: Mapping[str, Any], name: str) -> Iterator[tuple[str, dict[str
         yield where, item
 
 
+def _clean_json(value: Any) -> Any:
+    """Free-form JSON (``position``, ``judge``) with :func:`clean_text` applied to every string."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): _clean_json(v) for k, v in value.items()}
+    return value
+
+
 def _from_data(data: object, path: Path) -> AnnotationSet:
     if not isinstance(data, dict):
         raise _Invalid(f"expected a JSON object at the top level, not {_kind(data)}")
@@ -252,10 +239,10 @@ def _from_data(data: object, path: Path) -> AnnotationSet:
     seed = data.get("shuffle_seed", seed_for_run(run_id))
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise _Invalid(f"'shuffle_seed' must be a whole number, not {_kind(seed)}")
-    position = data.get("position") or {}
+    position = _clean_json(data.get("position") or {})
     if not isinstance(position, dict):
         raise _Invalid(f"'position' must be an object, not {_kind(position)}")
-    judge = data.get("judge")
+    judge = _clean_json(data.get("judge"))
     if judge is not None and not isinstance(judge, dict):
         raise _Invalid(f"'judge' must be an object, not {_kind(judge)}")
     ann = AnnotationSet(
@@ -293,6 +280,17 @@ def _from_data(data: object, path: Path) -> AnnotationSet:
     for where, item in _objects(data, "preferences"):
         pref = _preference(item, where)
         ann.preferences[(pref.sample_a, pref.sample_b)] = pref
+    for where, item in _objects(data, "cleared"):
+        kind, parts = _text(item, "kind", where), item.get("key")
+        size = {"score": 2, "note": 1, "preference": 2}.get(kind)
+        if size is None:
+            raise _Invalid(f"{where}.kind must be 'score', 'note' or 'preference'")
+        if not isinstance(parts, list) or len(parts) != size:
+            raise _Invalid(f"{where}.key must be a list of {size} strings")
+        if any(not isinstance(k, str) for k in parts):
+            raise _Invalid(f"{where}.key must be a list of {size} strings")
+        tomb = (kind, *(clean_text(k) for k in parts))
+        ann.cleared[tomb] = _text(item, "updated_at", where, optional=True)
     return ann
 
 

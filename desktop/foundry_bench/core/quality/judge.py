@@ -15,13 +15,13 @@ from typing import Protocol
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.config.rubric import ASPECT_PREFIX, Criterion
 from foundry_bench.core.quality.annotations import JUDGE_PREFIX, AnnotationSet
-from foundry_bench.core.quality.files import save_annotations
 from foundry_bench.core.quality.order import (
     criteria_by_prompt,
     run_prompts,
     scorable_samples,
     seed_for_run,
 )
+from foundry_bench.core.quality.shared_file import AnnotationsFile
 from foundry_bench.core.results.records import Measurement, Run, utc_now
 
 JUDGE_SYSTEM = (
@@ -137,6 +137,7 @@ def run_judge(
     ]
     scored = unparsed = 0
     last_error: str | None = None
+    file = AnnotationsFile(path)
     try:
         for done, (sample, crit) in enumerate(todo, start=1):
             if cancel is not None and cancel.is_set():
@@ -159,11 +160,11 @@ def run_judge(
                 judge_set.set_score(sample.key, crit.id, value)
                 scored += 1
                 if scored % save_every == 0:
-                    save_annotations(path, judge_set)
+                    file.save(judge_set)
             yield JudgeProgress(done, len(todo), scored, unparsed, last_error)
     finally:
         if scored:
-            save_annotations(path, judge_set)
+            file.save(judge_set)
 
 
 def new_judge_set(

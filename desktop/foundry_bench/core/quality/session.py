@@ -43,6 +43,7 @@ from foundry_bench.core.quality.session_state import (
     PAIRS,
     SINGLE,
 )
+from foundry_bench.core.quality.shared_file import AnnotationsFile
 from foundry_bench.core.quality.side_by_side import SideBySide
 from foundry_bench.core.results.records import Run
 
@@ -62,6 +63,10 @@ class ScoringFiles:
 def read_scoring_files(run: Run, run_dir: Path, annotator: str) -> ScoringFiles:
     """Read the run folder's rubric and ``annotations.json`` (a new set if there is none)."""
     warnings: list[str] = []
+    try:
+        AnnotationsFile(run_dir / ANNOTATIONS_FILE).clean()
+    except (OSError, AnnotationFileError) as exc:  # a read-only folder: scoring shows why later
+        warnings.append(f"could not tidy {run_dir}: {exc}")
     try:
         rubric = rubric_for_run(run_dir)
     except ConfigError as exc:
@@ -99,7 +104,9 @@ def replace_unreadable_file(
     be made (then nothing changed).
     """
     path = run_dir / ANNOTATIONS_FILE
-    backup = backup_corrupt(path) if path.exists() else None
+    # Moved, not copied: the new set's first save must not find the unreadable file (it
+    # refuses to write over one).
+    backup = backup_corrupt(path, move=True) if path.exists() else None
     try:
         rubric = rubric_for_run(run_dir)
     except ConfigError:
@@ -122,6 +129,7 @@ class ScoringSession(SideBySide):
         run = files.run
         self.run, self.run_dir = run, Path(files.run_dir)
         self.path = self.run_dir / ANNOTATIONS_FILE
+        self.file = AnnotationsFile(self.path)
         self.samples = {s.key: s for s in scorable_samples(run)}
         self.prompts = {p.id: p for p in run_prompts(run)}
         self.ann, self.problem = files.ann, files.problem
@@ -139,7 +147,7 @@ class ScoringSession(SideBySide):
         self._notify(OPENED)
 
     def close_run(self) -> None:
-        self.run = self.run_dir = self.path = self.ann = None
+        self.run = self.run_dir = self.path = self.ann = self.file = None
         self.problem = None
         self.other_files = ()
         self.samples, self.order, self._pairs = {}, [], []

@@ -16,8 +16,8 @@ from typing import Any
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.config.rubric import Criterion
 from foundry_bench.core.quality.annotations import AnnotationSet
-from foundry_bench.core.quality.files import save_annotations
 from foundry_bench.core.quality.order import Pair, side_by_side_pairs
+from foundry_bench.core.quality.shared_file import AnnotationsFile, absorb
 from foundry_bench.core.results.records import Run, Sample
 
 SINGLE, PAIRS = "single", "pairs"
@@ -40,6 +40,7 @@ class SessionState:
         self.run: Run | None = None
         self.run_dir: Path | None = None
         self.path: Path | None = None
+        self.file: AnnotationsFile | None = None  # the writer of ``path``
         self.ann: AnnotationSet | None = None
         self.problem: str | None = None
         self.other_files: tuple[Path, ...] = ()
@@ -62,12 +63,24 @@ class SessionState:
     def _save(self) -> None:
         """The annotations changed: write them, unless the file could not be read (it is
         never written over then)."""
-        if self.ann is not None and self.path is not None and self.problem is None:
-            self._write(self.path, self.ann)
+        if self.ann is not None and self.file is not None and self.problem is None:
+            self._write(self.file, self.ann)
 
-    def _write(self, path: Path, ann: AnnotationSet) -> None:
-        """Put ``ann`` in ``path`` (synchronously here; the app's subclass in the background)."""
-        save_annotations(path, ann)
+    def _write(self, file: AnnotationsFile, ann: AnnotationSet) -> None:
+        """Put ``ann`` in ``file`` (synchronously here; the app's subclass in the background),
+        taking in what another writer saved there meanwhile."""
+        saved = file.save(ann)
+        if saved.theirs is not None:
+            self._absorb(file, saved.theirs)
+
+    def _absorb(self, file: AnnotationsFile, theirs: AnnotationSet) -> int:
+        """Show changes another writer saved in ``file``; how many were new here."""
+        if self.ann is None or file is not self.file:
+            return 0  # another run is open by now
+        taken = absorb(self.ann, theirs)
+        if taken:
+            self._notify(ANNOTATIONS_CHANGED)
+        return taken
 
     def _notify(self, what: str) -> None:
         """``what`` changed (OPENED, ANNOTATIONS_CHANGED or POSITION_CHANGED)."""

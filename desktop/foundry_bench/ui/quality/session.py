@@ -14,7 +14,6 @@ from typing import cast
 from PySide6.QtCore import QObject, Signal
 
 from foundry_bench.core.quality.annotations import AnnotationSet
-from foundry_bench.core.quality.files import annotations_text
 from foundry_bench.core.quality.session import (
     ScoringFiles,
     ScoringSession,
@@ -22,6 +21,7 @@ from foundry_bench.core.quality.session import (
     replace_unreadable_file,
 )
 from foundry_bench.core.quality.session_state import ANNOTATIONS_CHANGED, OPENED
+from foundry_bench.core.quality.shared_file import AnnotationsFile, Saved
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.save_queue import SaveQueue
 from foundry_bench.ui.base.notifier import Notifier
@@ -113,8 +113,16 @@ class QualitySession(QObject, ScoringSession):
 
     # -- the hooks of the core session ---------------------------------------------------
 
-    def _write(self, path: Path, ann: AnnotationSet) -> None:
-        self.saves.submit(path, annotations_text(ann), (path, len(ann.scores)), self._written.emit)
+    def _write(self, file: AnnotationsFile, ann: AnnotationSet) -> None:
+        snapshot = ann.copy()  # the writer thread reads it while the user goes on scoring
+
+        def write() -> tuple[AnnotationsFile, Saved]:
+            return file, file.save(snapshot)
+
+        def done(result: object, error: Exception | None) -> None:
+            self._written.emit(result if error is None else file, error)
+
+        self.saves.submit_call(file.path, write, done)
 
     def _notify(self, what: str) -> None:
         if what == OPENED:
@@ -124,10 +132,16 @@ class QualitySession(QObject, ScoringSession):
         else:
             self.position_changed.emit()
 
-    def _on_written(self, token: object, error: Exception | None) -> None:
-        path, n_scores = cast(tuple[Path, int], token)  # what _write handed the queue
+    def _on_written(self, result: object, error: Exception | None) -> None:
         if error is not None:
+            file = cast(AnnotationsFile, result)
             reason = getattr(error, "strerror", None) or error
-            self.notifier.error(f"Could not save scores to {path}: {reason}")
-        else:
-            self.saved.emit(n_scores)
+            self.notifier.error(f"Could not save scores to {file.path}: {reason}")
+            return
+        file, saved = cast(tuple[AnnotationsFile, Saved], result)  # what _write's write gave
+        if saved.theirs is not None and self._absorb(file, saved.theirs):
+            self.notifier.info(
+                f"{file.path.name} was also changed elsewhere (another window or program): "
+                f"{saved.absorbed} of those changes are merged into yours, none is lost"
+            )
+        self.saved.emit(len(saved.ann.scores))
