@@ -229,3 +229,32 @@ def test_report_with_real_annotation_files(runs, capsys, tmp_path) -> None:  # t
     other.write_text(other.read_text().replace('"run_id": "base"', '"run_id": "other"'))
     code, _, err = cli(capsys, "report", runs["base"], "--annotations", other)
     assert code == EXIT_BAD_INPUT and "'other'" in err
+
+
+def test_the_run_folders_own_scores_count_in_report_and_compare(runs, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The reported case: "Quality: not scored" for a run whose folder holds scores."""
+    folder = runs["base"]
+    ann = _scores(folder, "ann", {"alpha|p1|1": 5, "alpha|p1|2": 3, "beta|p1|1": 2})
+    ann.rename(folder / "annotations.json")
+    _scores(folder, "bob", {"alpha|p1|1": 4, "beta|p1|2": 1, "gone|p1|1": 5})
+    judge = _scores(folder, "judge-x", {"alpha|p1|1": 1})
+    judge.write_text(judge.read_text().replace('"annotator": "judge-x"', '"annotator": "judge:x"'))
+    elsewhere = _scores(tmp_path, "eve", {"beta|p1|1": 5})
+    # By hand, over the folder's files: people's scores of answers the run has (the judge and
+    # the unknown answer "gone" left out).
+    by_hand = {"alpha": (5 + 3 + 4) / 3, "beta": (2 + 1) / 2}
+    code, out, err = cli(capsys, "report", folder, "--format", "json")
+    assert code == EXIT_OK, err
+    got = {q["model"]: (q["mean"], q["n"]) for q in json.loads(out)["quality"]}
+    assert got == {"alpha": (pytest.approx(by_hand["alpha"]), 3), "beta": (by_hand["beta"], 2)}
+    code, out, _ = cli(capsys, "report", folder, "--format", "json", "--annotations", elsewhere)
+    got = {q["model"]: q["mean"] for q in json.loads(out)["quality"]}
+    assert got["beta"] == pytest.approx((2 + 1 + 5) / 3)
+    code, out, _ = cli(capsys, "report", folder, "--no-annotations")
+    assert code == EXIT_OK and "## Quality" not in out
+    code, out, _ = cli(capsys, "compare", folder, folder, "--format", "json")
+    rows = {m["model"]: m for m in json.loads(out)["models"]}
+    assert code == EXIT_OK and rows["alpha"]["quality"]["a"] == pytest.approx(by_hand["alpha"])
+    (folder / "annotations-broken.json").write_text("{")
+    code, _, err = cli(capsys, "report", folder)
+    assert code == EXIT_BAD_INPUT and "annotations-broken.json" in err and "--no-annotations" in err

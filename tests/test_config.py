@@ -644,3 +644,17 @@ def test_property_parse_functions_on_python_values(value: object) -> None:
     for parse in (parse_models, parse_prompts, parse_rubric):
         with contextlib.suppress(ConfigError):
             parse(value, Path("x.json"))
+
+
+def test_the_workshops_four_prompts_ship_with_aspects() -> None:
+    from foundry_bench.core.config.prompts import load_prompts
+
+    path = Path(__file__).resolve().parent.parent / "resources/examples/workshop-prompts.json"
+    loaded = load_prompts(path)
+    assert [p.text for p in loaded.items] == [
+        "Explain the principle of retrieval augmented generation in 2 sentences.",
+        "List 3 privacy benefits of local inference.",
+        "Summarize why model size impacts latency on consumer hardware.",
+        "Provide two scenarios where an SLM is preferable to an LLM.",
+    ]
+    assert all(p.aspects for p in loaded.items) and not loaded.warnings

@@ -21,7 +21,7 @@ from foundry_bench.cli._common import (
     BadInput,
 )
 from foundry_bench.cli.fleet import add_fleet_parser
-from foundry_bench.cli.report import add_constraint_options
+from foundry_bench.cli.report import add_annotation_options, add_constraint_options
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_OK", "EXIT_REGRESSION", "main"]
 
@@ -50,14 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write a report from a run folder or results.json")
     report.add_argument("run", type=Path, help="run folder or results.json")
-    report.add_argument(
-        "--annotations",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="A.json",
-        help="annotation file with quality scores (repeat for several annotators)",
-    )
+    add_annotation_options(report)
     report.add_argument(
         "--format",
         choices=("md", "csv", "summary-csv", "html", "json"),
@@ -77,15 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--format", choices=("md", "html", "json"), default="md")
     compare.add_argument("--out", type=Path, help="file to write (default: stdout)")
-    for side in ("a", "b"):
-        compare.add_argument(
-            f"--annotations-{side}",
-            type=Path,
-            action="append",
-            default=[],
-            metavar="A.json",
-            help=f"annotation file of run {side.upper()} (repeatable), to compare quality",
-        )
+    add_annotation_options(compare, "--annotations-a", "--annotations-b")
     compare.add_argument("--seed", type=int, default=0, help="bootstrap seed (reproducible)")
 
     add_fleet_parser(sub)

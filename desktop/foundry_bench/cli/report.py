@@ -1,7 +1,8 @@
 """``foundry-bench report`` and ``foundry-bench compare``: reports from run folders.
 
-Both read every annotation file in a run folder only when asked (``--annotations``); the
-recommendation constraints are the same options in both places.
+Both read every annotation file in the run folder (``annotations*.json``: the run's own
+scores count); ``--annotations`` adds files from elsewhere, ``--no-annotations`` leaves all
+out. The recommendation constraints are the same options in both places.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from foundry_bench.cli._common import EXIT_OK, EXIT_REGRESSION, BadInput, open_r
 from foundry_bench.core.quality.rows import (
     QualityInputError,
     QualityRow,
+    find_annotation_files,
     load_quality,
 )
-from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.folders import OpenedRun
 
 if TYPE_CHECKING:
     from foundry_bench.core.analysis.recommend import Constraints
@@ -50,9 +52,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from foundry_bench.core.reports.formats import render
 
     constraints = constraints_of(args)
-    run = open_run(args.run).run
+    opened = open_run(args.run)
+    run = opened.run
     ensure_summary(run)
-    quality = _quality(run, args.annotations)
+    quality = _quality(opened, args.annotations, args.no_annotations)
     write_output(render(run, args.format, quality, constraints), args.out)
     return EXIT_OK
 
@@ -64,12 +67,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     pct = args.fail_on_regression
     if pct is not None and not pct >= 0:
         raise BadInput(f"--fail-on-regression must be a percentage >= 0 (got {pct})")
-    run_a, run_b = open_run(args.run_a).run, open_run(args.run_b).run
+    opened_a, opened_b = open_run(args.run_a), open_run(args.run_b)
     result = compare_runs(
-        run_a,
-        run_b,
-        quality_a=_quality(run_a, args.annotations_a),
-        quality_b=_quality(run_b, args.annotations_b),
+        opened_a.run,
+        opened_b.run,
+        quality_a=_quality(opened_a, args.annotations_a, args.no_annotations),
+        quality_b=_quality(opened_b, args.annotations_b, args.no_annotations),
         seed=args.seed,
     )
     write_output(render(result, args.format, pct), args.out)
@@ -85,11 +88,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_REGRESSION if found else EXIT_OK
 
 
-def _quality(run: Run, paths: list[Path]) -> list[QualityRow] | None:
-    """Quality rows from annotation files, or None when none were given."""
+def add_annotation_options(p: argparse.ArgumentParser, *names: str) -> None:
+    """``--annotations`` (or ``names``, one per run) and ``--no-annotations``."""
+    for name in names or ("--annotations",):
+        whose = f" of run {name[-1].upper()}" if names else ""
+        p.add_argument(
+            name,
+            type=Path,
+            action="append",
+            default=[],
+            metavar="A.json",
+            help=f"annotation file{whose} from outside its run folder (repeatable)",
+        )
+    p.add_argument(
+        "--no-annotations",
+        action="store_true",
+        help="leave out all scores (by default every annotations*.json in a run folder counts)",
+    )
+
+
+def _quality(opened: OpenedRun, extra: list[Path], none: bool) -> list[QualityRow] | None:
+    """Quality rows from the run folder's annotation files plus ``extra``; None without any."""
+    if none:
+        return None
+    own = find_annotation_files(opened.run_dir) if opened.run_dir.is_dir() else []
+    paths = list({p.resolve(): p for p in [*own, *extra]}.values())
     if not paths:
         return None
     try:
-        return load_quality(run, paths)
+        return load_quality(opened.run, paths)
     except QualityInputError as exc:
-        raise BadInput(f"--annotations: {exc}") from exc
+        raise BadInput(f"annotations: {exc} (--no-annotations leaves the scores out)") from exc

@@ -37,6 +37,7 @@ from foundry_bench.core.quality.order import (
     run_prompts,
     scorable_samples,
 )
+from foundry_bench.core.quality.rows import find_annotation_files
 from foundry_bench.core.quality.session_state import (
     ANNOTATIONS_CHANGED,
     OPENED,
@@ -86,13 +87,7 @@ def read_scoring_files(run: Run, run_dir: Path, annotator: str) -> ScoringFiles:
 
 
 def _others(run_dir: Path) -> tuple[Path, ...]:
-    return tuple(
-        sorted(
-            p
-            for p in run_dir.glob("annotations*.json")
-            if p.name != ANNOTATIONS_FILE and p.is_file()
-        )
-    )
+    return tuple(p for p in find_annotation_files(run_dir) if p.name != ANNOTATIONS_FILE)
 
 
 def replace_unreadable_file(
