@@ -128,25 +128,28 @@ def test_markdown_header_and_summary_table(run: Run) -> None:
     assert "| Max tokens | 64 |" in env and "| Seed | 7 |" in env
     assert "hunter2" not in md and "secret" not in md
 
-    # status, ok, failed, p50/p95/p99 latency, p50 TTFT, p50 TPOT, tok/s, load, mem, size, lic
+    # status, ok, failed, cancelled, p50/p95/p99 latency, p50 TTFT, p50 TPOT, tok/s, load,
+    # mem, size, lic; each column's unit and decimals come from its values (3 significant
+    # digits of the typical one), so latencies of ~400 ms have none and TTFTs of 5-25 ms one.
+    assert "| p50 latency (ms) | p95 latency (ms) |" in md and "| Load (s) |" in md
     assert table_row(md, "Summary", "alpha")[1:] == [
-        "ok", "4", "1", "250.0", "385.0", "397.0", "25.0", "25.0", "52.1",
-        "1.23", "512.3", "1024", "MIT",
+        "ok", "4", "1", "0", "250", "385", "397", "25.0", "25.0", "52",
+        "1.23", "512", "1024", "MIT",
     ]  # fmt: skip
     assert table_row(md, "Summary", "beta")[1:] == [
-        "ok", "2", "0", "375.0", "577.5", "595.5", "5.0", "6.3", "250.0",
+        "ok", "2", "0", "0", "375", "578", "596", "5.0", "6.3", "250",
         "0.50", "–", "48.0", "Apache-2.0",
     ]  # fmt: skip
     gamma = table_row(md, "Summary", "gamma")
-    assert gamma[1:4] == ["failed", "0", "0"] and set(gamma[4:]) == {"–"}
+    assert gamma[1:5] == ["failed", "0", "0", "0"] and set(gamma[5:]) == {"–"}
 
 
 def test_markdown_highlights(run: Run) -> None:
     md = to_markdown(run)
     highlights = md.split("## Highlights\n", 1)[1].split("\n## ", 1)[0]
-    assert "**Fastest p95 latency:** alpha (385.0 ms)" in highlights
-    assert "**Lowest p50 TTFT:** beta (5.0 ms)" in highlights
-    assert "**Highest output tokens/s:** beta (250.0 tok/s mean)" in highlights
+    assert "**Fastest p95 latency:** alpha (385 ms)" in highlights
+    assert "**Lowest p50 TTFT:** beta (5.00 ms)" in highlights
+    assert "**Highest output tokens/s:** beta (250 tok/s mean)" in highlights
     assert "gamma (failed): cannot connect: connection refused" in highlights
     assert "alpha: 1 of 5 requests failed (first error: HTTP 500: server error)" in highlights
 
@@ -154,10 +157,10 @@ def test_markdown_highlights(run: Run) -> None:
 def test_markdown_per_prompt_table(run: Run) -> None:
     md = to_markdown(run)
     assert table_row(md, "Per prompt", "alpha", "p1")[2:] == [
-        "2", "0", "150.0", "195.0", "15.0", "15.0", "75.0", "Hello!",
+        "2", "0", "0", "150", "195", "15.0", "15.0", "75", "Hello!",
     ]  # fmt: skip
-    assert table_row(md, "Per prompt", "alpha", "p2")[2:4] == ["2", "1"]
-    assert table_row(md, "Per prompt", "beta", "p2")[4] == "600.0"
+    assert table_row(md, "Per prompt", "alpha", "p2")[2:5] == ["2", "1", "0"]
+    assert table_row(md, "Per prompt", "beta", "p2")[5] == "600"
     assert "| gamma |" not in md.split("## Per prompt", 1)[1]
 
 
@@ -359,12 +362,12 @@ def test_markdown_with_quality_and_recommendation(run: Run) -> None:
     )
     assert table_row(md, "Recommendation", "alpha")[1:5] == [
         "yes",
-        "385.0",
-        "512.3",
+        "385",
+        "512",
         "4.25 (3.90–4.60)",
     ]
     assert table_row(md, "Recommendation", "beta")[1:] == [
-        "no", "577.5", "–", "3.00 (2.50–3.50)",
+        "no", "578", "–", "3.00 (2.50–3.50)",
         "p95 latency 578 ms over the 500 ms limit; memory not measured; "
         "quality 3.00 under the 3.5 minimum",
     ]  # fmt: skip

@@ -174,6 +174,11 @@ def test_cancel_keeps_what_is_done(qtbot, make_window, server):
     assert page.charts.points()["latency_ecdf"] == n_ok
     assert "cancelled" in page.strip.current_label.text()
     assert page.results.model.rowCount() == 2
+    # The request Cancel cut is not a failure: the table counts it apart.
+    n_cancelled = sum(1 for s in saved.samples if s.status == "cancelled")
+    row = page.results.model.row_of("slow")
+    assert page.results.model.index(row, Col.FAILED).data() == "0"
+    assert page.results.model.index(row, Col.CANCELLED).data() == str(n_cancelled)
     assert page.strip.start_button.isEnabled()
 
 

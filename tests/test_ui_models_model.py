@@ -6,11 +6,11 @@ import pytest
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
 from foundry_bench.core.run.model_entry import ModelEntry
+from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.base.qt_models import PROGRESS_ROLE, SORT_ROLE
 from foundry_bench.ui.models.table_model import (
     Column,
     ModelsTableModel,
-    format_seconds,
     format_size,
     server_entry,
 )
@@ -94,7 +94,7 @@ def test_progress_busy_and_load_time(qtbot, model):
     assert model.index(row, Column.STATUS).data() == "Loading…"
     model.set_loaded(mid, True, 0.031)
     assert model.index(row, Column.STATUS).data() == ""
-    assert model.index(row, Column.LOAD_TIME).data() == "31 ms"
+    assert model.index(row, Column.LOAD_TIME).data() == "31.0 ms"
     assert model.row(mid).entry.loaded
 
 
@@ -125,5 +125,4 @@ def test_formatting():
     assert format_size(None) == ""
     assert format_size(0.5) == "0.5 MB"
     assert format_size(250) == "250 MB"
-    assert format_seconds(None) == ""
-    assert format_seconds(2.5) == "2.50 s"
+    assert fmt_seconds(2.5) == "2.50 s"

@@ -11,6 +11,7 @@ import sys
 import threading
 
 from foundry_bench.cli._common import EXIT_CANCELLED, EXIT_OK, BadInput
+from foundry_bench.core.units import fmt_seconds
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -34,7 +35,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             memory = (
                 f", +{result.memory_delta_mb:.1f} MB" if result.memory_delta_mb is not None else ""
             )
-            print(f"loaded {result.model_id} in {result.load_time_s * 1000:.1f} ms{memory}")
+            print(f"loaded {result.model_id} in {fmt_seconds(result.load_time_s)}{memory}")
             return EXIT_OK
         if command == "unload":
             runtime.unload(args.name)

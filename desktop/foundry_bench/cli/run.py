@@ -39,6 +39,7 @@ from foundry_bench.core.run.runner import (
     run_benchmark,
 )
 from foundry_bench.core.settings import AppSettings, SettingsError, load_settings, runs_dir_for
+from foundry_bench.core.units import fmt_seconds
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -191,7 +192,7 @@ class Progress:
             self._line(f"[{event.index + 1}/{event.count}] {event.model.id}")
         elif isinstance(event, SampleDone):
             s = event.sample
-            lat = f"{s.latency_s * 1000:.0f} ms" if s.latency_s is not None else "-"
+            lat = fmt_seconds(s.latency_s)
             text = f"  {event.done}/{event.total} {s.key} {s.status} {lat}"
             if self.tty:
                 width = 30
@@ -228,23 +229,23 @@ class Progress:
 
 def print_summary(run: Run, stream: TextIO) -> None:
     from foundry_bench.core.analysis.stats import ensure_summary
+    from foundry_bench.core.reports.content import table_scales
+    from foundry_bench.core.reports.text import stat_of
 
-    def ms(stats: dict[str, object], key: str) -> str:
-        value = stats.get(key) if stats else None
-        return f"{value * 1000:.1f}" if isinstance(value, int | float) else "-"
-
+    summary = ensure_summary(run)
+    scales = table_scales(run, summary)
+    lat, ttft, tps = scales["latency_s"], scales["ttft_s"], scales["output_tps"]
     stream.write(
-        f"{'model':40} {'status':8} {'ok':>4} {'p50 ms':>9} {'p95 ms':>9} "
-        f"{'ttft p50':>9} {'tok/s':>8}\n"
+        f"{'model':40} {'status':8} {'ok':>4} {'cancel':>6} {lat.label('p50'):>9} "
+        f"{lat.label('p95'):>9} {ttft.label('ttft p50'):>14} {'tok/s':>8}\n"
     )
     records = {m.id: m for m in run.models}
-    for row in ensure_summary(run):
-        tps = (row.get("output_tps") or {}).get("mean")
-        latency = row.get("latency_s") or {}
+    for row in summary:
         status = records[row["model"]].status if row["model"] in records else "?"
         stream.write(
-            f"{row['model'][:40]:40} {status:8} {row['n_ok']:>4} "
-            f"{ms(latency, 'p50'):>9} {ms(latency, 'p95'):>9} "
-            f"{ms(row.get('ttft_s') or {}, 'p50'):>9} "
-            f"{(f'{tps:.1f}' if isinstance(tps, int | float) else '-'):>8}\n"
+            f"{row['model'][:40]:40} {status:8} {row['n_ok']:>4} {row['n_cancelled']:>6} "
+            f"{lat.text(stat_of(row, 'latency_s', 'p50')):>9} "
+            f"{lat.text(stat_of(row, 'latency_s', 'p95')):>9} "
+            f"{ttft.text(stat_of(row, 'ttft_s', 'p50')):>14} "
+            f"{tps.text(stat_of(row, 'output_tps', 'mean')):>8}\n"
         )

@@ -21,6 +21,7 @@ from typing import Any
 from foundry_bench.core.analysis.stats import ensure_summary
 from foundry_bench.core.quality.rows import QualityRow, quality_by_model
 from foundry_bench.core.results.records import Run
+from foundry_bench.core.units import fmt_seconds, number_scale, time_scale
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,16 @@ def _candidate(
     if status in ("failed", "skipped") or n_ok == 0:
         reasons.append(f"no successful requests ({status})" if status else "no successful requests")
     if c.max_p95_ms is not None and p95 is not None and p95 > c.max_p95_ms:
-        reasons.append(f"p95 latency {p95:.0f} ms over the {c.max_p95_ms:g} ms limit")
+        # The measured value in the unit that suits it; the limit as the user wrote it.
+        scale = time_scale([p95 / 1000])
+        limit = f"{c.max_p95_ms / 1000 * scale.factor:g} {scale.unit}"
+        reasons.append(f"p95 latency {scale.with_unit(p95 / 1000)} over the {limit} limit")
     if c.max_memory_mb is not None:
         if memory is None:
             reasons.append("memory not measured")
         elif memory > c.max_memory_mb:
-            reasons.append(f"memory {memory:.0f} MB over the {c.max_memory_mb:g} MB limit")
+            mb = number_scale([memory], "MB").with_unit(memory)
+            reasons.append(f"memory {mb} over the {c.max_memory_mb:g} MB limit")
     if c.min_quality is not None:
         if quality is None:
             reasons.append("no quality scores")
@@ -145,7 +150,7 @@ def _overlaps(a: tuple[float, float] | None, b: tuple[float, float] | None) -> b
 
 
 def _fmt_ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f} ms"
+    return fmt_seconds(None if value is None else value / 1000)
 
 
 def _pick(qualifying: Sequence[Candidate]) -> tuple[Candidate, str]:

@@ -132,6 +132,7 @@ class _Columns:
         self._prompt_ids = [s.prompt_id for s in samples]
         self._timed = timed
         self.ok = np.array([s.status == "ok" for s in samples], dtype=bool)[timed]
+        self.cancelled = np.array([s.status == "cancelled" for s in samples], dtype=bool)[timed]
         columns = (
             [s.latency_s for s in samples],
             [s.ttft_s for s in samples],
@@ -161,7 +162,13 @@ def _codes(labels: Sequence[Any], order: dict[Any, int]) -> npt.NDArray[np.intp]
 
 def _entry(cols: _Columns, rows: npt.NDArray[np.intp]) -> dict[str, Any]:
     ok_rows = rows[cols.ok[rows]]
-    entry: dict[str, Any] = {"n_ok": int(ok_rows.size), "n_failed": int(rows.size - ok_rows.size)}
+    # A request the user cancelled did not fail: it has its own count.
+    n_cancelled = int(np.count_nonzero(cols.cancelled[rows]))
+    entry: dict[str, Any] = {
+        "n_ok": int(ok_rows.size),
+        "n_failed": int(rows.size - ok_rows.size) - n_cancelled,
+        "n_cancelled": n_cancelled,
+    }
     for name in SUMMARY_METRICS:
         entry[name] = describe(cols.metrics[name][ok_rows])
     return entry
@@ -177,9 +184,9 @@ def _model_status(run: Run, model: str, n_ok: int) -> str:
 def summarize(run: Run) -> list[dict[str, Any]]:
     """One entry per model (``run.models`` order, then models only seen in samples).
 
-    ``{"model", "status", "n_ok", "n_failed", "latency_s": {stats}, "ttft_s", "tpot_s",
-    "output_tps", "decode_tps"}`` from timed samples: statistics over ``ok`` samples,
-    ``n_failed`` counting the others.
+    ``{"model", "status", "n_ok", "n_failed", "n_cancelled", "latency_s": {stats}, "ttft_s",
+    "tpot_s", "output_tps", "decode_tps"}`` from timed samples: statistics over ``ok``
+    samples, ``n_cancelled`` counting those the user cancelled and ``n_failed`` the others.
     """
     order: dict[str, int] = {m.id: i for i, m in enumerate(run.models)}
     cols = _Columns(run.samples, order)

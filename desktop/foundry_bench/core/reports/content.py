@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from foundry_bench.core.analysis.recommend import Recommendation
 from foundry_bench.core.quality.rows import (
     QualityRow,
     quality_by_model,
@@ -19,11 +20,11 @@ from foundry_bench.core.reports.text import (
     fmt_size,
     is_number,
     md_text,
-    ms_text,
     plain_text,
     stat_of,
 )
 from foundry_bench.core.results.records import ModelRecord, Run
+from foundry_bench.core.units import Scale, fmt_seconds, number_scale, time_scale
 from foundry_bench.core.urls import redact_url
 
 _ENV_ORDER = (
@@ -138,10 +139,11 @@ def best_of(
 
 
 def first_errors(run: Run) -> dict[str, tuple[str, int]]:
-    """Per model: the first error of a failed timed request and how many failed."""
+    """Per model: the first error of a failed timed request and how many failed (a request
+    the user cancelled did not fail)."""
     found: dict[str, tuple[str, int]] = {}
     for s in run.samples:
-        if s.warmup or s.status == "ok":
+        if s.warmup or s.status in ("ok", "cancelled"):
             continue
         message, count = found.get(s.model, (s.error or s.status, 0))
         found[s.model] = (message, count + 1)
@@ -156,15 +158,15 @@ def highlight_items(
     items: list[tuple[str, str, list[str]]] = []
     fastest = best_of(summary, "latency_s", "p95", highest=False)
     if fastest:
-        text = f"{fastest[0].get('model')} ({fmt_number(fastest[1], 1, 1000.0)} ms)"
+        text = f"{fastest[0].get('model')} ({fmt_seconds(fastest[1])})"
         items.append(("Fastest p95 latency", text, []))
     ttft = best_of(summary, "ttft_s", "p50", highest=False)
     if ttft:
-        text = f"{ttft[0].get('model')} ({fmt_number(ttft[1], 1, 1000.0)} ms)"
+        text = f"{ttft[0].get('model')} ({fmt_seconds(ttft[1])})"
         items.append(("Lowest p50 TTFT", text, []))
     tps = best_of(summary, "output_tps", "mean", highest=True)
     if tps:
-        text = f"{tps[0].get('model')} ({fmt_number(tps[1], 1)} tok/s mean)"
+        text = f"{tps[0].get('model')} ({number_scale([tps[1]]).text(tps[1])} tok/s mean)"
         items.append(("Highest output tokens/s", text, []))
     best_quality = quality_highlight(quality)
     if best_quality:
@@ -184,12 +186,16 @@ def highlight_items(
             r.id == model and r.status in ("failed", "skipped") for r in run.models
         ):
             message, count = sample_errors[model]
-            total = count + (entry.get("n_ok") or 0)
+            total = count + (entry.get("n_ok") or 0) + (entry.get("n_cancelled") or 0)
             failures.append(
                 f"{model}: {count} of {total} requests failed "
                 f"(first error: {plain_text(message, ERROR_LIMIT)})"
             )
     items.append(("Failures", "" if failures else "none", failures))
+    cancelled = sum(int(entry.get("n_cancelled") or 0) for entry in summary)
+    if cancelled:
+        plural = "request" if cancelled == 1 else "requests"
+        items.append(("Cancelled", f"{cancelled} {plural} stopped by the user (not failures)", []))
     return items
 
 
@@ -203,39 +209,120 @@ def highlights(
     return lines
 
 
-PROMPT_HEADER = (
-    "Model",
-    "Prompt",
-    "OK",
-    "Failed",
-    "p50 latency (ms)",
-    "p95 latency (ms)",
-    "p50 TTFT (ms)",
-    "p50 TPOT (ms)",
-    "Mean output tok/s",
-    "First answer",
-)
+#: Column scales of the summary and per-prompt tables: one per metric over every row, so
+#: p50, p95 and p99 of a metric share a unit (``core.reports.text.Scale``).
+Scales = dict[str, Scale]
 
 
-SUMMARY_HEADER = (
-    "Model",
-    "Status",
-    "OK",
-    "Failed",
-    "p50 latency (ms)",
-    "p95 latency (ms)",
-    "p99 latency (ms)",
-    "p50 TTFT (ms)",
-    "p50 TPOT (ms)",
-    "Mean output tok/s",
-    "Load (s)",
-    "Memory Δ (MB)",
-    "Size (MB)",
-    "License",
-)
+_TIME_KEYS = {"latency_s": ("p50", "p95", "p99"), "ttft_s": ("p50",), "tpot_s": ("p50",)}
+
+
+def table_scales(run: Run, entries: Sequence[Mapping[str, Any]]) -> Scales:
+    """The unit and decimals of each number column, from the values it shows."""
+    scales: Scales = {
+        metric: time_scale(stat_of(e, metric, k) for e in entries for k in keys)
+        for metric, keys in _TIME_KEYS.items()
+    }
+    scales["output_tps"] = number_scale(stat_of(e, "output_tps", "mean") for e in entries)
+    scales["load_time_s"] = time_scale(m.load_time_s for m in run.models)
+    scales["memory_delta_mb"] = number_scale((m.memory_delta_mb for m in run.models), "MB")
+    return scales
+
+
+_COUNT_HEADERS = ("OK", "Failed", "Cancelled")
+
+
+def _time_headers(scales: Scales, *, p99: bool) -> list[str]:
+    latency = scales["latency_s"]
+    tails = ("p50", "p95", "p99") if p99 else ("p50", "p95")
+    return [latency.label(f"{p} latency") for p in tails] + [
+        scales["ttft_s"].label("p50 TTFT"),
+        scales["tpot_s"].label("p50 TPOT"),
+        "Mean output tok/s",
+    ]
+
+
+def prompt_header(scales: Scales) -> list[str]:
+    return ["Model", "Prompt", *_COUNT_HEADERS, *_time_headers(scales, p99=False), "First answer"]
+
+
+def prompt_cells(entry: Mapping[str, Any], answer: str | None, scales: Scales) -> list[str]:
+    """One per-prompt row as display text (not escaped), in ``prompt_header`` order."""
+    return [
+        str(entry.get("model")),
+        str(entry.get("prompt_id")),
+        *_count_cells(entry),
+        scales["latency_s"].text(stat_of(entry, "latency_s", "p50")),
+        scales["latency_s"].text(stat_of(entry, "latency_s", "p95")),
+        scales["ttft_s"].text(stat_of(entry, "ttft_s", "p50")),
+        scales["tpot_s"].text(stat_of(entry, "tpot_s", "p50")),
+        scales["output_tps"].text(stat_of(entry, "output_tps", "mean")),
+        plain_text(answer),
+    ]
+
+
+def summary_header(scales: Scales) -> list[str]:
+    record = [scales["load_time_s"].label("Load"), "Memory Δ (MB)", "Size (MB)", "License"]
+    return ["Model", "Status", *_COUNT_HEADERS, *_time_headers(scales, p99=True), *record]
+
+
+#: The summary columns that hold text (model, status, licence); the others are numbers.
+SUMMARY_TEXT_COLUMNS = frozenset({0, 1, 14})
+
+
+def _count_cells(entry: Mapping[str, Any]) -> list[str]:
+    return [
+        fmt_number(entry.get("n_ok"), 0),
+        fmt_number(entry.get("n_failed"), 0),
+        fmt_number(entry.get("n_cancelled", 0), 0),
+    ]
+
+
+def summary_cells(run: Run, entry: Mapping[str, Any], scales: Scales | None = None) -> list[str]:
+    """The summary row of one model as display text (not escaped), in ``summary_header``
+    order; the Markdown and HTML reports share it so they always agree."""
+    scales = scales or table_scales(run, [entry])
+    model = str(entry.get("model"))
+    record = run.model(model) or ModelRecord(id=model)
+    latency = scales["latency_s"]
+    return [
+        model,
+        str(entry.get("status") or record.status),
+        *_count_cells(entry),
+        latency.text(stat_of(entry, "latency_s", "p50")),
+        latency.text(stat_of(entry, "latency_s", "p95")),
+        latency.text(stat_of(entry, "latency_s", "p99")),
+        scales["ttft_s"].text(stat_of(entry, "ttft_s", "p50")),
+        scales["tpot_s"].text(stat_of(entry, "tpot_s", "p50")),
+        scales["output_tps"].text(stat_of(entry, "output_tps", "mean")),
+        scales["load_time_s"].text(record.load_time_s),
+        scales["memory_delta_mb"].text(record.memory_delta_mb),
+        fmt_size(record.size_mb),
+        record.license or DASH,
+    ]
 
 
 QUALITY_HEADER = "Quality (1-5, 95% CI)"
+
+
+def candidate_cells(rec: Recommendation) -> tuple[list[str], list[list[str]]]:
+    """The recommendation table's header and rows as display text (not escaped); the last
+    cell of a row is why the model does not qualify, or notes about it."""
+    p95 = time_scale(None if c.p95_ms is None else c.p95_ms / 1000 for c in rec.candidates)
+    memory = number_scale(c.memory_mb for c in rec.candidates)
+    header = ["Model", "Qualifies", p95.label("p95 latency"), "Memory Δ (MB)", "Quality"]
+    rows = [
+        [
+            c.model,
+            "yes" if c.qualifies else "no",
+            p95.text(None if c.p95_ms is None else c.p95_ms / 1000),
+            memory.text(c.memory_mb),
+            fmt_quality({"mean": c.quality, "ci": c.quality_ci}),
+            "; ".join((*c.reasons, *c.notes)) or DASH,
+        ]
+        for c in rec.candidates
+    ]
+    return [*header, "Why not / notes"], rows
 
 
 def fmt_quality(row: Mapping[str, Any] | None) -> str:
@@ -249,39 +336,16 @@ def fmt_quality(row: Mapping[str, Any] | None) -> str:
     return text
 
 
-def summary_cells(
-    run: Run, entry: Mapping[str, Any], quality: Mapping[str, Any] | None = None
-) -> list[str]:
-    """The summary row of one model as display text (not escaped), in ``SUMMARY_HEADER``
-    order; the Markdown and HTML reports share it so they always agree."""
-    model = str(entry.get("model"))
-    record = run.model(model) or ModelRecord(id=model)
-    return [
-        model,
-        str(entry.get("status") or record.status),
-        fmt_number(entry.get("n_ok"), 0),
-        fmt_number(entry.get("n_failed"), 0),
-        ms_text(entry, "latency_s", "p50"),
-        ms_text(entry, "latency_s", "p95"),
-        ms_text(entry, "latency_s", "p99"),
-        ms_text(entry, "ttft_s", "p50"),
-        ms_text(entry, "tpot_s", "p50"),
-        fmt_number(stat_of(entry, "output_tps", "mean"), 1),
-        fmt_number(record.load_time_s, 2),
-        fmt_number(record.memory_delta_mb, 1),
-        fmt_size(record.size_mb),
-        record.license or DASH,
-    ]
-
-
 def summary_rows(
     run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
 ) -> list[list[str]]:
+    """The Markdown summary rows (escaped), under ``summary_header(table_scales(...))``."""
     by_model = quality_by_model(quality)
+    scales = table_scales(run, summary)
     rows = []
     for entry in summary:
-        cells = summary_cells(run, entry)
-        row = [md_text(c) if i in (0, 1, 13) else c for i, c in enumerate(cells)]
+        cells = summary_cells(run, entry, scales)
+        row = [md_text(c) if i in SUMMARY_TEXT_COLUMNS else c for i, c in enumerate(cells)]
         if quality is not None:
             row.append(fmt_quality(by_model.get(str(entry.get("model")))))
         rows.append(row)

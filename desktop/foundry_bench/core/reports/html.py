@@ -27,16 +27,20 @@ from foundry_bench.core.quality.rows import (
 )
 from foundry_bench.core.reports import svg as svg_charts
 from foundry_bench.core.reports.content import (
-    PROMPT_HEADER,
     QUALITY_HEADER,
-    SUMMARY_HEADER,
+    SUMMARY_TEXT_COLUMNS,
+    candidate_cells,
     environment_items,
     first_answers,
     fmt_quality,
     highlight_items,
+    prompt_cells,
+    prompt_header,
     prompt_text,
     settings_items,
     summary_cells,
+    summary_header,
+    table_scales,
 )
 from foundry_bench.core.reports.resources import (
     RESOURCE_HEADER,
@@ -44,7 +48,7 @@ from foundry_bench.core.reports.resources import (
     has_resources,
     resource_rows,
 )
-from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, ms_text, plain_text, stat_of
+from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, plain_text, stat_of
 from foundry_bench.core.results.records import Run
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -120,14 +124,12 @@ request(s)</p>
 <div>{{ rec.why }}</div>
 </div>
 <div class="scroll"><table>
-<tr><th>Model</th><th>Qualifies</th><th>p95 latency (ms)</th><th>Memory Δ (MB)</th>
-<th>Quality</th><th>Why not / notes</th></tr>
-{% for c in rec.candidates %}<tr class="{{ 'yes' if c.qualifies else 'no' }}">
-<td class="text">{{ c.model }}</td>
-<td>{% if c.qualifies %}<span class="yes">yes</span>{% else %}no{% endif %}</td>
-<td class="num">{{ fmt(c.p95_ms, 1) }}</td><td class="num">{{ fmt(c.memory_mb, 1) }}</td>
-<td class="num">{{ fmt_quality({"mean": c.quality, "ci": c.quality_ci}) }}</td>
-<td class="text">{{ (c.reasons + c.notes) | join("; ") or "–" }}</td></tr>
+<tr>{% for h in candidate_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for r in candidate_rows %}<tr class="{{ r[1] }}">
+<td class="text">{{ r[0] }}</td>
+<td>{% if r[1] == "yes" %}<span class="yes">yes</span>{% else %}no{% endif %}</td>
+<td class="num">{{ r[2] }}</td><td class="num">{{ r[3] }}</td>
+<td class="num">{{ r[4] }}</td><td class="text">{{ r[5] }}</td></tr>
 {% endfor %}</table></div>
 </section>
 
@@ -199,8 +201,6 @@ bootstrap. Model output is shown as text only.</footer>
 </html>
 """
 )
-
-_TEXT_COLUMNS = {0, 1, 13}  # model, status, licence in SUMMARY_HEADER order
 
 
 def _timed_values(run: Run, metric: str) -> dict[str, list[float]]:
@@ -289,30 +289,25 @@ def render_html(
     summary = ensure_summary(run)
     by_model = quality_by_model(quality)
     summary_rows = []
+    scales = table_scales(run, summary)
     for entry in summary:
-        cells = summary_cells(run, entry)
-        row = [(c, i not in _TEXT_COLUMNS) for i, c in enumerate(cells)]
+        cells = summary_cells(run, entry, scales)
+        row = [(c, i not in SUMMARY_TEXT_COLUMNS) for i, c in enumerate(cells)]
         if quality is not None:
             row.append((fmt_quality(by_model.get(str(entry.get("model")))), True))
         summary_rows.append(row)
     answers = first_answers(run)
-    prompt_rows = [
-        [
-            (plain_text(e["model"]), False),
-            (plain_text(e["prompt_id"]), False),
-            (fmt_number(e["n_ok"], 0), True),
-            (fmt_number(e["n_failed"], 0), True),
-            (ms_text(e, "latency_s", "p50"), True),
-            (ms_text(e, "latency_s", "p95"), True),
-            (ms_text(e, "ttft_s", "p50"), True),
-            (ms_text(e, "tpot_s", "p50"), True),
-            (fmt_number(stat_of(e, "output_tps", "mean"), 1), True),
-            (plain_text(answers.get((e["model"], e["prompt_id"])), HTML_ANSWER_LIMIT), False),
-        ]
-        for e in summarize_by_prompt(run)
-    ]
+    by_prompt = summarize_by_prompt(run)
+    prompt_scales = table_scales(run, by_prompt)
+    prompt_rows = []
+    for e in by_prompt:
+        cells = prompt_cells(e, answers.get((e["model"], e["prompt_id"])), prompt_scales)
+        row = [(c, 1 < i < len(cells) - 1) for i, c in enumerate(cells)]
+        row[-1] = (plain_text(cells[-1], HTML_ANSWER_LIMIT), False)
+        prompt_rows.append(row)
     prompts = [(plain_text(pid), plain_text(text)) for pid, text in map(prompt_text, run.prompts)]
     rec = recommend(run, quality, constraints)
+    candidate_header, candidate_rows = candidate_cells(rec)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(TEMPLATE).render(
         csp=CSP,
@@ -323,10 +318,12 @@ def render_html(
         n_models=len(summary),
         n_samples=len(run.timed_samples()),
         rec=rec,
+        candidate_header=candidate_header,
+        candidate_rows=candidate_rows,
         constraints=" · ".join(rec.constraints.describe()),
         fmt=fmt_number,
         fmt_quality=fmt_quality,
-        summary_header=[*SUMMARY_HEADER, *([QUALITY_HEADER] if quality is not None else [])],
+        summary_header=summary_header(scales) + ([QUALITY_HEADER] if quality is not None else []),
         summary_rows=summary_rows,
         resource_header=RESOURCE_HEADER,
         resource_rows=[
@@ -338,7 +335,7 @@ def render_html(
         quality_header=QUALITY_HEADER,
         quality_rows=quality or [],
         criteria=criteria_of(quality),
-        prompt_header=PROMPT_HEADER,
+        prompt_header=prompt_header(prompt_scales),
         prompt_rows=prompt_rows,
         environment=[*environment_items(run.environment), *settings_items(run)],
         prompts=prompts if any(text != "–" for _, text in prompts) else [],

@@ -16,17 +16,21 @@ from foundry_bench.core.quality.rows import (
     criteria_of,
 )
 from foundry_bench.core.reports.content import (
-    PROMPT_HEADER,
     QUALITY_HEADER,
-    SUMMARY_HEADER,
+    SUMMARY_TEXT_COLUMNS,
+    candidate_cells,
     environment_items,
     first_answers,
     fmt_quality,
     highlights,
+    prompt_cells,
+    prompt_header,
     prompt_text,
     settings_items,
     settings_line,
+    summary_header,
     summary_rows,
+    table_scales,
 )
 from foundry_bench.core.reports.resources import (
     RESOURCE_HEADER,
@@ -36,13 +40,10 @@ from foundry_bench.core.reports.resources import (
 )
 from foundry_bench.core.reports.text import (
     ANSWER_LIMIT,
-    DASH,
     ERROR_LIMIT,
     fmt_number,
     md_table,
     md_text,
-    ms_text,
-    stat_of,
 )
 from foundry_bench.core.results.records import Run
 
@@ -89,22 +90,9 @@ def _recommendation_section(rec: Recommendation) -> list[str]:
     else:
         lines.append(f"- **Recommended:** none. {md_text(rec.why)}")
     lines.append("")
-    rows = (
-        [
-            md_text(c.model),
-            "yes" if c.qualifies else "no",
-            fmt_number(c.p95_ms, 1),
-            fmt_number(c.memory_mb, 1),
-            fmt_quality({"mean": c.quality, "ci": c.quality_ci}),
-            md_text("; ".join((*c.reasons, *c.notes)) or DASH, ERROR_LIMIT),
-        ]
-        for c in rec.candidates
-    )
-    lines += md_table(
-        ["Model", "Qualifies", "p95 latency (ms)", "Memory Δ (MB)", "Quality", "Why not / notes"],
-        rows,
-        "llrrll",
-    )
+    header, cells = candidate_cells(rec)
+    rows = ([md_text(r[0]), r[1], r[2], r[3], r[4], md_text(r[5], ERROR_LIMIT)] for r in cells)
+    lines += md_table(header, rows, "llrrll")
     return lines
 
 
@@ -127,8 +115,9 @@ def to_markdown(
     ]
     lines += ["", "## Summary", ""]
     if summary:
-        header = list(SUMMARY_HEADER) + ([QUALITY_HEADER] if quality is not None else [])
-        align = "llrrrrrrrrrrrl" + ("r" if quality is not None else "")
+        header = summary_header(table_scales(run, summary))
+        header += [QUALITY_HEADER] if quality is not None else []
+        align = "".join("l" if i in SUMMARY_TEXT_COLUMNS else "r" for i in range(len(header)))
         lines += md_table(header, summary_rows(run, summary, quality), align)
     else:
         lines.append("No models.")
@@ -151,25 +140,13 @@ def to_markdown(
     if by_prompt:
         answers = first_answers(run)
         lines += ["", "## Per prompt", ""]
-        lines += md_table(
-            list(PROMPT_HEADER),
-            (
-                [
-                    md_text(e["model"]),
-                    md_text(e["prompt_id"]),
-                    fmt_number(e["n_ok"], 0),
-                    fmt_number(e["n_failed"], 0),
-                    ms_text(e, "latency_s", "p50"),
-                    ms_text(e, "latency_s", "p95"),
-                    ms_text(e, "ttft_s", "p50"),
-                    ms_text(e, "tpot_s", "p50"),
-                    fmt_number(stat_of(e, "output_tps", "mean"), 1),
-                    md_text(answers.get((e["model"], e["prompt_id"])), ANSWER_LIMIT),
-                ]
-                for e in by_prompt
-            ),
-            "llrrrrrrrl",
-        )
+        scales = table_scales(run, by_prompt)
+        rows = []
+        for e in by_prompt:
+            cells = prompt_cells(e, answers.get((e["model"], e["prompt_id"])), scales)
+            rows.append([md_text(cells[0]), md_text(cells[1]), *cells[2:-1]])
+            rows[-1].append(md_text(cells[-1], ANSWER_LIMIT))
+        lines += md_table(prompt_header(scales), rows, "llrrrrrrrrl")
     lines += ["", "## Environment", ""]
     lines += md_table(
         ["", "Value"],

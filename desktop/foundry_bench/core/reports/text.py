@@ -12,15 +12,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from foundry_bench.core.units import DASH as DASH
+from foundry_bench.core.units import fmt_number as fmt_number
+from foundry_bench.core.units import is_number as is_number
+
 #: Longest model answer (in characters) quoted in a Markdown or HTML table cell.
 ANSWER_LIMIT = 120
 
 
 #: Longest error message quoted in a Markdown report.
 ERROR_LIMIT = 300
-
-
-DASH = "–"
 
 
 _ELLIPSIS = "…"
@@ -74,17 +75,6 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def fmt_number(value: object, digits: int = 1, scale: float = 1.0) -> str:
-    """A number rounded for a table (``scale=1000`` shows seconds as milliseconds)."""
-    if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
-        return DASH  # None, text, NaN
-    return f"{value * scale:.{digits}f}"
-
-
 def fmt_size(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 100:
         return fmt_number(value, 0)
@@ -94,10 +84,6 @@ def fmt_size(value: object) -> str:
 def stat_of(entry: Mapping[str, Any], metric: str, key: str) -> Any:
     stats = entry.get(metric)
     return stats.get(key) if isinstance(stats, Mapping) else None
-
-
-def ms_text(entry: Mapping[str, Any], metric: str, key: str) -> str:
-    return fmt_number(stat_of(entry, metric, key), 1, 1000.0)
 
 
 def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str) -> list[str]:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.results.records import ModelRecord
+from foundry_bench.core.units import Scale, number_scale, time_scale
 from foundry_bench.ui.base.qt_models import BEST_ROLE, ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 
@@ -48,20 +49,26 @@ BEST_FILL = QColor(60, 154, 95, 60)
 
 
 class Col(IntEnum):
+    """The columns, most read first: the median and the tail come before the spread, so
+    p95 is in view without scrolling sideways."""
+
     MODEL = 0
     STATUS = 1
     OK = 2
     FAILED = 3
-    MEAN = 4
-    STD = 5
-    MIN = 6
-    P50 = 7
-    P50_CI = 8
-    P90 = 9
-    P95 = 10
-    P95_CI = 11
-    P99 = 12
-    MAX = 13
+    CANCELLED = 4
+    P50 = 5
+    P95 = 6
+    P99 = 7
+    MEAN = 8
+    STD = 9
+    MIN = 10
+    P90 = 11
+    MAX = 12
+    P50_CI = 13
+    P95_CI = 14
+    LOAD = 15
+    MEMORY = 16
 
 
 HEADERS = {
@@ -69,6 +76,7 @@ HEADERS = {
     Col.STATUS: "Status",
     Col.OK: "OK",
     Col.FAILED: "Failed",
+    Col.CANCELLED: "Cancelled",
     Col.MEAN: "Mean",
     Col.STD: "Std",
     Col.MIN: "Min",
@@ -79,6 +87,8 @@ HEADERS = {
     Col.P95_CI: "p95 95% CI",
     Col.P99: "p99",
     Col.MAX: "Max",
+    Col.LOAD: "Load",
+    Col.MEMORY: "Memory Δ (MB)",
 }
 _STAT_OF = {
     Col.MEAN: "mean",
@@ -91,14 +101,26 @@ _STAT_OF = {
     Col.MAX: "max",
 }
 _CI_OF = {Col.P50_CI: "p50_ci", Col.P95_CI: "p95_ci"}
+_COUNT_OF = {Col.OK: "n_ok", Col.FAILED: "n_failed", Col.CANCELLED: "n_cancelled"}
+#: What loading the model cost, from its record (``ModelRecord``), not from the samples.
+_RECORD_OF = {Col.LOAD: "load_time_s", Col.MEMORY: "memory_delta_mb"}
+_COUNT_TIPS = {
+    Col.OK: "timed requests that ended ok",
+    Col.FAILED: "timed requests that ended in an error or a timeout",
+    Col.CANCELLED: "timed requests stopped by Cancel (not failures)",
+}
+_RECORD_TIPS = {
+    Col.LOAD: "time to load the model before its requests (outside the timings)",
+    Col.MEMORY: "the process's memory growth while the model loaded",
+}
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    if value is None or not math.isfinite(value):
-        return ""
-    if unit == "ms":
-        return f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
-    return f"{value:.1f}"
+_KEYS = frozenset(_STAT_OF.values()) - {"std"}
+
+
+def _stats_of(entry: dict[str, Any], metric: str) -> dict[str, Any]:
+    stats = entry.get(metric)
+    return stats if isinstance(stats, dict) else {}
 
 
 class ResultsTableModel(RowTableModel[dict[str, Any]]):
@@ -109,22 +131,25 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         self._records: dict[str, ModelRecord] = {}
         self._metric = "latency_s"
         self._best: dict[int, str] = {}  # column -> the model holding the best value
+        self._scales: dict[str, Scale] = {}  # metric or record field -> how it is written
 
     # -- Qt model API -----------------------------------------------------------------------
 
     def header(self, section: int, role: int) -> Any:
         col = Col(section)
-        label, unit, _scale, higher = METRICS[self._metric]
+        label, _unit, _scale, higher = METRICS[self._metric]
         if role == Qt.ItemDataRole.DisplayRole:
+            if col == Col.LOAD:
+                return self.scale("load_time_s").label(HEADERS[col])
             return HEADERS[col]  # the unit is in the metric picker, which keeps columns narrow
         if role == Qt.ItemDataRole.ToolTipRole:
             if col in _CI_OF:
                 return "bootstrap 95% confidence interval of the percentile"
             if col in _STAT_OF:
                 better = "highest" if higher and col != Col.STD else "lowest"
+                unit = self.scale(self._metric).unit
                 return f"{label}: {HEADERS[col]} ({unit}); the {better} value is highlighted"
-            if col == Col.FAILED:
-                return "timed requests that did not end ok (errors, timeouts, cancelled)"
+            return _COUNT_TIPS.get(col) or _RECORD_TIPS.get(col)
         return None
 
     def cell(self, entry: dict[str, Any], column: int, role: int) -> Any:
@@ -138,7 +163,7 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
             return entry["model"]
         if role == BEST_ROLE:
             return best
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= Col.OK:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col > Col.STATUS:
             return RIGHT
         if role == Qt.ItemDataRole.BackgroundRole and best:
             return QBrush(BEST_FILL)
@@ -157,6 +182,10 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
     @property
     def metric(self) -> str:
         return self._metric
+
+    def scale(self, key: str) -> Scale:
+        """How the table writes ``key`` (a metric or a record field), chosen from its values."""
+        return self._scales.get(key) or Scale()
 
     def set_metric(self, metric: str) -> None:
         if metric not in METRICS:
@@ -180,12 +209,14 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         same_rows = [e["model"] for e in entries] == [e["model"] for e in self._rows]
         if same_rows and entries:
             self._rows, self._records = entries, by_id
+            self._scales = self._find_scales()
             self._best = self._find_best()
             last = self.index(len(entries) - 1, len(Col) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
             return
         self.beginResetModel()
         self._rows, self._records = entries, by_id
+        self._scales = self._find_scales()
         self._best = self._find_best()
         self.endResetModel()
 
@@ -205,49 +236,66 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
     # -- cells --------------------------------------------------------------------------------
 
     def _stats(self, entry: dict[str, Any]) -> dict[str, Any]:
-        stats = entry.get(self._metric)
-        return stats if isinstance(stats, dict) else {}
+        return _stats_of(entry, self._metric)
 
     def _scaled(self, entry: dict[str, Any], key: str) -> float | None:
         value = self._stats(entry).get(key)
-        if not isinstance(value, int | float):
+        if not isinstance(value, int | float) or not math.isfinite(value):
             return None
-        return float(value) * METRICS[self._metric][2]
+        return float(value) * self.scale(self._metric).factor
+
+    def _record_value(self, entry: dict[str, Any], col: Col) -> float | None:
+        value = getattr(self._records.get(entry["model"]), _RECORD_OF[col], None)
+        return float(value) if isinstance(value, int | float) else None
+
+    def _find_scales(self) -> dict[str, Scale]:
+        """One scale per metric over every statistic of every row: p50 and p95 share it."""
+        scales = {}
+        for metric, (_label, unit, _s, _h) in METRICS.items():
+            values = [v for e in self._rows for k, v in _stats_of(e, metric).items() if k in _KEYS]
+            scales[metric] = time_scale(values) if unit == "ms" else number_scale(values, unit)
+        records = [self._records.get(e["model"]) for e in self._rows]
+        scales["load_time_s"] = time_scale(getattr(r, "load_time_s", None) for r in records)
+        scales["memory_delta_mb"] = number_scale(
+            (getattr(r, "memory_delta_mb", None) for r in records), "MB"
+        )
+        return scales
 
     def _status(self, entry: dict[str, Any]) -> str:
         record = self._records.get(entry["model"])
         return record.status if record else str(entry.get("status") or "")
 
     def _display(self, entry: dict[str, Any], col: Col) -> str:
-        unit = METRICS[self._metric][1]
         if col == Col.MODEL:
             return str(entry["model"])
         if col == Col.STATUS:
             return self._status(entry)
-        if col == Col.OK:
-            return str(entry.get("n_ok", 0))
-        if col == Col.FAILED:
-            return str(entry.get("n_failed", 0))
+        if col in _COUNT_OF:
+            return str(entry.get(_COUNT_OF[col], 0))
+        if col in _RECORD_OF:
+            value = self._record_value(entry, col)
+            return "" if value is None else self.scale(_RECORD_OF[col]).text(value)
+        scale = self.scale(self._metric)
         if col in _STAT_OF:
-            return fmt_value(self._scaled(entry, _STAT_OF[col]), unit)
+            value = self._stats(entry).get(_STAT_OF[col])
+            return "" if self._scaled(entry, _STAT_OF[col]) is None else scale.text(value)
         ci = self._stats(entry).get(_CI_OF[col])
         if not ci:
             return ""
-        scale = METRICS[self._metric][2]
-        return f"{fmt_value(ci[0] * scale, unit)} – {fmt_value(ci[1] * scale, unit)}"
+        return f"{scale.text(ci[0])} – {scale.text(ci[1])}"
 
     def _sort_key(self, entry: dict[str, Any], col: Col) -> Any:
         if col in (Col.MODEL, Col.STATUS):
             return self._display(entry, col)
-        if col == Col.OK:
-            return int(entry.get("n_ok", 0))
-        if col == Col.FAILED:
-            return int(entry.get("n_failed", 0))
-        if col in _STAT_OF:
+        if col in _COUNT_OF:
+            return int(entry.get(_COUNT_OF[col], 0))
+        if col in _RECORD_OF:
+            value = self._record_value(entry, col)
+        elif col in _STAT_OF:
             value = self._scaled(entry, _STAT_OF[col])
         else:
             ci = self._stats(entry).get(_CI_OF[col])
-            value = ci[0] * METRICS[self._metric][2] if ci else None
+            value = ci[0] * self.scale(self._metric).factor if ci else None
         return math.inf if value is None else value
 
     def _tooltip(self, entry: dict[str, Any], col: Col) -> str | None:
@@ -299,6 +347,8 @@ class ResultsView(QWidget):
         # Columns fit their contents when rows or the metric change, then stay put.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.model.modelReset.connect(self._fit_columns)
+        self.model.modelReset.connect(self._name_units)
+        self.model.dataChanged.connect(self._name_units)
         self.table.doubleClicked.connect(self._activated)
         hint = QLabel("Best value per column highlighted · double-click a model for its samples")
         hint.setEnabled(False)
@@ -311,6 +361,14 @@ class ResultsView(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+
+    def _name_units(self) -> None:
+        """The picker names each metric's unit as the table writes it (µs, ms or s)."""
+        for i in range(self.metric_box.count()):
+            key = str(self.metric_box.itemData(i))
+            text = f"{METRICS[key][0]} ({self.model.scale(key).unit or METRICS[key][1]})"
+            if self.metric_box.itemText(i) != text:
+                self.metric_box.setItemText(i, text)
 
     def _fit_columns(self) -> None:
         self.table.resizeColumnsToContents()

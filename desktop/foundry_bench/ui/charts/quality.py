@@ -14,6 +14,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
+from foundry_bench.core.units import Scale, time_scale
+
 FRONT_COLOR = "#2f9e44"
 OTHER_COLOR = "#868e96"
 
@@ -26,7 +28,7 @@ class QualityScatter(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMinimumHeight(200)
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", "p95 latency (s), lower is better")
+        self._set_x_label(time_scale([]))
         item.setLabel("left", "mean score (1–5), higher is better")
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setMenuEnabled(False)
@@ -65,6 +67,9 @@ class QualityScatter(QWidget):
         for label in self.labels:
             label.setColor(text)
 
+    def _set_x_label(self, scale: Scale) -> None:
+        self.plot.getPlotItem().setLabel("bottom", scale.label("p95 latency") + ", lower is better")
+
     def set_points(self, points: list[dict[str, Any]]) -> None:
         self.data = points
         for label in self.labels:
@@ -76,7 +81,10 @@ class QualityScatter(QWidget):
             self.front_line.setData(empty, empty)
             self.error_bars.setData(x=empty, y=empty, top=empty, bottom=empty)
             return
-        x = np.array([p["x"] for p in points], dtype=float)
+        # The x values are seconds; the axis takes the unit of the tables beside it.
+        scale = time_scale(p["x"] for p in points)
+        self._set_x_label(scale)
+        x = np.array([p["x"] for p in points], dtype=float) * scale.factor
         y = np.array([p["y"] for p in points], dtype=float)
         lo = np.array([p["lo"] for p in points], dtype=float)
         hi = np.array([p["hi"] for p in points], dtype=float)
@@ -88,18 +96,18 @@ class QualityScatter(QWidget):
             pen=pg.mkPen(None),
         )
         self.error_bars.setData(x=x, y=y, top=hi - y, bottom=y - lo)
-        front = sorted((p["x"], p["y"]) for p in points if p["front"])
+        front = sorted((xi, p["y"]) for xi, p in zip(x, points, strict=True) if p["front"])
         fx = np.array([f[0] for f in front]) if len(front) > 1 else empty
         fy = np.array([f[1] for f in front]) if len(front) > 1 else empty
         self.front_line.setData(fx, fy)
         text = QApplication.palette().color(QPalette.ColorRole.Text)
-        for p in points:
+        for xi, p in zip(x, points, strict=True):
             label = pg.TextItem(p["label"], color=text, anchor=(-0.1, 1.0))
-            label.setPos(p["x"], p["y"])
+            label.setPos(float(xi), p["y"])
             self.plot.addItem(label)
             self.labels.append(label)
         span = float(x.max() - x.min())
-        pad = max(span * 0.15, float(x.max()) * 0.1, 0.01)
+        pad = max(span * 0.15, float(x.max()) * 0.1, 0.01 * scale.factor)
         # Room on the right for the labels, which hang right of their points.
         self.plot.setXRange(max(0.0, float(x.min()) - pad), float(x.max()) + 3 * pad, padding=0)
         self.plot.setYRange(0.8, 5.3, padding=0)

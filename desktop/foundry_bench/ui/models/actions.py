@@ -12,10 +12,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from foundry_bench.core.run.model_entry import LoadResult, ModelEntry
+from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.workers import JobRunner, Task
 from foundry_bench.ui.models import tasks
-from foundry_bench.ui.models.table_model import ModelsTableModel, format_seconds
+from foundry_bench.ui.models.table_model import ModelsTableModel
 
 
 class ModelActions(QObject):
@@ -94,7 +95,7 @@ class ModelActions(QObject):
         self._model.set_loaded(result.model_id, True, result.load_time_s)
         memory = f", +{result.memory_delta_mb:.0f} MB" if result.memory_delta_mb is not None else ""
         self._notifier.info(
-            f"Loaded {result.model_id} in {format_seconds(result.load_time_s)}{memory}."
+            f"Loaded {result.model_id} in {fmt_seconds(result.load_time_s)}{memory}."
         )
         self.loaded.emit(result.model_id, result.load_time_s)
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
 from foundry_bench.core.run.model_entry import ModelEntry
+from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.base.qt_models import (
     ID_ROLE,
     PROGRESS_ROLE,
@@ -109,12 +110,6 @@ def format_size(mb: float | None) -> str:
     if mb >= 1000:
         return f"{mb / 1000:.1f} GB"
     return f"{mb:.1f} MB" if mb < 100 else f"{mb:.0f} MB"
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def _device_text(entry: ModelEntry) -> str:
@@ -243,7 +238,7 @@ class ModelsTableModel(RowTableModel["ModelRow"]):
         if column == Column.LOADED:
             return _yes(e.loaded)
         if column == Column.LOAD_TIME:
-            return format_seconds(row.load_time_s)
+            return "" if row.load_time_s is None else fmt_seconds(row.load_time_s)
         if row.progress is not None:
             return f"Downloading {row.progress:.0f}%"
         return row.busy or ""

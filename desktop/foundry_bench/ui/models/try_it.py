@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core.run.providers import API_KEY_ENV
 from foundry_bench.core.run.runtime import FoundryRuntime
+from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.base.workers import JobContext, JobRunner, Task
 from foundry_bench.ui.models.table_model import ModelRow
 
@@ -217,7 +218,7 @@ class TryItPanel(QGroupBox):
         if not reply.text:
             self.stats.setText("The model returned no text.")
         else:
-            first = f"first text after {reply.ttft_s * 1000:.0f} ms · " if reply.ttft_s else ""
+            first = f"first text after {fmt_seconds(reply.ttft_s)} · " if reply.ttft_s else ""
             self.stats.setText(
                 f"{first}{reply.chunks} chunks in {reply.elapsed_s:.2f} s from {reply.model}"
             )

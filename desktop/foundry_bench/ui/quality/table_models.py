@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.base.qt_models import LEFT, RIGHT, ROW_ROLE, SORT_ROLE, RowTableModel
 
 Row = dict[str, Any]
@@ -75,12 +76,6 @@ def fmt(value: float | None, digits: int = 2) -> str:
     if value is None:
         return DASH
     return f"{value + 0.0:.{digits}f}".replace("-0.00", "0.00")  # no "-0.00" for a tiny minus
-
-
-def fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return DASH
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
 def fmt_ci(stats: Row | None) -> str:

@@ -8,6 +8,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from foundry_bench.core.analysis.compare import Change, Comparison, regressions
 from foundry_bench.core.analysis.recommend import Candidate, Recommendation
 from foundry_bench.core.reports.compare import HEADER, change_cells, quality_cells
+from foundry_bench.core.reports.content import candidate_cells
 from foundry_bench.ui.base.qt_models import RIGHT, RowTableModel
 
 _DASH = "–"
@@ -16,41 +17,36 @@ BETTER = QColor("#2e86c1")
 GOOD = QColor("#1e8449")
 
 
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return _DASH if value is None else f"{value:.{digits}f}"
-
-
 class RecommendationModel(RowTableModel[Candidate]):
-    """One row per model: does it meet the constraints, its numbers, and why not."""
+    """One row per model: does it meet the constraints, its numbers, and why not (the cells
+    of the reports' recommendation table, ``core.reports.content.candidate_cells``)."""
 
     HEADERS = ("Model", "Qualifies", "p95 latency (ms)", "Memory Δ (MB)", "Quality", "Why not")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(self.HEADERS, parent)
         self._rec: Recommendation | None = None
+        self._cells: dict[str, list[str]] = {}
+        self._header: list[str] = list(self.HEADERS)
 
     def set_recommendation(self, rec: Recommendation | None) -> None:
         self._rec = rec
+        if rec is not None:
+            header, cells = candidate_cells(rec)
+            self._header = [*header[:-1], "Why not"]
+            self._cells = {c.model: row for c, row in zip(rec.candidates, cells, strict=True)}
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
         self.set_rows(list(rec.candidates) if rec else [])
 
     def candidate(self, row: int) -> Candidate:
         return self.row_at(row)
 
+    def header(self, section: int, role: int) -> object:
+        return self._header[section] if role == Qt.ItemDataRole.DisplayRole else None
+
     def cell(self, c: Candidate, col: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
-            quality = _DASH
-            if c.quality is not None:
-                quality = f"{c.quality:.2f}"
-                if c.quality_ci:
-                    quality += f" ({c.quality_ci[0]:.2f}–{c.quality_ci[1]:.2f})"
-            values = (
-                c.model,
-                "yes" if c.qualifies else "no",
-                _fmt(c.p95_ms),
-                _fmt(c.memory_mb),
-                quality,
-                "; ".join((*c.reasons, *c.notes)) or _DASH,
-            )
+            values = self._cells.get(c.model, [])
             return values[col] if 0 <= col < len(values) else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3, 4):
             return RIGHT

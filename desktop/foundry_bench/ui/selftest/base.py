@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from foundry_bench.core.paths import demo_model_dir
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
+from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.main_window import PAGES
-from foundry_bench.ui.models.table_model import format_seconds
 from foundry_bench.ui.selftest.context import SelfTestContext, SelfTestFailure, Step
 
 PROMPT = "Tell me about the sea."
@@ -39,7 +39,7 @@ def step_load(ctx: SelfTestContext) -> None:
     view.load_action.trigger()
     ctx.wait_until(lambda: _loaded(ctx) is True, "the demo model to load")
     row = view.model.row(DEMO_MODEL_ID)
-    load_time = format_seconds(row.load_time_s) if row else "?"
+    load_time = fmt_seconds(row.load_time_s) if row else "?"
     ctx.say(f"  {DEMO_MODEL_ID} loaded in {load_time}")
 
 
