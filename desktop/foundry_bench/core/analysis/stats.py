@@ -131,8 +131,9 @@ class _Columns:
         self.model = _codes([s.model for s in samples], model_order)[timed]
         self._prompt_ids = [s.prompt_id for s in samples]
         self._timed = timed
-        self.ok = np.array([s.status == "ok" for s in samples], dtype=bool)[timed]
-        self.cancelled = np.array([s.status == "cancelled" for s in samples], dtype=bool)[timed]
+        status = np.array([s.status for s in samples], dtype=str)[timed]
+        self.ok = status == "ok"
+        self.cancelled = status == "cancelled"
         columns = (
             [s.latency_s for s in samples],
             [s.ttft_s for s in samples],
