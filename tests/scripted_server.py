@@ -51,7 +51,11 @@ FAULTS = (
     "http500",
     "http404",
     "http429",  # status + JSON error body (or no body with `error_body=False`)
+    "keepalive",  # after `fault_after` content chunks, only SSE comments, forever
 )
+# Where thinking is streamed: a delta field, or "think": <think>...</think> inside content.
+REASONING_FIELDS = ("reasoning_content", "reasoning", "think")
+REASONING_USAGE = ("openai", "foundry", None)  # where usage counts reasoning tokens, if at all
 
 _SPIN_S = 0.001  # spin (instead of sleeping) for the last millisecond before a deadline
 _BLOCK_BYTES = 64 * 1024  # batch size when streaming "as fast as possible"
@@ -79,13 +83,30 @@ class Scenario:
     error_body: bool = True  # http faults: JSON body or empty body
     raw_utf8: bool = False  # content as raw UTF-8 in the JSON, not ASCII escapes
     split_writes: bool = False  # each content event in two writes, 2 ms apart (gap_s > 0)
+    runaway: bool = False  # ignore the request's max_tokens: send all `tokens`
+    # Raw SSE `data:` payloads sent as they are, each in its own HTTP chunk, after the role
+    # chunk and before the tokens (hostile-input tests: any bytes, any JSON).
+    events: tuple[bytes, ...] = ()
+    # A reasoning model: `reasoning` thinking chunks, then the answer's `tokens` chunks, all
+    # in one rhythm (chunk k of both at ttft_s + k * gap_s); max_tokens caps them together.
+    reasoning: int = 0
+    reasoning_field: str = "reasoning_content"  # one of REASONING_FIELDS
+    reasoning_usage: str | None = "openai"  # one of REASONING_USAGE
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}; expected one of {FAULTS}")
+        if self.reasoning_field not in REASONING_FIELDS:
+            raise ValueError(f"unknown reasoning field {self.reasoning_field!r}")
+        if self.reasoning_usage not in REASONING_USAGE:
+            raise ValueError(f"unknown reasoning usage {self.reasoning_usage!r}")
 
     def text(self, i: int) -> str:
         return f"{i}{self.token_text}" if self.numbered else self.token_text
+
+    def thought(self, i: int) -> str:
+        """The text of reasoning chunk ``i`` (without any <think> tag)."""
+        return f"r{i} "
 
 
 PRESETS: dict[str, Scenario] = {
@@ -119,10 +140,13 @@ class RequestRecord:
     stream: bool = False
     status: int | None = None
     headers_at: float | None = None
-    first_content_at: float | None = None
+    first_content_at: float | None = None  # the first output chunk, thinking or answer
+    first_answer_at: float | None = None  # the first answer chunk (after any thinking)
     last_byte_at: float | None = None
-    content_times: list[float] = field(default_factory=list)  # per chunk; empty in batch mode
-    content_sent: int = 0
+    # Per output chunk (thinking and answer), when written; empty in batch mode.
+    content_times: list[float] = field(default_factory=list)
+    content_sent: int = 0  # answer chunks
+    reasoning_sent: int = 0  # thinking chunks
     text_len: int = 0  # characters of content sent
     usage_sent: bool = False
     client_gone: bool = False  # a write failed: the client closed the connection
@@ -134,6 +158,13 @@ class RequestRecord:
         if self.first_content_at is None:
             return None
         return self.first_content_at - self.received_at
+
+    @property
+    def ttfa_s(self) -> float | None:
+        """True time to the first answer chunk: request received -> its write."""
+        if self.first_answer_at is None:
+            return None
+        return self.first_answer_at - self.received_at
 
     @property
     def gaps_s(self) -> list[float]:
@@ -171,6 +202,41 @@ def _chunk(data: bytes) -> bytes:
 
 def _event(obj: Mapping[str, Any]) -> bytes:
     return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+
+
+@dataclass(frozen=True)
+class _Output:
+    """How many chunks one answer gets: thinking first, then the answer proper."""
+
+    reasoning: int
+    answer: int
+
+    @property
+    def total(self) -> int:
+        return self.reasoning + self.answer
+
+
+def _usage(sc: Scenario, out: _Output) -> dict[str, Any]:
+    usage: dict[str, Any] = {
+        "prompt_tokens": sc.prompt_tokens,
+        "completion_tokens": out.total,  # OpenAI's convention: thinking included
+        "total_tokens": sc.prompt_tokens + out.total,
+    }
+    if sc.reasoning and sc.reasoning_usage == "openai":
+        usage["completion_tokens_details"] = {"reasoning_tokens": out.reasoning}
+    elif sc.reasoning and sc.reasoning_usage == "foundry":
+        usage["reasoning_tokens"] = out.reasoning
+    return usage
+
+
+def _thinking_text(sc: Scenario, i: int, n: int) -> str:
+    """Thinking chunk ``i`` of ``n`` as the answer's content carries it in "think" mode."""
+    text = sc.thought(i)
+    if i == 0:
+        text = "<think>" + text
+    if i == n - 1:
+        text += "</think>"
+    return text
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -315,13 +381,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json_reply(rec, status, reason[status], payload)
                 return
             max_tokens = body.get("max_tokens")
-            n = scenario.tokens if max_tokens is None else min(scenario.tokens, int(max_tokens))
-            finish = "length" if n < scenario.tokens else "stop"
+            wanted = scenario.reasoning + scenario.tokens
+            cap = wanted if max_tokens is None or scenario.runaway else int(max_tokens)
+            n_out = min(wanted, cap)
+            out = _Output(min(scenario.reasoning, n_out), n_out - min(scenario.reasoning, n_out))
+            finish = "length" if n_out < wanted else "stop"
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             if rec.stream:
-                self._stream(rec, scenario, model, n, finish, include_usage)
+                self._stream(rec, scenario, model, out, finish, include_usage)
             else:
-                self._whole(rec, scenario, model, n, finish)
+                self._whole(rec, scenario, model, out, finish)
         except (_ClientGone, _Stopping):
             rec.client_gone = True
             self.close_connection = True
@@ -335,7 +404,7 @@ class _Handler(BaseHTTPRequestHandler):
         rec: RequestRecord,
         sc: Scenario,
         model: str,
-        n: int,
+        out: _Output,
         finish: str,
         include_usage: bool,
     ) -> None:
@@ -361,6 +430,14 @@ class _Handler(BaseHTTPRequestHandler):
                     cache[text] = ev
             return ev
 
+        def output_event(k: int) -> bytes:
+            """Output chunk ``k``: thinking while k < out.reasoning, then the answer."""
+            if k >= out.reasoning:
+                return content_event(sc.text(k - out.reasoning))
+            if sc.reasoning_field == "think":
+                return delta_event({"content": _thinking_text(sc, k, out.reasoning)})
+            return delta_event({sc.reasoning_field: sc.thought(k)})
+
         rec.status = 200
         headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         if chunked:
@@ -374,13 +451,22 @@ class _Handler(BaseHTTPRequestHandler):
         if sc.role_chunk:
             head_bytes += delta_event({"role": "assistant", "content": ""})
         rec.headers_at = self._write(head_bytes)
+        for raw in sc.events:
+            self._write(wrap(b"data: " + raw + b"\n\n"))
 
         start = rec.received_at + sc.ttft_s
         batch = sc.gap_s <= 0
         pending: list[bytes] = []
         pending_len = 0
-        for i in range(n):
-            if i == sc.fault_after and sc.fault in ("drop", "stall", "garbage", "bad_utf8"):
+        for k in range(out.total):
+            i = k - out.reasoning  # index of the answer chunk (negative while thinking)
+            if i == sc.fault_after and sc.fault in (
+                "drop",
+                "stall",
+                "garbage",
+                "bad_utf8",
+                "keepalive",
+            ):
                 if pending:
                     self._flush_batch(rec, pending)
                     pending, pending_len = [], 0
@@ -389,6 +475,10 @@ class _Handler(BaseHTTPRequestHandler):
                     self.close_connection = True
                     _shutdown(self.connection, socket.SHUT_RDWR)
                     return
+                if sc.fault == "keepalive":
+                    while True:  # ends when the client leaves or the server stops
+                        self._write(wrap(b": keep-alive\n\n"))
+                        self._sleep_until(time.perf_counter() + 0.05)
                 if sc.fault == "stall":
                     self._sleep_until(time.perf_counter() + sc.stall_s)
                     start += sc.stall_s  # the rest keeps its rhythm after the stall
@@ -397,39 +487,36 @@ class _Handler(BaseHTTPRequestHandler):
                 elif sc.fault == "bad_utf8":
                     bad = b'data: {"choices":[{"index":0,"delta":{"content":"bad \xff\xfe"}}]}\n\n'
                     self._write(wrap(bad))
-            text = sc.text(i)
-            ev = content_event(text)
-            rec.text_len += len(text)
+            ev = output_event(k)
+            if i >= 0:
+                rec.text_len += len(sc.text(i))
             if batch:
-                if i == 0:
+                if k == 0:
                     self._sleep_until(start)
                 pending.append(ev)
                 pending_len += len(ev)
-                rec.content_sent += 1
-                if pending_len >= _BLOCK_BYTES or i == 0:
-                    self._flush_batch(rec, pending)
+                self._count(rec, i)
+                if pending_len >= _BLOCK_BYTES or k == 0 or i == 0:
+                    self._flush_batch(rec, pending, answer=i >= 0)
                     pending, pending_len = [], 0
             else:
-                self._sleep_until(start + i * sc.gap_s)
+                self._sleep_until(start + k * sc.gap_s)
                 if sc.split_writes:
                     self._write(ev[: len(ev) // 2])
                     self._sleep_until(time.perf_counter() + 0.002)
                     ev = ev[len(ev) // 2 :]
                 at = self._write(ev)
                 rec.content_times.append(at)
-                rec.content_sent += 1
+                self._count(rec, i)
                 if rec.first_content_at is None:
                     rec.first_content_at = at
+                if i == 0:
+                    rec.first_answer_at = at
         tail = b"".join(pending)
         if sc.finish_chunk:
             tail += delta_event({}, finish)
         if include_usage and sc.usage:
-            usage = {
-                "prompt_tokens": sc.prompt_tokens,
-                "completion_tokens": n,
-                "total_tokens": sc.prompt_tokens + n,
-            }
-            tail += wrap(_event({**base, "choices": [], "usage": usage}))
+            tail += wrap(_event({**base, "choices": [], "usage": _usage(sc, out)}))
             rec.usage_sent = True
         if sc.done:
             tail += wrap(b"data: [DONE]\n\n")
@@ -445,35 +532,43 @@ class _Handler(BaseHTTPRequestHandler):
         if not chunked:
             _shutdown(self.connection, socket.SHUT_WR)
 
-    def _flush_batch(self, rec: RequestRecord, pending: list[bytes]) -> None:
+    @staticmethod
+    def _count(rec: RequestRecord, i: int) -> None:
+        if i >= 0:
+            rec.content_sent += 1
+        else:
+            rec.reasoning_sent += 1
+
+    def _flush_batch(self, rec: RequestRecord, pending: list[bytes], answer: bool = False) -> None:
         at = self._write(b"".join(pending))
         if rec.first_content_at is None:
             rec.first_content_at = at
+        if answer and rec.first_answer_at is None:
+            rec.first_answer_at = at
 
-    def _whole(self, rec: RequestRecord, sc: Scenario, model: str, n: int, finish: str) -> None:
-        text = "".join(sc.text(i) for i in range(n))
+    def _whole(
+        self, rec: RequestRecord, sc: Scenario, model: str, out: _Output, finish: str
+    ) -> None:
+        text = "".join(sc.text(i) for i in range(out.answer))
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if out.reasoning:
+            thinking = "".join(sc.thought(i) for i in range(out.reasoning))
+            if sc.reasoning_field == "think":
+                message["content"] = f"<think>{thinking}</think>{text}"
+            else:
+                message[sc.reasoning_field] = thinking
         # The whole answer is ready when the last token would have been generated.
-        self._sleep_until(rec.received_at + sc.ttft_s + max(n - 1, 0) * sc.gap_s)
+        self._sleep_until(rec.received_at + sc.ttft_s + max(out.total - 1, 0) * sc.gap_s)
         if sc.fault == "stall":
             self._sleep_until(time.perf_counter() + sc.stall_s)
         answer: dict[str, Any] = {
             "id": "chatcmpl-scripted",
             "object": "chat.completion",
             "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": finish,
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         }
         if sc.usage:
-            answer["usage"] = {
-                "prompt_tokens": sc.prompt_tokens,
-                "completion_tokens": n,
-                "total_tokens": sc.prompt_tokens + n,
-            }
+            answer["usage"] = _usage(sc, out)
         payload = json.dumps(answer).encode()
         if sc.fault == "garbage":
             payload = payload[: len(payload) // 2]
@@ -490,8 +585,8 @@ class _Handler(BaseHTTPRequestHandler):
             _shutdown(self.connection, socket.SHUT_RDWR)
             return
         rec.last_byte_at = self._write(payload)
-        rec.first_content_at = rec.last_byte_at
-        rec.content_sent = n
+        rec.first_content_at = rec.first_answer_at = rec.last_byte_at
+        rec.content_sent, rec.reasoning_sent = out.answer, out.reasoning
 
 
 class _Server(ThreadingMixIn, HTTPServer):

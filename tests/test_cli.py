@@ -73,6 +73,9 @@ def test_duplicate_prompt_ids_are_exit_2(
         # NaN and infinity pass a "< 0" check; the one validator refuses them.
         ("--timeout", "nan", "--timeout must be more than 0 seconds"),
         ("--timeout", "inf", "--timeout must be more than 0 seconds"),
+        ("--deadline", "0", "--deadline must be more than 0 seconds"),
+        ("--deadline", "nan", "--deadline must be more than 0 seconds"),
+        ("--deadline", "1e9", "--deadline must be at most 86,400 seconds"),
         ("--temperature", "nan", "--temperature must be 0 or more"),
         ("--temperature", "inf", "--temperature must be 0 or more"),
         ("--endpoint", "ftp://example", "not an http(s) URL"),

@@ -7,10 +7,10 @@ import statistics
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator
 
 import pytest
 
+from endpoint_fixtures import MESSAGES, chat, endpoint_fixtures
 from foundry_bench.core.results.records import Measurement
 from foundry_bench.core.run.endpoint.client import ChatEndpoint, EndpointError
 from foundry_bench.core.run.endpoint.transport import POLL_INTERVAL_S
@@ -21,7 +21,6 @@ from scripted_server import (
     ScriptedServer,
 )  # tests/ is on sys.path
 
-MESSAGES = [{"role": "user", "content": "Say something."}]
 # Honest for a loaded 2-core CI box: the harness error measured here is ~0.5-1 ms.
 TOLERANCE_S = 0.005
 # A timing comparison is a batch of requests judged by its median; a load spike from outside
@@ -42,22 +41,7 @@ MODELS = {
 }
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ScriptedServer]:
-    with ScriptedServer(MODELS) as srv:
-        yield srv
-
-
-@pytest.fixture
-def ep(server: ScriptedServer) -> Iterator[ChatEndpoint]:
-    with ChatEndpoint(server.base_url, timeout_s=5.0) as endpoint:
-        yield endpoint
-
-
-def chat(ep: ChatEndpoint, model: str, **kwargs: object) -> Measurement:
-    args: dict[str, object] = {"max_tokens": None, "temperature": 0.0, "seed": 7}
-    args.update(kwargs)
-    return ep.chat(model, MESSAGES, **args)  # type: ignore[arg-type]
+server, ep = endpoint_fixtures(MODELS)
 
 
 def expected_text(model: str, n: int) -> str:

@@ -317,3 +317,15 @@ def test_a_run_of_the_demo_model_on_the_real_runtime(qtbot, make_window):
     assert entry["n_ok"] == 6 and entry["output_tps"]["p50"] > 0
     assert run.models[0].load_time_s is not None  # the run loaded the model itself
     assert (run_dir / "report.html").is_file()
+
+
+def test_the_form_shows_and_edits_the_request_deadline(qtbot):
+    from foundry_bench.core.results.run_settings import RunSettings
+    from foundry_bench.ui.benchmark.settings_form import RunSettingsForm
+
+    form = RunSettingsForm(RunSettings(deadline_s=90.0, timeout_s=20.0))
+    qtbot.addWidget(form)
+    assert form.deadline.value() == 90.0 and form.timeout.value() == 20.0
+    with qtbot.waitSignal(form.changed, timeout=1000):
+        form.deadline.setValue(45.0)
+    assert form.settings() == RunSettings(deadline_s=45.0, timeout_s=20.0)

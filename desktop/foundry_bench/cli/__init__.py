@@ -22,6 +22,7 @@ from foundry_bench.cli._common import (
 )
 from foundry_bench.cli.fleet import add_fleet_parser
 from foundry_bench.cli.report import add_annotation_options, add_constraint_options
+from foundry_bench.core.results.run_settings import RunSettings
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_OK", "EXIT_REGRESSION", "main"]
 
@@ -107,6 +108,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--no-stream", action="store_true")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds without a byte")
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=RunSettings.deadline_s,
+        help="seconds one request may take in all (default %(default)g)",
+    )
     p.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
     _add_label_option(p)
 

@@ -24,6 +24,7 @@ OPTION_OF = {
     "temperature": "--temperature",
     "seed": "--seed",
     "timeout_s": "--timeout",
+    "deadline_s": "--deadline",
     "concurrency": "--concurrency",
     "label": "--label",
 }

@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             stream=not args.no_stream,
             timeout_s=args.timeout,
             label=_label(args, app_settings),
+            deadline_s=args.deadline,
         )
     )
     try:

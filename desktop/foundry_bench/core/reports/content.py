@@ -109,6 +109,7 @@ def settings_items(run: Run) -> list[tuple[str, str]]:
         ("Seed", DASH if s.seed is None else str(s.seed)),
         ("Streaming", "on" if s.stream else "off"),
         ("Timeout (s)", f"{s.timeout_s:g}"),
+        ("Request deadline (s)", f"{s.deadline_s:g}"),
         ("Concurrency", str(s.concurrency)),
     ]
 
@@ -119,7 +120,8 @@ def settings_line(run: Run) -> str:
     return (
         f"rounds {s.rounds} · warm-up {s.warmup_rounds} · max tokens {s.max_tokens} · "
         f"temperature {s.temperature:g} · seed {seed} · streaming {'on' if s.stream else 'off'}"
-        f" · timeout {s.timeout_s:g} s · concurrency {s.concurrency}"
+        f" · timeout {s.timeout_s:g} s · deadline {s.deadline_s:g} s"
+        f" · concurrency {s.concurrency}"
     )
 
 

@@ -47,6 +47,9 @@ class RunSettings:
     # The device this run measures (``environment.label`` in results.json, a row of the fleet
     # table); empty: the host name, filled in when the run starts.
     label: str = ""
+    # The whole of one request, however steadily bytes come: a server that streams forever
+    # (or a trickle of keep-alives) is stopped here, while timeout_s only sees silence.
+    deadline_s: float = 600.0
 
 
 # What each field means to a person, for messages that name the field their way.
@@ -60,6 +63,7 @@ FIELD_LABELS = {
     "timeout_s": "Timeout",
     "concurrency": "Concurrent requests",
     "label": "Device label",
+    "deadline_s": "Request deadline",
 }
 
 
@@ -119,10 +123,12 @@ def run_settings_problems(settings: RunSettings) -> list[tuple[str, str]]:
         out.append(("temperature", "must be 0 or more"))
     elif s.temperature > MAX_TEMPERATURE:
         out.append(("temperature", f"must be at most {MAX_TEMPERATURE:g}"))
-    if not is_finite_number(s.timeout_s) or s.timeout_s <= 0:
-        out.append(("timeout_s", "must be more than 0 seconds"))
-    elif s.timeout_s > MAX_TIMEOUT_S:
-        out.append(("timeout_s", f"must be at most {MAX_TIMEOUT_S:,.0f} seconds"))
+    for name in ("timeout_s", "deadline_s"):
+        seconds = getattr(s, name)
+        if not is_finite_number(seconds) or seconds <= 0:
+            out.append((name, "must be more than 0 seconds"))
+        elif seconds > MAX_TIMEOUT_S:
+            out.append((name, f"must be at most {MAX_TIMEOUT_S:,.0f} seconds"))
     if s.seed is not None and (isinstance(s.seed, bool) or not isinstance(s.seed, int)):
         out.append(("seed", "must be a whole number or empty"))
     elif s.seed is not None and not -(2**63) <= s.seed < 2**63:

@@ -339,6 +339,7 @@ def _request(
         seed=settings.seed if deterministic or settings.seed is not None else None,
         stream=settings.stream,
         cancel=cancel,
+        deadline_s=settings.deadline_s,
     )
 
 

@@ -1,5 +1,5 @@
 """The run settings of a benchmark: rounds, warm-up, max tokens, temperature/seed, streaming,
-timeout."""
+timeout and request deadline."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.run_settings import MAX_TIMEOUT_S, RunSettings
 
 
 def _spin(low: int, high: int) -> QSpinBox:
@@ -53,6 +53,14 @@ class RunSettingsForm(QWidget):
         self.timeout.setDecimals(0)
         self.timeout.setSuffix(" s")
         self.timeout.setToolTip("a request that receives no byte for this long ends as 'timeout'")
+        self.deadline = QDoubleSpinBox()
+        self.deadline.setRange(1.0, MAX_TIMEOUT_S)
+        self.deadline.setDecimals(0)
+        self.deadline.setSuffix(" s")
+        self.deadline.setToolTip(
+            "a request that takes longer than this in all ends as 'timeout',"
+            " even while bytes keep coming"
+        )
         seed_row = QHBoxLayout()
         seed_row.setContentsMargins(0, 0, 0, 0)
         seed_row.addWidget(self.seed_box)
@@ -64,13 +72,14 @@ class RunSettingsForm(QWidget):
         form.addRow("Max tokens", self.max_tokens)
         form.addRow("Temperature", self.temperature)
         form.addRow("Timeout", self.timeout)
+        form.addRow("Deadline", self.deadline)
         # Full-width rows: in the field column they would set the panel's minimum width.
         form.addRow(seed_row)
         form.addRow(self.stream)
         self.set_settings(defaults)
         for spin in (self.rounds, self.warmup, self.max_tokens, self.seed):
             spin.valueChanged.connect(self.changed)
-        for dspin in (self.temperature, self.timeout):
+        for dspin in (self.temperature, self.timeout, self.deadline):
             dspin.valueChanged.connect(self.changed)
         for box in (self.seed_box, self.stream):
             box.toggled.connect(self.changed)
@@ -87,6 +96,7 @@ class RunSettingsForm(QWidget):
         self.seed.setEnabled(s.seed is not None)
         self.stream.setChecked(s.stream)
         self.timeout.setValue(s.timeout_s)
+        self.deadline.setValue(s.deadline_s)
         self.blockSignals(False)
         self.changed.emit()
 
@@ -101,4 +111,5 @@ class RunSettingsForm(QWidget):
             seed=self.seed.value() if self.seed_box.isChecked() else None,
             stream=self.stream.isChecked(),
             timeout_s=float(self.timeout.value()),
+            deadline_s=float(self.deadline.value()),
         )

@@ -36,11 +36,18 @@ import openai
 from openai import omit
 
 from foundry_bench.core.results.records import Measurement, SampleStatus, utc_now
-from foundry_bench.core.run.endpoint.messages import http_error, one_line, os_reason, preview
-from foundry_bench.core.run.endpoint.sse import read_body, read_stream
+from foundry_bench.core.run.endpoint.messages import (
+    http_error,
+    one_line,
+    os_reason,
+    preview,
+    server_text,
+)
+from foundry_bench.core.run.endpoint.sse import Limits, read_body, read_stream
 from foundry_bench.core.run.endpoint.transport import (
     CallState,
     Cancelled,
+    DeadlinePassed,
     Transport,
     on_request,
     set_current_call,
@@ -130,7 +137,7 @@ class ChatEndpoint:
             model_id = item.get("id") if isinstance(item, dict) else None
             if not isinstance(model_id, str):
                 raise EndpointError(f"GET {shown}: a model entry has no string 'id': {item!r:.80}")
-            ids.append(model_id)
+            ids.append(server_text(model_id))
         return ids
 
     # -- the timed request -----------------------------------------------------------------
@@ -145,19 +152,31 @@ class ChatEndpoint:
         seed: int | None,
         stream: bool = True,
         cancel: threading.Event | None = None,
+        deadline_s: float | None = None,
     ) -> Measurement:
-        """Send one chat request and measure it. Never raises for a failed request."""
+        """Send one chat request and measure it. Never raises for a failed request.
+
+        ``deadline_s`` bounds the whole request (status ``timeout`` past it), whether or not
+        bytes keep coming; a streamed answer that runs far past ``max_tokens`` is stopped
+        (status ``error``, see :class:`~.sse.Limits`).
+        """
         m = Measurement(status="ok", started_at=utc_now())
         if cancel is not None and cancel.is_set():
             m.status, m.error = "cancelled", "cancelled before the request was sent"
             return m
-        call = CallState(cancel)
+        if deadline_s is not None and not deadline_s > 0:
+            raise ValueError("deadline_s must be positive")
+        deadline = None if deadline_s is None else time.monotonic() + deadline_s
+        call = CallState(cancel, deadline)
         previous = set_current_call(call)
         fallback_t0 = time.perf_counter()
+        limits = Limits(self.timeout_s, deadline_s, max_tokens)
         try:
-            self._request(call, m, model, messages, max_tokens, temperature, seed, stream)
+            self._request(call, m, model, messages, max_tokens, temperature, seed, stream, limits)
         except Cancelled:
             self._fail(m, call, fallback_t0, "cancelled", "cancelled before the answer started")
+        except DeadlinePassed:
+            self._fail(m, call, fallback_t0, "timeout", limits.deadline_message("the answer"))
         except openai.APIStatusError as exc:
             m.http_status = exc.status_code
             m.responded = True
@@ -207,6 +226,7 @@ class ChatEndpoint:
         temperature: float | None,
         seed: int | None,
         stream: bool,
+        limits: Limits,
     ) -> None:
         ctx = self._client.chat.completions.with_streaming_response.create(
             model=model,
@@ -224,9 +244,9 @@ class ChatEndpoint:
             t0 = call.t0 if call.t0 is not None else time.perf_counter()
             content_type = response.headers.get("content-type", "")
             if stream and not content_type.startswith("application/json"):
-                read_stream(response, m, t0, call.cancel, self.timeout_s)
+                read_stream(response, m, t0, call.cancel, limits)
             else:  # asked not to stream, or a server that answered in one piece anyway
-                read_body(response, m, t0, self.timeout_s)
+                read_body(response, m, t0, limits)
 
 
 def _text(exc: openai.APIStatusError) -> str:

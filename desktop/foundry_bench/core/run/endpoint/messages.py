@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import errno
+import re
 import socket
 
 ERROR_BODY_CHARS = 200
 
+# A surrogate code point alone in a str: JSON may hold one as an escape ("\ud800" is valid
+# JSON), but it cannot be encoded as UTF-8, so writing it anywhere would fail. (A pair of
+# escapes is decoded into one character by the JSON parser, so every one left here is alone.)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def server_text(text: str) -> str:
+    """Text from a server as the program keeps it: each lone surrogate becomes U+FFFD.
+
+    Every string taken from a server's answer passes through here, once, where it enters
+    (answer and reasoning text, finish reason, error messages, model ids); NUL and other
+    control characters are kept as they came (files escape them; the terminal is escaped
+    where text is printed).
+    """
+    if text.isascii():
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
 
 def one_line(text: str, limit: int) -> str:
-    return " ".join(text.split())[:limit]
+    return server_text(" ".join(text.split())[:limit])
 
 
 def os_reason(exc: BaseException) -> str:

@@ -11,14 +11,21 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 import httpx2
 
 from foundry_bench.core.results.records import Measurement, SampleStatus
-from foundry_bench.core.run.endpoint.messages import ERROR_BODY_CHARS, one_line, os_reason, preview
-from foundry_bench.core.run.endpoint.transport import Cancelled
+from foundry_bench.core.run.endpoint.messages import (
+    ERROR_BODY_CHARS,
+    one_line,
+    os_reason,
+    preview,
+    server_text,
+)
+from foundry_bench.core.run.endpoint.transport import Cancelled, DeadlinePassed
 
 
 class StreamFault(Exception):
@@ -27,14 +34,58 @@ class StreamFault(Exception):
 
 _FLUSH = b"\n"  # appended to the body (by identity) to flush a last line without a newline
 
+# A streamed answer may run this far past max_tokens (chunks are not exactly tokens: a
+# server may split a token, or send one the count leaves out) before it is stopped.
+RUNAWAY_FACTOR = 2
+RUNAWAY_MARGIN = 16
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What ends a request early: no byte for ``timeout_s``, the whole request past
+    ``deadline_s``, or an answer that runs far past ``max_tokens``."""
+
+    timeout_s: float
+    deadline_s: float | None = None
+    max_tokens: int | None = None
+
+    @property
+    def max_chunks(self) -> int | None:
+        """Output chunks at which a streamed answer is a runaway and is stopped."""
+        if self.max_tokens is None:
+            return None
+        return RUNAWAY_FACTOR * self.max_tokens + RUNAWAY_MARGIN
+
+    def deadline_message(self, what: str) -> str:
+        return f"{what} was not complete within the request deadline of {self.deadline_s:g} s"
+
+    def runaway_message(self, n_chunks: int) -> str:
+        return (
+            f"runaway answer: stopped after {n_chunks} chunks, far past "
+            f"max_tokens={self.max_tokens}"
+        )
+
+
+# More tokens than any answer has: a count past it is garbage, not a measurement.
+MAX_TOKEN_COUNT = 10**9
+
+
+def token_count(value: object) -> int | None:
+    """A usage count as a server should send it (an int, not a bool, 0..MAX_TOKEN_COUNT)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKEN_COUNT:
+        return value
+    return None
+
 
 def _usage_tokens(m: Measurement, usage: Any) -> bool:
-    """Take token counts from a ``usage`` object; False when it has none."""
-    if not isinstance(usage, dict) or not isinstance(usage.get("completion_tokens"), int):
+    """Take token counts from a ``usage`` object; False when it has no usable one."""
+    if not isinstance(usage, dict):
         return False
-    m.completion_tokens = usage["completion_tokens"]
-    prompt_tokens = usage.get("prompt_tokens")
-    m.prompt_tokens = prompt_tokens if isinstance(prompt_tokens, int) else None
+    completion = token_count(usage.get("completion_tokens"))
+    if completion is None:
+        return False
+    m.completion_tokens = completion
+    m.prompt_tokens = token_count(usage.get("prompt_tokens"))
     m.tokens_source = "usage"
     return True
 
@@ -52,12 +103,13 @@ def read_stream(
     m: Measurement,
     t0: float,
     cancel: threading.Event | None,
-    timeout_s: float,
+    limits: Limits,
 ) -> None:
     """Read an SSE answer to the end (or to the fault), filling ``m`` as it goes.
 
     The hot loop is written out flat (no per-line function call): it runs once per token.
     """
+    max_chunks = limits.max_chunks or -1  # -1: never equal to a count
     perf_counter = time.perf_counter
     loads = json.loads
     parts: list[str] = []
@@ -110,6 +162,8 @@ def read_stream(
                                     raise TypeError("content is not a string")
                                 parts.append(content)
                                 n_content += 1
+                                if n_content == max_chunks:
+                                    raise StreamFault(limits.runaway_message(n_content))
                                 if first_at is None:
                                     first_at = now
                                 else:
@@ -128,7 +182,14 @@ def read_stream(
                         f"invalid UTF-8 in stream chunk {n_events} "
                         f"({exc.reason} at byte {exc.start}): {preview(payload)!r}"
                     ) from exc
-                except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+                except (
+                    ValueError,
+                    TypeError,
+                    AttributeError,
+                    KeyError,
+                    IndexError,
+                    RecursionError,  # JSON nested deeper than the parser goes
+                ) as exc:
                     raise StreamFault(f"malformed stream chunk: {preview(payload)}") from exc
         # End of body: `now` is the arrival of its last bytes.
         if done_at is None and finish is None:
@@ -142,10 +203,16 @@ def read_stream(
     except Cancelled:
         now = perf_counter()
         error = ("cancelled", f"cancelled after {n_events} chunks")
+    except DeadlinePassed:
+        if done_at is None:
+            now = perf_counter()
+            error = ("timeout", f"{limits.deadline_message('the stream')} ({n_events} chunks)")
+        else:  # everything arrived; only the end of the body did not
+            now = done_at
     except httpx2.TimeoutException:
         if done_at is None:
             now = perf_counter()
-            error = ("timeout", f"no data for {timeout_s:g} s after {n_events} chunks")
+            error = ("timeout", f"no data for {limits.timeout_s:g} s after {n_events} chunks")
         else:  # everything arrived; only the end of the body did not
             now = done_at
     except (httpx2.TransportError, httpx2.DecodingError) as exc:
@@ -158,8 +225,8 @@ def read_stream(
     m.latency_s = now - t0
     if first_at is not None:
         m.ttft_s = first_at - t0
-    m.finish_reason = str(finish) if finish else None
-    m.response = "".join(parts)
+    m.finish_reason = server_text(str(finish)) if finish else None
+    m.response = server_text("".join(parts))
     parts.clear()
     if not _usage_tokens(m, usage):
         m.completion_tokens = n_content
@@ -168,7 +235,7 @@ def read_stream(
         m.status, m.error = error
 
 
-def read_body(response: httpx2.Response, m: Measurement, t0: float, timeout_s: float) -> None:
+def read_body(response: httpx2.Response, m: Measurement, t0: float, limits: Limits) -> None:
     """Read a non-streamed answer: latency to the end of the body, tokens from ``usage``."""
     parts: list[bytes] = []
     received = 0
@@ -182,9 +249,15 @@ def read_body(response: httpx2.Response, m: Measurement, t0: float, timeout_s: f
         m.latency_s = time.perf_counter() - t0
         m.status, m.error = "cancelled", f"cancelled after {received} bytes of the answer"
         return
+    except DeadlinePassed:
+        m.latency_s = time.perf_counter() - t0
+        m.status = "timeout"
+        m.error = f"{limits.deadline_message('the answer')} ({received} bytes)"
+        return
     except httpx2.TimeoutException:
         m.latency_s = time.perf_counter() - t0
-        m.status, m.error = "timeout", f"no data for {timeout_s:g} s after {received} bytes"
+        m.status = "timeout"
+        m.error = f"no data for {limits.timeout_s:g} s after {received} bytes"
         return
     except (httpx2.TransportError, httpx2.DecodingError) as exc:
         m.latency_s = time.perf_counter() - t0
@@ -206,9 +279,9 @@ def read_body(response: httpx2.Response, m: Measurement, t0: float, timeout_s: f
         m.status = "error"
         m.error = f"invalid UTF-8 in the answer ({exc.reason} at byte {exc.start})"
         return
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         m.status, m.error = "error", f"malformed answer: {preview(body)}"
         return
-    m.response = content
-    m.finish_reason = str(reason) if reason else None
+    m.response = server_text(content)
+    m.finish_reason = server_text(str(reason)) if reason else None
     _usage_tokens(m, usage)

@@ -4,7 +4,8 @@ cancel event and a deadline, and the TCP options that keep streamed chunks from 
 The ``httpx2`` transport is given an ``httpcore2`` network backend whose streams read in short
 slices (``POLL_INTERVAL_S``) while a request with a cancel event is in flight on that thread.
 Between slices the read checks the event (and raises :class:`Cancelled`, which unwinds
-``httpcore2``/``httpx2``/``openai`` and discards the connection) and the overall read deadline.
+``httpcore2``/``httpx2``/``openai`` and discards the connection), the idle read timeout and the
+request's overall deadline (:class:`DeadlinePassed`, which unwinds the same way).
 Foundry Local's web service writes with Nagle's algorithm on; with the client's delayed ACK every
 chunk after the headers was held ~40 ms, so the client sets TCP_NODELAY and re-arms
 TCP_QUICKACK before each read (Linux).
@@ -30,6 +31,10 @@ class Cancelled(Exception):
     """Raised in a socket read (or between chunks) once the caller's cancel event is set."""
 
 
+class DeadlinePassed(Exception):
+    """Raised in a socket read once the request's overall deadline has passed."""
+
+
 # Linux only; elsewhere the OS has no per-socket switch for delayed ACKs.
 _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 
@@ -37,10 +42,11 @@ _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 class CallState:
     """Per-request state shared by the request hook, the socket reads and ``chat``."""
 
-    __slots__ = ("cancel", "got_bytes", "t0")
+    __slots__ = ("cancel", "deadline", "got_bytes", "t0")
 
-    def __init__(self, cancel: threading.Event | None) -> None:
+    def __init__(self, cancel: threading.Event | None, deadline: float | None = None) -> None:
         self.cancel = cancel
+        self.deadline = deadline  # time.monotonic() by which the whole answer must be in
         self.t0: float | None = None
         self.got_bytes = False
 
@@ -87,20 +93,28 @@ class _PollingStream(httpcore2.NetworkStream):
         call = current_call()
         if call is None:
             return self._inner.read(max_bytes, timeout)
-        cancel = call.cancel
-        if cancel is None:
+        cancel, end = call.cancel, call.deadline
+        if cancel is None and end is None:
             data = self._inner.read(max_bytes, timeout)
         else:
-            deadline = None if timeout is None else time.monotonic() + timeout
+            # Read in slices: short ones (to see the cancel event) or up to the nearer of
+            # the idle timeout and the overall deadline.
+            idle_end = None if timeout is None else time.monotonic() + timeout
             while True:
-                if cancel.is_set():
+                if cancel is not None and cancel.is_set():
                     raise Cancelled
-                step = POLL_INTERVAL_S
-                if deadline is not None:
-                    left = deadline - time.monotonic()
+                now = time.monotonic()
+                step = POLL_INTERVAL_S if cancel is not None else None
+                if idle_end is not None:
+                    left = idle_end - now
                     if left <= 0:
                         raise httpcore2.ReadTimeout("timed out")
-                    step = min(step, left)
+                    step = left if step is None else min(step, left)
+                if end is not None:
+                    left = end - now
+                    if left <= 0:
+                        raise DeadlinePassed
+                    step = left if step is None else min(step, left)
                 try:
                     data = self._inner.read(max_bytes, step)
                     break
