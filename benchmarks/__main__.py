@@ -18,6 +18,7 @@ MODULES = (
     "benchmarks.timing_accuracy",
     "benchmarks.harness_throughput",
     "benchmarks.startup_memory",
+    "benchmarks.host_start",
     "benchmarks.gui_stall",
     "benchmarks.render_100k",
     "benchmarks.soak",

@@ -20,14 +20,17 @@ from foundry_bench.cli._common import (
     EXIT_REGRESSION,
     BadInput,
 )
-from foundry_bench.cli.fleet import add_fleet_parser
-from foundry_bench.cli.report import add_annotation_options, add_constraint_options
 from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.run.runtime_host import HOST_FLAG, SOURCE_FLAG
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_OK", "EXIT_REGRESSION", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Imported here, not at the top: they pull in numpy, which a runtime host never needs.
+    from foundry_bench.cli.fleet import add_fleet_parser
+    from foundry_bench.cli.report import add_annotation_options, add_constraint_options
+
     parser = argparse.ArgumentParser(
         prog="foundry-bench",
         description="Benchmark local language models (Foundry Local or any OpenAI-compatible "
@@ -128,6 +131,13 @@ def _add_label_option(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if len(words) == 4 and words[0] == HOST_FLAG and words[2] == SOURCE_FLAG:
+        # `--runtime-host MODEL_ID --runtime-host-source SOURCE`: the hidden command a parent
+        # starts for one model (core.run.host_process), before the parser imports numpy.
+        from foundry_bench.core.run.runtime_host import serve
+
+        return serve(words[1], words[3])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

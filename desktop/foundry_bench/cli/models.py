@@ -1,7 +1,7 @@
 """``foundry-bench models ...``: the embedded runtime's model management from a terminal.
 
-The runtime is in-process, so ``load`` in a one-shot command proves the model loads and
-prints how long it took; the model is unloaded again when the command exits.
+``load`` loads the model the way a run does, in a fresh runtime host process (a cold load),
+prints how long it took and what it cost, and ends the host again.
 """
 
 from __future__ import annotations
@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from foundry_bench.cli._common import EXIT_CANCELLED, EXIT_OK, BadInput
 from foundry_bench.core.units import fmt_seconds
+
+if TYPE_CHECKING:
+    from foundry_bench.core.run.runtime import FoundryRuntime
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -31,12 +35,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         if command == "download":
             return _download(runtime, args.name)
         if command == "load":
-            result = runtime.load(args.name)
-            memory = (
-                f", +{result.memory_delta_mb:.1f} MB" if result.memory_delta_mb is not None else ""
-            )
-            print(f"loaded {result.model_id} in {fmt_seconds(result.load_time_s)}{memory}")
-            return EXIT_OK
+            return _load(runtime, args.name)
         if command == "unload":
             runtime.unload(args.name)
             print(f"unloaded {args.name}")
@@ -86,4 +85,21 @@ def _download(runtime, name: str) -> int:  # type: ignore[no-untyped-def]
         print("\ndownload cancelled", file=sys.stderr)
         return EXIT_CANCELLED
     print(f"\ndownloaded {entry.id} to {entry.path}")
+    return EXIT_OK
+
+
+def _load(runtime: FoundryRuntime, name: str) -> int:
+    from foundry_bench.core.run.host_process import RuntimeHost
+
+    entry = runtime.find(name)
+    host = RuntimeHost(entry.id if entry else name, source=entry.source if entry else "local")
+    try:
+        ready = host.start()
+    finally:
+        usage = host.stop()
+    memory = f", +{ready.memory_delta_mb:.1f} MB" if ready.memory_delta_mb is not None else ""
+    peak = (
+        f"; runtime process peak {usage.peak_rss_mb:.0f} MB" if usage and usage.peak_rss_mb else ""
+    )
+    print(f"loaded {ready.model_id} in {fmt_seconds(ready.load_time_s)}{memory}{peak}")
     return EXIT_OK

@@ -1,22 +1,25 @@
 """Where a model of a run is served from: an external server, or the embedded runtime.
 
 The runner asks a provider to *prepare* each model before its rounds (for the embedded
-runtime: find it, load it, time the load) and to *release* it after; none of that is inside a
-timed request.
+runtime: find it, start a runtime host process that loads it and times the load) and to
+*release* it after (the host unloads and exits); none of that is inside a timed request.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.run.host_meter import HostUsage
+from foundry_bench.core.run.host_process import RuntimeHost
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.run.runtime_errors import RuntimeFailure
+from foundry_bench.core.run.variants import entry_device
 from foundry_bench.core.urls import redact_url
 
 ENDPOINT_ENV = "FOUNDRY_LOCAL_ENDPOINT"
@@ -25,6 +28,23 @@ API_KEY_ENV = "OPENAI_API_KEY"
 
 class PrepareError(Exception):
     """A model that cannot be benchmarked at all (not found, cannot load)."""
+
+
+class ModelMonitor(Protocol):
+    """What the runner tells and asks the process serving a model (a runtime host)."""
+
+    def timed_started(self) -> None: ...
+
+    def timed_stopped(self) -> None: ...
+
+    def ended(self, wait_s: float = 0.0) -> str | None:
+        """Why the process ended on its own (waiting up to ``wait_s`` for it to finish
+        ending), or None while it serves."""
+        ...
+
+    def usage(self) -> HostUsage | None:
+        """Its figures once released."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ class PreparedModel:
     loaded_by_us: bool = False
     device: str | None = None
     execution_provider: str | None = None
+    monitor: ModelMonitor | None = None
 
 
 class ModelProvider(Protocol):
@@ -102,55 +123,85 @@ class ExternalProvider:
 
 
 class EmbeddedProvider:
-    """The in-process Foundry Local runtime: models are found, loaded (timed) and unloaded."""
+    """The embedded Foundry Local runtime: each model in its own runtime host process.
+
+    The in-process runtime of this process finds the model (registered, downloaded) and
+    says what it is; a fresh host loads it, so its load time is cold and its memory its own.
+    ``cancel`` stops a host that is still starting.
+    """
 
     api_key: str | None = None
 
-    def __init__(self, runtime: FoundryRuntime) -> None:
+    def __init__(self, runtime: FoundryRuntime, cancel: threading.Event | None = None) -> None:
         self.runtime = runtime
+        self.cancel = cancel
+        self._hosts: list[RuntimeHost] = []
+        self._lock = threading.Lock()
+
+    @property
+    def hosts(self) -> list[RuntimeHost]:
+        """The hosts running now (tests kill them; the app stops them on exit)."""
+        with self._lock:
+            return list(self._hosts)
 
     def prepare(self, spec: ModelSpec) -> PreparedModel:
         if spec.endpoint:
             return ExternalProvider(spec.endpoint).prepare(spec)
         try:
             entry = self.runtime.find(spec.id)
-            if entry is None:
-                raise PrepareError(
-                    f"model {spec.id!r} is neither registered nor cached here "
-                    "(see `foundry-bench models list`)"
-                )
-            if not entry.cached:
-                raise PrepareError(
-                    f"model {spec.id!r} is not downloaded "
-                    f"(run `foundry-bench models download {spec.id}`)"
-                )
-            loaded_by_us = False
-            load_time = memory = None
-            if not entry.loaded:
-                result = self.runtime.load(entry.id)
-                load_time, memory = result.load_time_s, result.memory_delta_mb
-                loaded_by_us = True
-            return PreparedModel(
-                base_url=self.runtime.base_url_for(entry.id),
-                request_model=entry.id,
-                alias=entry.alias,
-                load_time_s=load_time,
-                memory_delta_mb=memory,
-                size_mb=spec.size_mb if spec.size_mb is not None else entry.disk_mb,
-                license=spec.license or entry.license,
-                loaded_by_us=loaded_by_us,
-            )
         except RuntimeFailure as exc:
             raise PrepareError(str(exc)) from exc
+        if entry is None:
+            raise PrepareError(
+                f"model {spec.id!r} is neither registered nor cached here "
+                "(see `foundry-bench models list`)"
+            )
+        if not entry.cached:
+            raise PrepareError(
+                f"model {spec.id!r} is not downloaded "
+                f"(run `foundry-bench models download {spec.id}`)"
+            )
+        host = RuntimeHost(entry.id, source=entry.source)
+        with self._lock:
+            self._hosts.append(host)
+        try:
+            ready = host.start(self.cancel)
+        except RuntimeFailure as exc:
+            self._forget(host)
+            raise PrepareError(str(exc)) from exc
+        device, execution_provider = entry_device(entry)
+        return PreparedModel(
+            base_url=ready.base_url,
+            request_model=ready.model_id,
+            alias=ready.alias or entry.alias,
+            load_time_s=ready.load_time_s,
+            memory_delta_mb=ready.memory_delta_mb,
+            size_mb=spec.size_mb if spec.size_mb is not None else entry.disk_mb,
+            license=spec.license or entry.license,
+            loaded_by_us=True,
+            device=device,
+            execution_provider=execution_provider,
+            monitor=host,
+        )
 
     def release(self, spec: ModelSpec, prepared: PreparedModel) -> None:
-        # Unload what we loaded, so the next model's memory figure is its own.
-        if prepared.loaded_by_us:
-            with contextlib.suppress(RuntimeFailure):
-                self.runtime.unload(prepared.request_model)
+        if isinstance(prepared.monitor, RuntimeHost):
+            prepared.monitor.stop()
+            self._forget(prepared.monitor)
+
+    def _forget(self, host: RuntimeHost) -> None:
+        with self._lock:
+            if host in self._hosts:
+                self._hosts.remove(host)
+
+    def close(self) -> None:
+        """Stop every host still running (a run that was abandoned)."""
+        for host in self.hosts:
+            host.stop()
+            self._forget(host)
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": "embedded", "url": self.runtime.service_url()}
+        return {"kind": "embedded", "hosts": "one runtime process per model"}
 
 
 def normalize_base_url(url: str) -> str:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # Failures before any response byte that mean "this model cannot be used at all": the
 # model's remaining requests are not sent (see docs/design.md, metric definitions).
 FATAL_HTTP_STATUSES = frozenset({401, 403, 404})
+HOST_EXIT_GRACE_S = 0.5
 
 
 class RunFolderInUse(FileExistsError):
@@ -277,8 +278,9 @@ def _run_model(
     except Exception as exc:  # e.g. a URL the HTTP client rejects: this model only
         record.status, record.error = "failed", f"cannot use endpoint: {exc}"
         yield Log(logging.ERROR, f"{spec.id}: {record.error}")
-        provider.release(spec, prepared)
+        _release(provider, spec, prepared, record)
         return
+    monitor = prepared.monitor
     n_ok = 0
     first_error: str | None = None
     cold = prepared.loaded_by_us
@@ -286,6 +288,8 @@ def _run_model(
         schedule = [(True, r) for r in range(1, settings.warmup_rounds + 1)]
         schedule += [(False, r) for r in range(1, settings.rounds + 1)]
         for warmup, round_no in schedule:
+            if monitor is not None and not warmup and round_no == 1:
+                monitor.timed_started()
             for prompt in plan.prompts:
                 if cancel.is_set():
                     return
@@ -306,12 +310,17 @@ def _run_model(
                     n_ok += not warmup
                     continue
                 first_error = first_error or sample.error
-                if _is_fatal(measurement):
+                # A host process that died (crash, OOM kill) fails its model, not the run.
+                # Its sockets close a moment before its exit status exists: no answer at
+                # all gives it that moment.
+                grace = 0.0 if measurement.responded else HOST_EXIT_GRACE_S
+                ended = monitor.ended(grace) if monitor is not None else None
+                if ended or _is_fatal(measurement):
                     record.status = "failed"
-                    record.error = sample.error
+                    record.error = ended or sample.error
                     yield Log(
                         logging.ERROR,
-                        f"{spec.id}: {sample.error}; skipping its remaining requests",
+                        f"{spec.id}: {record.error}; skipping its remaining requests",
                     )
                     return
                 yield Log(logging.WARNING, f"{sample.key}: {sample.status}: {sample.error}")
@@ -319,8 +328,21 @@ def _run_model(
             record.status = "failed"
             record.error = first_error or "no request succeeded"
     finally:
+        if monitor is not None:
+            monitor.timed_stopped()
         endpoint.close()
-        provider.release(spec, prepared)
+        _release(provider, spec, prepared, record)
+
+
+def _release(
+    provider: ModelProvider, spec: ModelSpec, prepared: PreparedModel, record: ModelRecord
+) -> None:
+    """Release the model, then keep what its host process cost (known once it ended)."""
+    provider.release(spec, prepared)
+    usage = prepared.monitor.usage() if prepared.monitor is not None else None
+    if usage is not None:
+        record.peak_rss_mb, record.rss_after_load_mb = usage.peak_rss_mb, usage.rss_after_load_mb
+        record.cpu_percent, record.gpu_memory_mb = usage.cpu_percent, usage.gpu_memory_mb
 
 
 def _request(
