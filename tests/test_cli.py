@@ -232,3 +232,27 @@ def test_a_run_goes_to_the_runs_folder_the_app_is_set_to(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert [f.status for f in list_run_folders(chosen)] == ["completed"]
     assert not (home / "runs").exists() or not any((home / "runs").iterdir())
+
+
+def test_the_readme_lists_every_option_of_every_command() -> None:
+    """A user reads the command list in the README, not ``--help``: an option it leaves out
+    (``compare --annotations-a/-b`` once) is one nobody finds."""
+    import argparse
+    import re
+
+    from foundry_bench.cli import build_parser
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## The command line", 1)[1].split("```", 2)[1]
+    listed = set(re.findall(r"--[a-z][a-z0-9-]*", block))
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = {
+        f"{name} {option}"
+        for name, sub in subparsers.choices.items()
+        if name != "gui"
+        for action in sub._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help" and option not in listed
+    }
+    assert not missing, f"README's command list lacks: {sorted(missing)}"

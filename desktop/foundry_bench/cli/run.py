@@ -20,6 +20,7 @@ from foundry_bench.core.config.prompts import PromptSpec, load_prompts
 from foundry_bench.core.paths import app_paths, examples_dir
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE
 from foundry_bench.core.run.providers import (
     ModelProvider,
     PrepareError,
@@ -164,8 +165,9 @@ def _execute(
     paths = write_reports(finished, out_dir, html=True)
     print_summary(finished, sys.stdout)
     print(f"run folder: {out_dir}")
-    for path in paths:
-        print(f"  {path.name}")
+    # The run's own files first (written as it went), then the reports made from them.
+    for name in (RESULTS_FILE, SAMPLES_FILE, *(path.name for path in paths)):
+        print(f"  {name}")
     where = (
         "Benchmark > History"
         if out_dir.resolve().parent == runs_dir.resolve()
