@@ -39,7 +39,8 @@ def test_demo_end_to_end_offline(tmp_path: Path, catalog_tripwire: object) -> No
         assert (out / name).is_file(), name
     assert (out / "summary.csv").is_file() and (out / "report.html").is_file()
     # The printed list names every file the folder holds (results.json and samples.jsonl too).
-    listed = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+    listed = result.stdout.split("run folder:", 1)[1].splitlines()[1:]
+    listed = [line.strip() for line in listed if line.startswith("  ")]
     assert sorted(listed) == sorted(p.name for p in out.iterdir() if p.is_file())
     run = load_run(out)
     assert run.status == "completed"
