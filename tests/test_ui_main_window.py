@@ -186,3 +186,27 @@ def test_a_palette_switch_repolishes_only_the_windows_own_widgets(qtbot, tmp_pat
     finally:
         window.set_palette("light")
         window.close()
+
+
+def test_the_log_also_goes_to_a_rotating_file_with_no_key_in_it(qtbot, window, monkeypatch):
+    from foundry_bench.core.log_file import LOG_FILE, MAX_BYTES
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    log_file = window.paths.logs_dir / LOG_FILE
+    logger = logging.getLogger("foundry_bench.ui")
+    logger.info("probe line for the log file")
+    logger.warning("GET http://user:hunter2@127.0.0.1:1/v1 with key sk-test-0123456789 failed")
+    text = log_file.read_text(encoding="utf-8")
+    assert "probe line for the log file" in text
+    assert "hunter2" not in text and "sk-test-0123456789" not in text
+    assert "http://127.0.0.1:1/v1" in text
+    assert window.log_file.maxBytes == MAX_BYTES and window.log_file.backupCount >= 1
+    opened = []
+    window.open_url = opened.append
+    window.log_folder_action.trigger()
+    assert [url.toLocalFile() for url in opened] == [str(window.paths.logs_dir)]
+    assert window.log_folder_action.text().replace("&", "") == "Open log folder"
+    # Closing the window closes the file: no handler left writing after it.
+    handler = window.log_file
+    window.close()
+    assert handler not in logger.handlers

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.core.log_file import LOG_FILE, open_log_file
 from foundry_bench.core.paths import AppPaths
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.run.providers import resolve_endpoint
@@ -83,6 +84,10 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(self.notifier, self)
         self.log_panel = LogPanel()
         self.log_panel.attach(logging.getLogger(APP_LOGGER))
+        self.log_file = open_log_file(paths.logs_dir)
+        if self.log_file is not None:
+            logging.getLogger(APP_LOGGER).addHandler(self.log_file)
+        self.open_url = QDesktopServices.openUrl  # replaced in tests: no file manager there
 
         self.models_view = ModelsView(
             self.runner,
@@ -188,6 +193,9 @@ class MainWindow(QMainWindow):
             self.palette_actions[name] = action
 
         help_menu = self.menuBar().addMenu("&Help")
+        self.log_folder_action = help_menu.addAction("Open &log folder", self.open_log_folder)
+        self.log_folder_action.setToolTip(f"{LOG_FILE} and the runtime's logs")
+        help_menu.addSeparator()
         help_menu.addAction("&About Foundry Local Bench", self.open_about)
 
     def _connect(self) -> None:
@@ -239,6 +247,11 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def open_log_folder(self) -> None:
+        """Show the logs folder (the app's rotating log file, the runtime's logs)."""
+        self.paths.logs_dir.mkdir(parents=True, exist_ok=True)
+        self.open_url(QUrl.fromLocalFile(str(self.paths.logs_dir)))
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self.runner, self)
@@ -322,4 +335,7 @@ class MainWindow(QMainWindow):
         if not self.ctx.saves.flush(SHUTDOWN_WAIT_S):
             logging.getLogger(APP_LOGGER).error("some scores were still being saved at exit")
         self.log_panel.detach(logging.getLogger(APP_LOGGER))
+        if self.log_file is not None:
+            logging.getLogger(APP_LOGGER).removeHandler(self.log_file)
+            self.log_file.close()
         self.closed.emit()
