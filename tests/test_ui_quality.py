@@ -459,3 +459,25 @@ def test_a_file_that_turns_unreadable_is_refused_and_the_window_says_so(
     assert page.ctx.saves.flush(5.0)
     qtbot.waitUntil(lambda: any("not UTF-8" in e for e in page.ctx.errors), timeout=5000)
     assert path.read_bytes() == b"\xff\xfe not an annotations file"
+
+
+def test_the_results_tab_ranks_models_by_their_side_by_side_votes(
+    open_now, make_page, run_dir, qtbot, qtmodeltester
+):
+    run, folder = run_dir
+    page = make_page()
+    open_now(page, run, folder)
+    s = page.session
+    s.set_mode("pairs")
+    for pair in s.pairs:  # good-model wins every pair it is in; the others tie
+        winner = "good-model" if "good-model" in (pair.model_a, pair.model_b) else "tie"
+        s.ann.set_preference(pair, winner)
+    s.annotations_changed.emit()
+    arena = page.results_tab.arena
+    qtbot.waitUntil(lambda: arena.model.rowCount() == 3, timeout=5000)
+    qtmodeltester.check(arena.model)
+    rows = arena.model.rows()
+    assert rows[0]["model"] == "good-model" and rows[0]["label"].startswith("Model ")  # blind
+    assert rows[0]["wins"] == 12 and rows[1]["ties"] == 6  # 6 prompt-rounds x 2 pairs
+    assert rows[0]["ci_low"] <= rows[0]["rating"] <= rows[0]["ci_high"]
+    assert len(arena.chart.dots.data) == 3

@@ -55,7 +55,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     opened = open_run(args.run)
     run = opened.run
     ensure_summary(run)
-    quality = _quality(opened, args.annotations, args.no_annotations)
+    quality = _quality(opened, args.annotations, args.no_annotations, args.judge_votes)
     write_output(render(run, args.format, quality, constraints), args.out)
     return EXIT_OK
 
@@ -71,8 +71,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result = compare_runs(
         opened_a.run,
         opened_b.run,
-        quality_a=_quality(opened_a, args.annotations_a, args.no_annotations),
-        quality_b=_quality(opened_b, args.annotations_b, args.no_annotations),
+        quality_a=_quality(opened_a, args.annotations_a, args.no_annotations, args.judge_votes),
+        quality_b=_quality(opened_b, args.annotations_b, args.no_annotations, args.judge_votes),
         seed=args.seed,
     )
     write_output(render(result, args.format, pct), args.out)
@@ -105,9 +105,17 @@ def add_annotation_options(p: argparse.ArgumentParser, *names: str) -> None:
         action="store_true",
         help="leave out all scores (by default every annotations*.json in a run folder counts)",
     )
+    p.add_argument(
+        "--judge-votes",
+        action="store_true",
+        help="count an automatic judge's side-by-side votes in the arena ranking (people's only "
+        "by default)",
+    )
 
 
-def _quality(opened: OpenedRun, extra: list[Path], none: bool) -> list[QualityRow] | None:
+def _quality(
+    opened: OpenedRun, extra: list[Path], none: bool, judge_votes: bool
+) -> list[QualityRow] | None:
     """Quality rows from the run folder's annotation files plus ``extra``; None without any."""
     if none:
         return None
@@ -116,6 +124,6 @@ def _quality(opened: OpenedRun, extra: list[Path], none: bool) -> list[QualityRo
     if not paths:
         return None
     try:
-        return load_quality(opened.run, paths)
+        return load_quality(opened.run, paths, judge_votes=judge_votes)
     except QualityInputError as exc:
         raise BadInput(f"annotations: {exc} (--no-annotations leaves the scores out)") from exc

@@ -1,9 +1,10 @@
 """Quality scores as reports and comparisons use them: one row per model.
 
 A row is ``{"model": str, "mean": float | None, "ci": [lo, hi] | None, "n": int,
-"criteria": {criterion_id: mean}}``: people's scores only (an automatic judge is kept apart by
-:func:`~foundry_bench.core.quality.summary.quality_summary`). :func:`load_quality` reads
-annotation files and summarises them for a run.
+"criteria": {criterion_id: mean}, "arena": {"rating", "ci_low", "ci_high", "wins", "losses",
+"ties"} | None}``: people's scores only (an automatic judge is kept apart by
+:func:`~foundry_bench.core.quality.summary.quality_summary`; its side-by-side votes count in
+``arena`` only on request). :func:`load_quality` reads annotation files and summarises them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundry_bench.core.quality.annotations import AnnotationFileError, MergeError
+from foundry_bench.core.quality.annotations import AnnotationFileError, AnnotationSet, MergeError
+from foundry_bench.core.quality.arena import arena_ratings
 from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.quality.summary import quality_summary
 from foundry_bench.core.results.records import Run
@@ -66,9 +68,28 @@ def criteria_of(quality: Sequence[QualityRow] | None) -> list[str]:
     return list(seen)
 
 
-def load_quality(run: Run, paths: Sequence[Path]) -> list[QualityRow]:
+def with_arena(
+    rows: list[QualityRow], run: Run, sets: Sequence[AnnotationSet], *, judge_votes: bool = False
+) -> list[QualityRow]:
+    """``rows`` with each model's arena rating (``core.quality.arena``), None without votes."""
+    arena = {e["model"]: e for e in arena_ratings(run, sets, include_judges=judge_votes)}
+    for row in rows:
+        entry = arena.get(row["model"])
+        row["arena"] = {k: v for k, v in entry.items() if k != "model"} if entry else None
+    return rows
+
+
+def arena_of(quality: Sequence[QualityRow] | None) -> list[dict[str, Any]]:
+    """The report's ``"arena"`` list: models with votes, best rating first."""
+    rated = [{"model": r["model"], **r["arena"]} for r in quality or [] if r.get("arena")]
+    return sorted(rated, key=lambda e: -e["rating"])
+
+
+def load_quality(run: Run, paths: Sequence[Path], *, judge_votes: bool = False) -> list[QualityRow]:
     """Per-model quality of ``run`` from annotation files (which may repeat, one per
-    annotator). Raises :class:`QualityInputError` naming the file and the problem."""
+    annotator), with the arena ratings of their side-by-side votes (people's, and the
+    judges' too with ``judge_votes``). Raises :class:`QualityInputError` naming the file and
+    the problem."""
     sets = []
     for path in paths:
         try:
@@ -82,7 +103,7 @@ def load_quality(run: Run, paths: Sequence[Path]) -> list[QualityRow]:
         summary = quality_summary(run, sets)
     except MergeError as exc:
         raise QualityInputError(f"annotations do not fit run {run.run_id}: {exc}") from exc
-    return rows_from_summary(summary)
+    return with_arena(rows_from_summary(summary), run, sets, judge_votes=judge_votes)
 
 
 def find_annotation_files(run_dir: Path) -> list[Path]:

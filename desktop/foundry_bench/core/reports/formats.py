@@ -16,6 +16,7 @@ from foundry_bench.core.analysis.stats import ensure_summary
 from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.quality.rows import (
     QualityRow,
+    arena_of,
 )
 from foundry_bench.core.reports.csv_report import to_csv, to_summary_csv
 from foundry_bench.core.reports.markdown import to_markdown
@@ -42,12 +43,13 @@ def to_json(
     constraints: Constraints | None = None,
 ) -> str:
     """The ``results.json`` content (summary ensured), indented by 2; with ``quality`` or
-    ``constraints`` also ``"quality"`` and ``"recommendation"`` (readers of ``results.json``
-    ignore keys they do not know)."""
+    ``constraints`` also ``"quality"``, ``"arena"`` (side-by-side ratings, best first) and
+    ``"recommendation"`` (readers of ``results.json`` ignore keys they do not know)."""
     ensure_summary(run)
     data = run.to_dict()
     if quality is not None:
-        data["quality"] = list(quality) if quality is not None else None
+        data["quality"] = list(quality)
+        data["arena"] = arena_of(quality)
     if quality is not None or constraints is not None:
         data["recommendation"] = recommend(run, quality, constraints).to_dict()
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -22,11 +22,13 @@ from foundry_bench.core.analysis.recommend import Constraints, recommend
 from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_prompt
 from foundry_bench.core.quality.rows import (
     QualityRow,
+    arena_of,
     criteria_of,
     quality_by_model,
 )
 from foundry_bench.core.reports import svg as svg_charts
 from foundry_bench.core.reports.content import (
+    ARENA_NOTE,
     QUALITY_HEADER,
     SUMMARY_TEXT_COLUMNS,
     candidate_cells,
@@ -168,6 +170,15 @@ request(s)</p>
 <td class="num">{{ fmt_quality(q) }}</td>
 {% for c in criteria %}<td class="num">{{ fmt(q.criteria.get(c), 2) }}</td>{% endfor %}</tr>
 {% endfor %}</table></div>
+{% if arena %}<h3>Arena ranking</h3>
+<p>{{ arena_note }}</p>
+<div class="scroll"><table>
+<tr><th>Model</th><th>Rating</th><th>95% CI</th><th>Wins</th><th>Losses</th><th>Ties</th></tr>
+{% for e in arena %}<tr><td class="text">{{ e.model }}</td>
+<td class="num">{{ fmt(e.rating, 0) }}</td>
+<td class="num">{{ fmt(e.ci_low, 0) }}–{{ fmt(e.ci_high, 0) }}</td><td class="num">{{ e.wins }}</td>
+<td class="num">{{ e.losses }}</td><td class="num">{{ e.ties }}</td></tr>
+{% endfor %}</table></div>{% endif %}
 </section>{% endif %}
 
 {% if prompt_rows %}<section id="per-prompt">
@@ -278,6 +289,10 @@ def charts(
                 items, title="Mean quality score (95% CI)", unit="score 1-5", digits=2, limit=5
             )
         )
+    arena = arena_of(quality)
+    if arena:
+        bars = [(e["model"], e["rating"], (e["ci_low"], e["ci_high"])) for e in arena]
+        out.append(svg_charts.bar_chart(bars, title="Arena rating (95% CI)", unit="Elo", digits=0))
     return out
 
 
@@ -336,6 +351,8 @@ def render_html(
         quality_rows=quality or [],
         criteria=criteria_of(quality),
         prompt_header=prompt_header(prompt_scales),
+        arena=arena_of(quality),
+        arena_note=ARENA_NOTE,
         prompt_rows=prompt_rows,
         environment=[*environment_items(run.environment), *settings_items(run)],
         prompts=prompts if any(text != "–" for _, text in prompts) else [],

@@ -13,9 +13,11 @@ from foundry_bench.core.analysis.recommend import Constraints, Recommendation, r
 from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_prompt
 from foundry_bench.core.quality.rows import (
     QualityRow,
+    arena_of,
     criteria_of,
 )
 from foundry_bench.core.reports.content import (
+    ARENA_NOTE,
     QUALITY_HEADER,
     SUMMARY_TEXT_COLUMNS,
     candidate_cells,
@@ -78,6 +80,23 @@ def _quality_section(quality: Sequence[QualityRow]) -> list[str]:
     return lines
 
 
+def _arena_section(quality: Sequence[QualityRow]) -> list[str]:
+    arena = arena_of(quality)
+    if not arena:
+        return []
+    body = (
+        [
+            md_text(e["model"]),
+            fmt_number(e["rating"], 0),
+            f"{fmt_number(e['ci_low'], 0)}–{fmt_number(e['ci_high'], 0)}",
+            *(fmt_number(e[k], 0) for k in ("wins", "losses", "ties")),
+        ]
+        for e in arena
+    )
+    header = ["Model", "Rating", "95% CI", "Wins", "Losses", "Ties"]
+    return ["", "## Arena ranking", "", ARENA_NOTE, "", *md_table(header, body, "lrrrrr")]
+
+
 def _recommendation_section(rec: Recommendation) -> list[str]:
     constraints = rec.constraints.describe()
     lines = ["", "## Recommendation", ""]
@@ -135,6 +154,7 @@ def to_markdown(
     lines += _recommendation_section(recommend(run, quality, constraints))
     if quality:
         lines += _quality_section(quality)
+        lines += _arena_section(quality)
 
     by_prompt = summarize_by_prompt(run)
     if by_prompt:

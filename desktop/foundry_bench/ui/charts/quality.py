@@ -20,20 +20,28 @@ FRONT_COLOR = "#2f9e44"
 OTHER_COLOR = "#868e96"
 
 
+def still_plot(bottom: str, left: str | None = None, *, min_height: int = 200) -> pg.PlotWidget:
+    """A plot that does not pan or zoom (a ranking, not data to explore), grid on, no menu."""
+    plot = pg.PlotWidget()
+    plot.setMinimumHeight(min_height)
+    item = plot.getPlotItem()
+    item.setLabel("bottom", bottom)
+    if left is not None:
+        item.setLabel("left", left)
+    item.showGrid(x=True, y=left is not None, alpha=0.25)
+    item.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    return plot
+
+
 class QualityScatter(QWidget):
     """The scatter; ``points`` are dicts ``{"label", "x", "y", "lo", "hi", "front"}``."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget()
-        self.plot.setMinimumHeight(200)
-        item = self.plot.getPlotItem()
+        self.plot = still_plot("", "mean score (1–5), higher is better")
         self._set_x_label(time_scale([]))
-        item.setLabel("left", "mean score (1–5), higher is better")
-        item.showGrid(x=True, y=True, alpha=0.25)
-        item.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
         dash = pg.mkPen(FRONT_COLOR, width=2, style=Qt.PenStyle.DashLine)
         self.front_line = pg.PlotDataItem(pen=dash)
         self.error_bars = pg.ErrorBarItem(

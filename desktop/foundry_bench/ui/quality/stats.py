@@ -14,6 +14,7 @@ from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.rubric import ASPECT_PREFIX
 from foundry_bench.core.quality.agreement import agreement, disagreements, judge_agreement
 from foundry_bench.core.quality.annotations import AnnotationSet, MergeError
+from foundry_bench.core.quality.arena import arena_ratings
 from foundry_bench.core.quality.merge import merge_annotations
 from foundry_bench.core.quality.order import blind_order
 from foundry_bench.core.quality.summary import pareto_front, quality_summary
@@ -31,6 +32,7 @@ class QualityStats:
     has_judge: bool = False
     n_people: int = 0
     points: list[dict[str, Any]] = field(default_factory=list)
+    arena: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
 
 
@@ -97,6 +99,15 @@ def compute_stats(
         answer = f"Answer {place.get(key, '?')}" if blind else key
         tip = "model hidden (blind)" if blind else f"model {model}"
         out.disagreements.append({**row, "answer": answer, "answer_tip": tip})
+    hidden = "name hidden while blind scoring is on"
+    out.arena = [
+        {
+            **e,
+            "label": labels.get(e["model"], e["model"]),
+            "model_tip": hidden if blind else e["model"],
+        }
+        for e in arena_ratings(run, sets)
+    ]
     points = [(e["p95_s"], e["mean"]) for e in out.summary if e["p95_s"] is not None and e["mean"]]
     front = pareto_front(points)
     entries = [e for e in out.summary if e["p95_s"] is not None and e["mean"]]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE, AnnotationSet
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.charts.quality import QualityScatter
+from foundry_bench.ui.quality.arena_view import ARENA_COLUMNS, ArenaPanel
 from foundry_bench.ui.quality.stats import QualityStats
 from foundry_bench.ui.quality.table_models import (
     ANNOTATOR_COLUMNS,
@@ -140,7 +141,7 @@ class AgreementTab(QWidget):
 
 
 class ResultsTab(QWidget):
-    """Mean scores per model with their CIs, and quality against speed."""
+    """Mean scores per model with their CIs, quality against speed, the arena ranking."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,8 +157,12 @@ class ResultsTab(QWidget):
             "both faster and better)"
         )
         split.addWidget(_column(title, self.scatter, stretch=self.scatter, top=6))
+        self.arena_model = RowsModel(ARENA_COLUMNS, self)
+        self.arena = ArenaPanel(_table(self.arena_model), self.arena_model)
+        split.addWidget(self.arena)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
+        split.setStretchFactor(2, 1)
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.results_note)
@@ -167,6 +172,7 @@ class ResultsTab(QWidget):
         self.summary_model.set_columns(summary_columns(stats.criteria, stats.has_judge))
         self.summary_model.set_rows(stats.summary)
         self.scatter.set_points(stats.points)
+        self.arena.set_rows(stats.arena)
         self.results_note.setText(
             "People's scores, 1 (very poor) to 5 (excellent), with 95% bootstrap intervals over "
             "answers."
