@@ -3,7 +3,9 @@ with a failing model) and against the real runtime with the demo model."""
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.paths import app_paths, demo_model_dir
+from foundry_bench.core.results.run_settings import host_label
 from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.core.settings import AppSettings
@@ -148,6 +151,21 @@ def test_a_run_with_a_failing_model(qtbot, make_window, server):
     for name in ("results.json", "samples.jsonl", "report.html", "summary.csv"):
         assert (run_dir / name).is_file(), name
     assert page.strip.start_button.isEnabled() and not page.strip.cancel_button.isEnabled()
+    assert run.environment["label"] == host_label()  # no label set: the host name
+
+
+def test_a_run_is_labelled_with_the_label_saved_in_settings(qtbot, make_window, server):
+    win = make_window(server.base_url)
+    page = ready_page(qtbot, win, ["good"], rounds=1, warmup=0)
+    saved = win.ctx.app_settings
+    win.ctx.apply_settings(
+        replace(saved, defaults=replace(saved.defaults, label="lab-laptop-3")), server.base_url
+    )
+    with qtbot.waitSignal(page.run_finished, timeout=30000) as finished:
+        assert page.start_run()
+    run, run_dir = finished.args
+    assert run.environment["label"] == "lab-laptop-3"
+    assert load_run(run_dir).environment["label"] == "lab-laptop-3"
 
 
 def test_cancel_keeps_what_is_done(qtbot, make_window, server):
@@ -290,6 +308,8 @@ def test_setup_saved_and_loaded(qtbot, make_window, server, tmp_path: Path):
     with qtbot.waitSignal(page.setup.setup_loaded, timeout=5000):
         page.setup.load_setup(path)
     assert page.setup.setup() == expected
+    # A setup names no device: the machine that runs it labels its runs.
+    assert "label" not in json.loads(path.read_text(encoding="utf-8"))["settings"]
 
 
 # --- the real runtime ----------------------------------------------------------------------

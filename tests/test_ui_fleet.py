@@ -111,8 +111,9 @@ def test_nothing_readable_is_said_and_nothing_exports(qtbot, window, view, tmp_p
     empty = tmp_path / "empty"
     empty.mkdir()
     view.add_path(empty)
+    assert view.merge_button.isEnabled()  # a folder added by hand is picked
     with qtbot.waitSignal(view.merged, timeout=20000):
-        view.merge()
+        view.merge_button.click()
     assert "Nothing to merge" in view.summary_label.text()
     assert f"{empty}: no run folder in it" in view.summary_label.text()
     assert any("no run folder in it" in e for e in window.errors)

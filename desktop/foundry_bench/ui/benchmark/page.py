@@ -9,6 +9,7 @@ chart data to the charts, so the GUI thread spends its time waiting, not computi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -185,7 +186,9 @@ class BenchmarkPage(QWidget):
             self.side_tabs.setCurrentWidget(self.setup)
             return False
         s = self.setup.setup()
-        plan = RunPlan(models=s.models, prompts=s.prompts, settings=s.settings, run_id=new_run_id())
+        # The device label is this machine's (File > Settings), whatever the setup came from.
+        settings = replace(s.settings, label=self.ctx.app_settings.defaults.label)
+        plan = RunPlan(models=s.models, prompts=s.prompts, settings=settings, run_id=new_run_id())
         out_dir = self.ctx.runs_dir() / str(plan.run_id)
         self._begin(plan)
         self.controller.start(plan, self.ctx.provider_factory(), out_dir)

@@ -71,7 +71,9 @@ def setup_json(setup: Setup) -> str:
         "kind": SETUP_KIND,
         "models": {m.id: m.to_dict() for m in setup.models},
         "prompts": [prompt_dict(p) for p in setup.prompts],
-        "settings": asdict(setup.settings),
+        # The device label names the machine a run measures, not the setup: a setup file
+        # shared with another machine must not label its runs as this one.
+        "settings": {k: v for k, v in asdict(setup.settings).items() if k != "label"},
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

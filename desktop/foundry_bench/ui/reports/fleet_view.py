@@ -146,6 +146,7 @@ class FleetView(QWidget):
         self._added[str(path)] = checked
         if self._item(str(path)) is None:
             self._add_item(str(path), f"{path}  ·  added", checked)
+        self._update_enabled()
 
     def selected_paths(self) -> list[Path]:
         return [
@@ -255,7 +256,6 @@ class FleetView(QWidget):
         folder = self.ask_folder(self._runs_dir())
         if folder is not None:
             self.add_path(folder)
-            self._update_enabled()
 
     def _choose_export(self, fmt: str) -> None:
         path = ask_export_path(

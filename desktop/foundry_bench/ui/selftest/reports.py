@@ -14,6 +14,9 @@ import json
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QPushButton, QWidget
+
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.reports.formats import FORMATS
@@ -128,33 +131,62 @@ def _export_one(ctx: SelfTestContext, page: ReportsPage, fmt: str, target: Path)
         raise SelfTestFailure(f"the {fmt} export wrote {written}, not {target}")
 
 
+def _click_and_wait(
+    ctx: SelfTestContext, button: QPushButton, done: SignalInstance, what: str
+) -> None:
+    """Click ``button`` as a person would and wait for the ``done`` signal it leads to."""
+    results: list[object] = []
+
+    def on_done(result: object) -> None:
+        results.append(result)
+
+    done.connect(on_done)
+    try:
+        button.click()
+        ctx.wait_until(lambda: bool(results), what)
+    finally:
+        done.disconnect(on_done)
+
+
+def _show_tab(page: ReportsPage, tab: QWidget, verb: str) -> Path:
+    """Show ``tab``; the current run's folder, which the step will ``verb``."""
+    run_dir = page.export_panel.run_dir
+    if run_dir is None:
+        raise SelfTestFailure(f"the current run has no folder to {verb}")
+    page.tabs.setCurrentWidget(tab)
+    return run_dir
+
+
 def step_compare(ctx: SelfTestContext) -> None:
     page = _page(ctx)
     view = page.compare_view
-    panel = page.export_panel
-    if panel.run_dir is None:
-        raise SelfTestFailure("the current run has no folder to compare")
-    page.tabs.setCurrentWidget(view)
-    view.select(panel.run_dir, panel.run_dir)
-    results: list[object] = []
-
-    def on_compared(result: object) -> None:
-        results.append(result)
-
-    view.compared.connect(on_compared)
-    try:
-        view.compare_button.click()
-        ctx.wait_until(lambda: bool(results), "the comparison")
-    finally:
-        view.compared.disconnect(on_compared)
+    run_dir = _show_tab(page, view, "compare")
+    view.select(run_dir, run_dir)
+    _click_and_wait(ctx, view.compare_button, view.compared, "the comparison")
     rows = view.model.rowCount()
     if rows == 0:
         raise SelfTestFailure("the comparison table is empty")
     ctx.say(f"  {rows} rows; {view.summary_label.text()}")
-    page.tabs.setCurrentWidget(panel)
+    page.tabs.setCurrentWidget(page.export_panel)
+
+
+def step_fleet(ctx: SelfTestContext) -> None:
+    """Merge the current run as a one-device fleet: the heatmap and table show its cells."""
+    page = _page(ctx)
+    view = page.fleet_view
+    view.add_path(_show_tab(page, view, "merge"))
+    _click_and_wait(ctx, view.merge_button, view.merged, "the fleet merge")
+    fleet = view.fleet
+    if fleet is None or len(fleet.devices) != 1 or view.model.rowCount() != len(fleet.models):
+        raise SelfTestFailure("the fleet of the current run is not one device x its models")
+    if len(view.heatmap.texts()) != len(fleet.models):
+        raise SelfTestFailure("the fleet heatmap does not show one value per model")
+    ctx.say(f"  {fleet.devices[0].name}: {', '.join(view.heatmap.texts())}")
+    page.tabs.setCurrentWidget(page.export_panel)
 
 
 STEPS: list[tuple[str, Step]] = [
     ("export every report format", step_export),
     ("compare the run with itself", step_compare),
+    ("merge the run as a fleet", step_fleet),
 ]
