@@ -305,3 +305,30 @@ def test_every_format_writes_through_the_cli(artifacts: Path, tmp_path: Path, fm
 def test_bad_constraint_is_exit_2(artifacts: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fleet", str(artifacts), "--max-p95-ms", "nan"]) == 2
     assert "--max-p95-ms must be >= 0" in capsys.readouterr().err
+
+
+def test_quality_is_the_runs_own_scores_and_a_min_quality_miss(artifacts: Path) -> None:
+    from foundry_bench.core.quality.files import new_annotations
+    from foundry_bench.core.quality.rows import quality_for
+    from foundry_bench.core.quality.shared_file import save_annotations
+
+    folder = artifacts / "mac"
+    run = load_run(folder)
+    ann = new_annotations(run, "ann")
+    for sample in run.timed_samples():
+        ann.set_score(sample.key, ann.criteria[0].id, 5 if sample.model == "qwen-tiny" else 2)
+    save_annotations(folder / "annotations-ann.json", ann)
+    fleet = load_fleet([artifacts], Constraints(min_quality=3.0))
+    own = {r["model"]: r for r in quality_for(run, folder).rows or []}
+    for model in ("phi-mini", "qwen-tiny"):
+        cell = fleet.cell("macbook", model)
+        assert cell is not None
+        assert cell.value("quality") == own[model]["mean"]
+        assert cell.cis.get("quality") == (tuple(own[model]["ci"]) if own[model]["ci"] else None)
+    assert fleet.cell("macbook", "qwen-tiny").value("quality") == 5.0  # type: ignore[union-attr]
+    misses = {(m.model, m.device): m.reasons for m in fleet.misses}
+    assert misses[("phi-mini", "macbook")] == ("quality 2.00 under the 3 minimum",)
+    # Devices without annotation files cannot meet a quality minimum: said, not guessed.
+    assert misses[("qwen-tiny", "edge-box")] == ("no quality scores",)
+    md = render_fleet(fleet, "md")
+    assert "**macbook:** qwen-tiny" in md
