@@ -64,6 +64,9 @@ _TRIPWIRE = Tripwire()
 os.environ["FOUNDRY_BENCH_CATALOG_URL"] = _TRIPWIRE.url
 _HOME = tempfile.mkdtemp(prefix="foundry-bench-test-home-")
 os.environ["FOUNDRY_BENCH_HOME"] = _HOME
+# Never the developer's real keychain (child processes inherit this too); tests that need one
+# install an in-memory keyring.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -52,6 +52,7 @@ FAULTS = (
     "http404",
     "http429",  # status + JSON error body (or no body with `error_body=False`)
     "keepalive",  # after `fault_after` content chunks, only SSE comments, forever
+    "http401_echo",  # 401 whose message echoes the Authorization header and the request path
 )
 # Where thinking is streamed: a delta field, or "think": <think>...</think> inside content.
 REASONING_FIELDS = ("reasoning_content", "reasoning", "think")
@@ -92,6 +93,7 @@ class Scenario:
     reasoning: int = 0
     reasoning_field: str = "reasoning_content"  # one of REASONING_FIELDS
     reasoning_usage: str | None = "openai"  # one of REASONING_USAGE
+    garbage_line: bytes = b'data: {"choices": [{"delta": {"content": "oo\n\n'  # fault "garbage"
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
@@ -326,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         rec = self._new_record()
         try:
-            if self.path.rstrip("/") == "/v1/models":
+            if self.path.split("?", 1)[0].rstrip("/") == "/v1/models":
                 override = self.server.owner.models_response
                 if override is not None:
                     status, body = override
@@ -359,13 +361,20 @@ class _Handler(BaseHTTPRequestHandler):
             rec.body = body
             rec.model = model = str(body.get("model"))
             rec.stream = bool(body.get("stream"))
-            if self.path.rstrip("/") != "/v1/chat/completions":
+            if self.path.split("?", 1)[0].rstrip("/") != "/v1/chat/completions":
                 self._json_reply(rec, 404, "Not Found", b'{"error":{"message":"no such route"}}')
                 return
             scenario = self.server.owner.models.get(model)
             if scenario is None:
                 msg = json.dumps({"error": {"message": f"model {model!r} not found"}}).encode()
                 self._json_reply(rec, 404, "Not Found", msg)
+                return
+            if scenario.fault == "http401_echo":
+                echoed = (
+                    f"bad key: Authorization: {self.headers.get('Authorization')} at {self.path}"
+                )
+                msg = json.dumps({"error": {"message": echoed, "type": "auth"}}).encode()
+                self._json_reply(rec, 401, "Unauthorized", msg)
                 return
             if scenario.fault in ("http500", "http404", "http429"):
                 status = int(scenario.fault[4:])
@@ -483,7 +492,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self._sleep_until(time.perf_counter() + sc.stall_s)
                     start += sc.stall_s  # the rest keeps its rhythm after the stall
                 elif sc.fault == "garbage":
-                    self._write(wrap(b'data: {"choices": [{"delta": {"content": "oo\n\n'))
+                    self._write(wrap(sc.garbage_line))
                 elif sc.fault == "bad_utf8":
                     bad = b'data: {"choices":[{"index":0,"delta":{"content":"bad \xff\xfe"}}]}\n\n'
                     self._write(wrap(bad))

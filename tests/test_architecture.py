@@ -125,3 +125,35 @@ def test_no_module_is_longer_than_one_concept() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+# Widgets whose text Qt renders as HTML when it looks like HTML, so that a model id
+# "<h1>big</h1>" or an answer with a link shows as markup. They are made in one module.
+_GUESSING_WIDGETS = ("QLabel", "QMessageBox")
+_PLAIN_TEXT_MODULE = PACKAGE / "ui" / "base" / "plain_text.py"
+
+
+def test_text_widgets_are_made_plain() -> None:
+    """No ``QLabel(...)`` outside ``ui/base/plain_text.py`` (use ``plain_label``), and no
+    static ``QMessageBox.question/warning/...`` (their text is rich when it looks rich)."""
+    offenders = []
+    for _name, path in _modules():
+        if path == _PLAIN_TEXT_MODULE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "QLabel":
+                offenders.append(f"{path.name}:{node.lineno}: QLabel(...) -> plain_label(...)")
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in _GUESSING_WIDGETS
+                and func.attr in ("question", "warning", "information", "critical", "about")
+            ):
+                offenders.append(f"{path.name}:{node.lineno}: {func.value.id}.{func.attr}(...)")
+    assert offenders == [], (
+        "text shown in these widgets may be untrusted; use foundry_bench.ui.base.plain_text "
+        f"(plain_label, rich_label with html_escaped, plain_tooltip): {offenders}"
+    )

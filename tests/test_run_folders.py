@@ -103,9 +103,10 @@ def test_every_reader_of_run_settings_refuses_the_same_values(tmp_path: Path) ->
 
 
 def test_one_provider_factory_for_every_caller(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from foundry_bench.core import redaction
     from foundry_bench.core.run import providers
 
-    monkeypatch.setenv(providers.API_KEY_ENV, "sk-from-env")
+    monkeypatch.setenv(redaction.API_KEY_ENV, "sk-from-env")
     external = providers.provider_factory("http://127.0.0.1:9/v1")()
     assert isinstance(external, providers.ExternalProvider)
     assert external.api_key == "sk-from-env" and external.base_url == "http://127.0.0.1:9/v1"

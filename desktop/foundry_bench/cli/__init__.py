@@ -20,6 +20,8 @@ from foundry_bench.cli._common import (
     EXIT_REGRESSION,
     BadInput,
 )
+from foundry_bench.cli.terminal import guarded_output
+from foundry_bench.core.redaction import install_log_redaction
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.run.runtime_host import HOST_FLAG, SOURCE_FLAG
 
@@ -144,14 +146,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    try:
-        return _dispatch(args)
-    except BadInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("cancelled", file=sys.stderr)
-        return EXIT_CANCELLED
+    install_log_redaction()
+    # Everything printed from here on is scrubbed of keys (and escaped on a terminal).
+    with guarded_output():
+        try:
+            return _dispatch(args)
+        except BadInput as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            print("cancelled", file=sys.stderr)
+            return EXIT_CANCELLED
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from foundry_bench.cli.terminal import write_out
 from foundry_bench.core.results.folders import OpenedRun, open_run_folder
 from foundry_bench.core.results.run_settings import RunSettings, run_settings_problems
 from foundry_bench.core.results.store import RunFileError
@@ -63,6 +64,4 @@ def write_output(text: str, out: Path | None) -> None:
             raise BadInput(f"{out}: cannot write ({exc.strerror or exc})") from exc
         print(f"wrote {out}", file=sys.stderr)
     else:
-        # Bytes, so Windows does not turn the CSV's CRLF line ends into CR CR LF.
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.flush()
+        write_out(text)

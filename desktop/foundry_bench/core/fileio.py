@@ -11,13 +11,17 @@ import os
 import tempfile
 from pathlib import Path
 
+from foundry_bench.core.redaction import scrub_secrets
+
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
 
     A temporary file in the same folder is flushed, fsynced and moved over the target
-    (``os.replace`` is atomic on one file system on Windows and POSIX alike).
+    (``os.replace`` is atomic on one file system on Windows and POSIX alike). Every file the
+    app writes passes here, so no key value this process knows reaches one.
     """
+    text = scrub_secrets(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -2,39 +2,28 @@
 
 The log panel forgets everything when the window closes; the file keeps what happened for a
 bug report. It rotates at ``MAX_BYTES`` and keeps ``BACKUPS`` old files, so it never grows
-without bound. A key must never reach it: credentials in URLs are cut (``core.urls``) and the
-``OPENAI_API_KEY`` value, if set, is replaced, in the message and in any traceback.
+without bound. A key must never reach it: every line, tracebacks included, passes through
+``core.redaction.redact_message`` (URL credentials, known key values, echoed auth headers).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from foundry_bench.core.urls import redact_url
+from foundry_bench.core.redaction import redact_message
 
 LOG_FILE = "foundry-bench.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
-_KEY_ENV = "OPENAI_API_KEY"
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
-
-
-def scrub(text: str) -> str:
-    """``text`` without URL credentials and without the API key's value."""
-    text = _URL.sub(lambda m: redact_url(m.group(0)), text)
-    key = os.environ.get(_KEY_ENV)
-    if key and len(key) >= 4:
-        text = text.replace(key, "***")
-    return text
 
 
 class _ScrubbingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return scrub(super().format(record))
+        # The whole line, traceback included: a record's message is masked when it is made,
+        # an exception's text only here.
+        return redact_message(super().format(record))
 
 
 def open_log_file(logs_dir: Path, level: int = logging.INFO) -> logging.Handler | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.paths import AppPaths
+from foundry_bench.core.redaction import has_credentials, redact_url
 from foundry_bench.core.results.run_settings import (
     RunSettings,
     parse_run_settings,
@@ -75,4 +76,10 @@ def runs_dir_for(settings: AppSettings, paths: AppPaths) -> Path:
 
 
 def save_settings(path: Path, settings: AppSettings) -> None:
+    """Write ``settings``; an endpoint that carries a key is refused (the file never holds one)."""
+    if settings.endpoint and has_credentials(settings.endpoint):
+        raise SettingsError(
+            f"{path}: the endpoint {redact_url(settings.endpoint)} carries a key; keys are "
+            "kept in the OS keychain or OPENAI_API_KEY, never in settings.json"
+        )
     atomic_write_text(path, json.dumps(settings.to_dict(), indent=2) + "\n")

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core.log_file import LOG_FILE, open_log_file
 from foundry_bench.core.paths import AppPaths
+from foundry_bench.core.redaction import redact_url
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.run.providers import resolve_endpoint
 from foundry_bench.core.run.runtime import FoundryRuntime
@@ -33,6 +33,7 @@ from foundry_bench.core.settings import AppSettings, save_settings
 from foundry_bench.ui.base.log_panel import LogPanel
 from foundry_bench.ui.base.notifier import ERROR, Notifier
 from foundry_bench.ui.base.palette import apply_palette
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.settings_store import PALETTES, Palette, UiSettings
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.benchmark.page import BenchmarkPage
@@ -160,9 +161,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.log_dock], [150], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
-        self.busy_label = QLabel()
-        self.runtime_label = QLabel()
-        self.endpoint_label = QLabel()
+        self.busy_label = plain_label()
+        self.runtime_label = plain_label()
+        self.endpoint_label = plain_label()
         self.endpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for label in (self.busy_label, self.runtime_label, self.endpoint_label):
             label.setContentsMargins(10, 0, 10, 0)
@@ -316,7 +317,7 @@ class MainWindow(QMainWindow):
     def _show_endpoint(self) -> None:
         view = self.models_view
         if not view.embedded:
-            self.endpoint_label.setText(f"Endpoint: {view.endpoint}")
+            self.endpoint_label.setText(f"Endpoint: {redact_url(view.endpoint or '')}")
         elif view.runtime_url:
             self.endpoint_label.setText(f"Endpoint: {view.runtime_url} (embedded)")
         else:

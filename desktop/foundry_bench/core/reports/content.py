@@ -13,6 +13,7 @@ from foundry_bench.core.quality.rows import (
     QualityRow,
     quality_by_model,
 )
+from foundry_bench.core.redaction import is_secret_name, redact_url
 from foundry_bench.core.reports.text import (
     DASH,
     ERROR_LIMIT,
@@ -25,7 +26,6 @@ from foundry_bench.core.reports.text import (
 )
 from foundry_bench.core.results.records import ModelRecord, Run
 from foundry_bench.core.units import Scale, fmt_seconds, number_scale, time_scale
-from foundry_bench.core.urls import redact_url
 
 _ENV_ORDER = (
     "label",
@@ -64,20 +64,13 @@ ENV_LABELS = {
 }
 
 
-_SECRET_WORDS = ("key", "token", "secret", "password", "authorization", "cookie")
-
-
-def _is_secret(key: object) -> bool:
-    return any(word in str(key).lower() for word in _SECRET_WORDS)
-
-
 def _env_value(value: object) -> str:
     """One environment value as text; nested secrets (``{"api_key": ...}``) are left out."""
     if isinstance(value, Mapping):
         return ", ".join(
             f"{k} {_env_value(v)}"
             for k, v in value.items()
-            if not _is_secret(k) and v not in (None, "", [], {})
+            if not is_secret_name(k) and v not in (None, "", [], {})
         )
     if isinstance(value, list | tuple):
         return ", ".join(_env_value(v) for v in value)
@@ -90,7 +83,7 @@ def environment_items(env: Mapping[str, Any]) -> list[tuple[str, str]]:
     items = []
     for key in keys:
         value = env[key]
-        if value in (None, "", [], {}) or _is_secret(key):
+        if value in (None, "", [], {}) or is_secret_name(key):
             continue
         text = _env_value(value)
         if text:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from foundry_bench.core.redaction import redact_message
 from foundry_bench.core.results.run_settings import (
     RunSettings,
     is_finite_number,
@@ -111,7 +112,7 @@ class Sample:
             round=round_no,
             warmup=warmup,
             status=m.status,
-            error=m.error,
+            error=redact_message(m.error) if m.error else m.error,
             started_at=m.started_at,
             ttft_s=m.ttft_s,
             latency_s=m.latency_s,

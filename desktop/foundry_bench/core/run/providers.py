@@ -12,18 +12,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
+from foundry_bench.core import keychain
 from foundry_bench.core.config.models import ModelSpec
+from foundry_bench.core.redaction import redact_url, remember_url_secrets
 from foundry_bench.core.run.host_meter import HostUsage
 from foundry_bench.core.run.host_process import RuntimeHost
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.run.runtime_errors import RuntimeFailure
 from foundry_bench.core.run.variants import entry_device
-from foundry_bench.core.urls import redact_url
 
 ENDPOINT_ENV = "FOUNDRY_LOCAL_ENDPOINT"
-API_KEY_ENV = "OPENAI_API_KEY"
 
 
 class PrepareError(Exception):
@@ -83,14 +83,17 @@ def provider_factory(
     """How every caller (the CLI, a benchmark run, the judge) gets its provider.
 
     ``endpoint`` is a resolved external base URL (:func:`resolve_endpoint`), or ``None`` for the
-    embedded runtime. The key defaults to ``OPENAI_API_KEY``. Nothing starts until the factory
-    is called: starting the embedded runtime can take seconds, so GUI callers call it in a
-    worker. A runtime that cannot start raises :class:`PrepareError`. ``ensure_demo`` also
-    registers the bundled demo model (the CLI's offline default; the app does that at start).
+    embedded runtime. The key defaults to ``OPENAI_API_KEY`` or the keychain's
+    (:mod:`core.keychain`), read when the factory is called. Nothing starts until then:
+    starting the embedded runtime can take seconds, so GUI callers call it in a worker. A
+    runtime that cannot start raises :class:`PrepareError`. ``ensure_demo`` also registers the
+    bundled demo model (the CLI's offline default; the app does that at start).
     """
     if endpoint:
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        return lambda: ExternalProvider(endpoint, key)
+        remember_url_secrets(endpoint)
+        return lambda: ExternalProvider(
+            endpoint, api_key if api_key is not None else keychain.api_key()
+        )
 
     def embedded() -> ModelProvider:
         try:
@@ -205,8 +208,12 @@ class EmbeddedProvider:
 
 
 def normalize_base_url(url: str) -> str:
-    """Accept ``http://host:port`` or ``.../v1``; the OpenAI client wants the ``/v1`` base."""
-    url = url.strip().rstrip("/")
+    """Accept ``http://host:port`` or ``.../v1``; the OpenAI client wants the ``/v1`` base.
+
+    A query (``?api-key=...``, which some gateways want) stays a query after the ``/v1``;
+    its secret values and any user:password are remembered for redaction.
+    """
+    url = url.strip()
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"endpoint {redact_url(url)!r} is not an http(s) URL")
     try:
@@ -216,9 +223,11 @@ def normalize_base_url(url: str) -> str:
         raise ValueError(f"endpoint {redact_url(url)!r} is not a valid URL ({exc})") from exc
     if not parts.hostname:
         raise ValueError(f"endpoint {redact_url(url)!r} has no host name")
-    if not url.endswith("/v1"):
-        url += "/v1"
-    return url
+    remember_url_secrets(url)
+    path = parts.path.rstrip("/")
+    if not path.endswith("/v1"):
+        path += "/v1"
+    return urlunsplit(parts._replace(path=path, fragment=""))
 
 
 def resolve_endpoint(cli_value: str | None, settings_value: str | None) -> str | None:

@@ -24,12 +24,12 @@ from foundry_bench import __version__
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.redaction import redact_message, redact_url
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, utc_now
 from foundry_bench.core.results.run_settings import RunSettings, host_label
 from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results
 from foundry_bench.core.run.endpoint.client import ChatEndpoint
 from foundry_bench.core.run.providers import ModelProvider, PreparedModel, PrepareError
-from foundry_bench.core.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def run_benchmark(
                 size_mb=m.size_mb,
                 capabilities=list(m.capabilities),
                 license=m.license,
-                endpoint=m.endpoint,
+                endpoint=redact_url(m.endpoint) if m.endpoint else None,
             )
             for m in plan.models
         ],
@@ -261,7 +261,7 @@ def _run_model(
     try:
         prepared = provider.prepare(spec)
     except PrepareError as exc:
-        record.status, record.error = "failed", str(exc)
+        record.status, record.error = "failed", redact_message(str(exc))
         yield Log(logging.ERROR, f"{spec.id}: {exc}")
         return
     record.alias = prepared.alias
@@ -276,7 +276,7 @@ def _run_model(
     try:
         endpoint = endpoint_factory(prepared.base_url, provider.api_key, settings.timeout_s)
     except Exception as exc:  # e.g. a URL the HTTP client rejects: this model only
-        record.status, record.error = "failed", f"cannot use endpoint: {exc}"
+        record.status, record.error = "failed", f"cannot use endpoint: {redact_message(str(exc))}"
         yield Log(logging.ERROR, f"{spec.id}: {record.error}")
         _release(provider, spec, prepared, record)
         return

@@ -1,8 +1,8 @@
-"""One place for what the user should hear about: the status bar, the log, and rarely a dialog.
+"""One place for what the user should hear about: the status bar and the log.
 
 Views and the job runner call :class:`Notifier`; the main window shows ``message_posted`` in
-its status bar, and every message is also logged (so the log panel has the history). A dialog
-is used only through :meth:`Notifier.ask_user`, for problems the user must act on now.
+its status bar, and every message is also logged (so the log panel has the history). Messages
+often quote servers and URLs, so keys are masked here, before either sees them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+
+from foundry_bench.core.redaction import redact_message
 
 log = logging.getLogger("foundry_bench.ui")
 
@@ -31,15 +32,12 @@ class Notifier(QObject):
         self.last_error: str | None = None
 
     def info(self, text: str) -> None:
+        text = redact_message(text)
         log.info("%s", text)
         self.message_posted.emit(text, INFO)
 
     def error(self, text: str) -> None:
+        text = redact_message(text)
         self.last_error = text
         log.error("%s", text)
         self.message_posted.emit(text, ERROR)
-
-    def ask_user(self, parent: QWidget | None, title: str, text: str) -> None:
-        """A modal message for a problem the user must act on (also logged)."""
-        self.error(text)
-        QMessageBox.warning(parent, title, text)

@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from foundry_bench.ui.base.plain_text import plain_tooltip
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 R = TypeVar("R")
 
@@ -90,4 +92,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             0 <= index.row() < len(self._rows) and 0 <= index.column() < len(self._headers)
         ):
             return None
-        return self.cell(self._rows[index.row()], index.column(), role)
+        value = self.cell(self._rows[index.row()], index.column(), role)
+        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str):
+            return plain_tooltip(value)  # tips quote model ids, prompts, answers, errors
+        return value

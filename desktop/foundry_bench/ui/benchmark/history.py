@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.results import folders
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.base.workers import JobRunner
@@ -104,14 +104,16 @@ class RunHistoryModel(RowTableModel[folders.RunFolder]):
 
 def _confirm(parent: QWidget) -> Confirm:
     def ask(title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            parent,
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             title,
             text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
+            parent,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the text names a run: untrusted
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     return ask
 
@@ -158,7 +160,7 @@ class RunHistoryView(QWidget):
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
         self.refresh_button = QPushButton("Refresh")
-        self.folder_label = QLabel()
+        self.folder_label = plain_label()
         self.folder_label.setEnabled(False)
         self.folder_label.setWordWrap(True)
         self.open_button.clicked.connect(self.open_selected)

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
 
 from foundry_bench.core.results.records import ModelRecord
 from foundry_bench.core.units import Scale, number_scale, time_scale
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import BEST_ROLE, ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 
@@ -350,10 +350,12 @@ class ResultsView(QWidget):
         self.model.modelReset.connect(self._name_units)
         self.model.dataChanged.connect(self._name_units)
         self.table.doubleClicked.connect(self._activated)
-        hint = QLabel("Best value per column highlighted · double-click a model for its samples")
+        hint = plain_label(
+            "Best value per column highlighted · double-click a model for its samples"
+        )
         hint.setEnabled(False)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Statistics of"))
+        top.addWidget(plain_label("Statistics of"))
         top.addWidget(self.metric_box)
         top.addStretch(1)
         top.addWidget(hint)

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPlainTextEdit,
     QSplitter,
     QVBoxLayout,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.results.records import Sample
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import ROW_ROLE
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.benchmark.samples_model import SamplesTableModel
@@ -46,10 +46,10 @@ class SamplesView(QWidget):
         self.response = QPlainTextEdit()
         self.response.setReadOnly(True)
         self.response.setPlaceholderText(NO_SAMPLE)
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.count_label.setEnabled(False)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Samples of"))
+        top.addWidget(plain_label("Samples of"))
         top.addWidget(self.model_box)
         top.addWidget(self.count_label)
         top.addStretch(1)

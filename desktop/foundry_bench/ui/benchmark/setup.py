@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QListView,
     QPushButton,
     QScrollArea,
@@ -27,6 +26,7 @@ from foundry_bench.core.config.models import load_models
 from foundry_bench.core.config.prompts import load_prompts
 from foundry_bench.core.paths import examples_dir
 from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.benchmark.prompts_editor import PromptsEditor
 from foundry_bench.ui.benchmark.settings_form import RunSettingsForm
@@ -86,7 +86,7 @@ class SetupPanel(QWidget):
         self.models_file_button = QPushButton("Add from models.json…")
         self.prompts = PromptsEditor()
         self.form = RunSettingsForm(defaults)
-        self.problems_label = QLabel()
+        self.problems_label = plain_label()
         self.problems_label.setWordWrap(True)
         self.problems_label.setTextFormat(Qt.TextFormat.PlainText)
         self.save_button = QPushButton("Save setup…")
@@ -99,7 +99,7 @@ class SetupPanel(QWidget):
     def _layout(self) -> None:
         models_box = QGroupBox("Models")
         models_layout = QVBoxLayout(models_box)
-        hint = QLabel("Tick the models to benchmark.")
+        hint = plain_label("Tick the models to benchmark.")
         hint.setEnabled(False)
         models_layout.addWidget(hint)
         models_layout.addWidget(self.models_list)

@@ -14,6 +14,8 @@ from PySide6.QtCore import (
 
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.redaction import redact_url
+from foundry_bench.ui.base.plain_text import plain_tooltip
 from foundry_bench.ui.base.qt_models import ID_ROLE, AnyIndex, RowTableModel
 
 FROM_PAGE = "Models page"
@@ -67,10 +69,10 @@ class ModelPickModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             details = [f"from the {row.source}"]
             if row.spec.endpoint:
-                details.append(f"served by {row.spec.endpoint}")
+                details.append(f"served by {redact_url(row.spec.endpoint)}")
             if row.spec.notes:
                 details.append(row.spec.notes)
-            return f"{row.id}\n" + "\n".join(details)
+            return plain_tooltip(f"{row.id}\n" + "\n".join(details))
         return None
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -8,7 +8,6 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.ui.base.plain_text import plain_label, plain_tooltip, rich_label
 from foundry_bench.ui.benchmark.results_table import STATUS_COLORS
 from foundry_bench.ui.benchmark.run import Progress
 
@@ -60,16 +60,15 @@ class RunStrip(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("no run yet")
         self.progress.setMinimumWidth(200)
-        self.eta_label = QLabel()
+        self.eta_label = plain_label()
         self.eta_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("0" * 36))
-        self.current_label = QLabel(IDLE_TEXT)
+        self.current_label = plain_label(IDLE_TEXT)
         # Text that changes at every batch must never resize the layout (and with it every
         # chart below): a long model id is cut, not allowed to widen the page.
         self.current_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.badges_policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.current_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.badges = QLabel()
-        self.badges.setTextFormat(Qt.TextFormat.RichText)
+        self.badges = rich_label()
         self.badges.setWordWrap(True)
         self.badges.setSizePolicy(self.badges_policy)
         # Two lines reserved: a badge that changes must not resize the charts below it
@@ -157,4 +156,4 @@ class RunStrip(QWidget):
             )
             tips.append(f"{model}: {status}" + (f": {error}" if error else ""))
         self.badges.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
-        self.badges.setToolTip("\n".join(tips))
+        self.badges.setToolTip(plain_tooltip("\n".join(tips)))

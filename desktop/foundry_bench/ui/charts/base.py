@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGraphicsItem,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QToolButton,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core.analysis.chart_data import ChartData
 from foundry_bench.core.reports.text import truncate
+from foundry_bench.ui.base.plain_text import html_escaped, plain_label
 
 # Tableau 10 without its red (red means "failed" here), in an order where neighbours contrast.
 _MODEL_COLORS = (
@@ -95,6 +95,11 @@ def short_label(text: str, limit: int = 22) -> str:
     return truncate(text, limit)
 
 
+def legend_label(model: str) -> str:
+    """A model id for a legend entry: pyqtgraph renders legend text as HTML, so escaped."""
+    return html_escaped(short_label(model, 30))
+
+
 class ChartPanel(QWidget):
     """One chart: a title, an export menu and a plot; subclasses create their items once.
 
@@ -129,7 +134,7 @@ class ChartPanel(QWidget):
         self._xrange: tuple[float, float] | None = None
         self._yrange: tuple[float, float] | None = None
         self.exact_x = self.exact_y = False
-        self.title = QLabel(title)
+        self.title = plain_label(title)
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
@@ -142,7 +147,7 @@ class ChartPanel(QWidget):
         menu.addAction("SVG drawing…", lambda: self._ask_export("svg"))
         self.export_button.setMenu(menu)
         self.export_button.setAutoRaise(True)
-        self.empty_label = QLabel(EMPTY_HINT)
+        self.empty_label = plain_label(EMPTY_HINT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.empty_label.setEnabled(False)

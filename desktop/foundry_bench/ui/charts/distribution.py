@@ -10,6 +10,7 @@ from foundry_bench.core.analysis.chart_data import BoxStats, ChartData, Series
 from foundry_bench.ui.charts.base import (
     LEGEND_ROOM,
     ChartPanel,
+    legend_label,
     model_color,
     set_bars,
     short_label,
@@ -46,7 +47,7 @@ class _PerModelLines(ChartPanel):
         if models != self._legend_models:
             self.legend.clear()
             for i, model in enumerate(models):
-                self.legend.addItem(self.legend_line(i), short_label(model, 30))
+                self.legend.addItem(self.legend_line(i), legend_label(model))
             self._legend_models = models
         self.models = models
         return self.lines[: len(models)]

@@ -11,6 +11,7 @@ from foundry_bench.ui.charts.base import (
     FAILED_COLOR,
     LEGEND_ROOM,
     ChartPanel,
+    legend_label,
     model_color,
     short_label,
 )
@@ -70,7 +71,7 @@ class TimelineChart(ChartPanel):
         if self.models != self._legend_models:
             self.legend.clear()
             for item, model in zip(self.ok, self.models, strict=False):
-                self.legend.addItem(item, short_label(model, 30))  # a dot in its colour
+                self.legend.addItem(item, legend_label(model))  # a dot in its colour
             if self.warmup:
                 self.legend.addItem(self.warmup[0], "warm-up (hollow)")
             self.legend.addItem(self.failed, "failed")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.analysis.chart_data import ChartData
+from foundry_bench.ui.base.plain_text import html_escaped, plain_tooltip, rich_label
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.charts.base import ChartPanel, export_path_kind, model_color
 from foundry_bench.ui.charts.distribution import BoxChart, EcdfChart, HistogramChart
@@ -74,8 +75,10 @@ class Legend(QWidget):
                 widget.deleteLater()
         self.labels = []
         for i, model in enumerate(models):
-            label = QLabel(f'<span style="color:{model_color(i).name()}">■</span> {model}')
-            label.setToolTip(model)
+            label = rich_label(
+                f'<span style="color:{model_color(i).name()}">■</span> {html_escaped(model)}'
+            )
+            label.setToolTip(plain_tooltip(model))
             self._layout.addWidget(label)
             self.labels.append(label)
         self._layout.addStretch(1)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench import __version__
+from foundry_bench.ui.base.plain_text import rich_label
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 
 # Distribution names; onnxruntime-genai ships as "-core" in the SDK's dependency set.
@@ -59,7 +59,7 @@ class AboutDialog(QDialog):
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Foundry Local Bench")
-        intro = QLabel(
+        intro = rich_label(
             "<b>Foundry Local Bench</b><br>Choose a local language model by measuring it: "
             "manage models with Foundry Local, benchmark them, score their answers."
         )

@@ -57,11 +57,15 @@ def fetch_catalog(runtime: RuntimeAccess, timeout_s: float = 8.0) -> Task:
     return task
 
 
-def list_server(base_url: str, api_key: str | None) -> Task:
+def list_server(base_url: str) -> Task:
+    """The server's model ids, asked with the environment's or the keychain's key."""
+
     def task(ctx: JobContext) -> list[str]:
+        from foundry_bench.core import keychain
         from foundry_bench.core.run.endpoint.client import ChatEndpoint
 
-        endpoint = ChatEndpoint(base_url, api_key=api_key, timeout_s=SERVER_TIMEOUT_S)
+        key = keychain.api_key()
+        endpoint = ChatEndpoint(base_url, api_key=key, timeout_s=SERVER_TIMEOUT_S)
         try:
             return sorted(endpoint.list_models())
         finally:

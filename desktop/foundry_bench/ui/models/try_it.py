@@ -7,7 +7,6 @@ signal per token would keep the GUI thread busy painting.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -25,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.run.providers import API_KEY_ENV
+from foundry_bench.core import keychain
+from foundry_bench.core.redaction import split_query
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.units import fmt_seconds
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.workers import JobContext, JobRunner, Task
 from foundry_bench.ui.models.table_model import ModelRow
 
@@ -56,15 +56,17 @@ def stream_reply(
     """A task that yields text batches and returns a :class:`Reply`.
 
     ``base_url`` is called in the worker: for the embedded runtime it may start the web
-    service first.
+    service first. ``api_key`` ``None``: the environment's or the keychain's, read there too.
     """
 
     def task(ctx: JobContext) -> Generator[str, None, Reply | None]:
         from openai import OpenAI
 
+        base, query = split_query(base_url())
         client = OpenAI(
-            base_url=base_url(),
-            api_key=api_key or "not-needed",
+            base_url=base,
+            api_key=api_key or keychain.api_key() or "not-needed",
+            default_query=query or None,
             max_retries=0,
             timeout=REQUEST_TIMEOUT_S,
         )
@@ -126,7 +128,7 @@ class TryItPanel(QGroupBox):
         self._base_url: Callable[[], str] | None = None
         self._api_key: str | None = None
 
-        self.target_label = QLabel()
+        self.target_label = plain_label()
         self.target_label.setTextFormat(Qt.TextFormat.PlainText)
         self.prompt = QLineEdit()
         self.prompt.setPlaceholderText("Ask the selected model something, then press Enter")
@@ -136,7 +138,7 @@ class TryItPanel(QGroupBox):
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setPlaceholderText("The reply streams here.")
-        self.stats = QLabel()
+        self.stats = plain_label()
         self.stats.setTextFormat(Qt.TextFormat.PlainText)
         self.stats.setEnabled(False)  # drawn in the muted colour
 
@@ -246,7 +248,7 @@ class TryItPanel(QGroupBox):
             return
         model_id = row.id
         if endpoint is not None:
-            self.set_target(model_id, lambda: endpoint, api_key=os.environ.get(API_KEY_ENV))
+            self.set_target(model_id, lambda: endpoint)
         elif row.entry.loaded and row.busy is None:
             self.set_target(model_id, lambda: runtime().base_url_for(model_id))
         else:

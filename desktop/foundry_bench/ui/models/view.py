@@ -7,7 +7,6 @@ external endpoint it lists what the server's ``/v1/models`` returns and offers o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -18,17 +17,17 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from foundry_bench.core.redaction import redact_url
 from foundry_bench.core.run.model_entry import CatalogState, ModelEntry
-from foundry_bench.core.run.providers import API_KEY_ENV
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.settings_store import UiSettings
 from foundry_bench.ui.base.tables import sort_proxy
 from foundry_bench.ui.base.workers import JobRunner
@@ -132,7 +131,7 @@ class ModelsView(QWidget):
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addLayout(top)
         upper_layout.addWidget(self.table, 1)
-        hint = QLabel(DROP_HINT)
+        hint = plain_label(DROP_HINT)
         hint.setEnabled(False)
         upper_layout.addWidget(hint)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -223,14 +222,15 @@ class ModelsView(QWidget):
     def refresh(self) -> None:
         if not self.embedded:
             assert self._endpoint is not None
-            self.banner.show_server(self._endpoint)
+            shown = redact_url(self._endpoint)
+            self.banner.show_server(shown)
             self._runner.start(
                 "models-server",
-                tasks.list_server(self._endpoint, os.environ.get(API_KEY_ENV)),
-                label=f"List models at {self._endpoint}",
+                tasks.list_server(self._endpoint),
+                label=f"List models at {shown}",
                 on_finish=self._server_listed,
                 on_error=lambda message: self.banner.show_notice(
-                    f"Cannot list the models of {self._endpoint}: {message}", problem=True
+                    f"Cannot list the models of {shown}: {message}", problem=True
                 ),
             )
             return

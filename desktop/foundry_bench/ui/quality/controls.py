@@ -8,13 +8,14 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+from foundry_bench.ui.base.plain_text import plain_label
 
 # A segmented toggle: the checked mode in the highlight colour, in both palettes (Fusion's own
 # checked button is hard to tell from an unchecked one in dark).
@@ -55,14 +56,14 @@ class ScoringControls(QWidget):
         self.unscored_box = QCheckBox("Unscored only")
         for widget in (self.blind_box, self.single, self.pairs, self.unscored_box):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.progress_label = QLabel()
+        self.progress_label = plain_label()
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(False)
         self.progress_bar.setMaximumWidth(160)
         self.progress_bar.setMaximumHeight(10)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Annotator:"))
+        row.addWidget(plain_label("Annotator:"))
         row.addWidget(self.annotator)
         for widget in (self.blind_box, self.single, self.pairs, self.unscored_box):
             if widget is not self.pairs:
@@ -78,7 +79,7 @@ class ProblemPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
+        self.label = plain_label()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setObjectName("qualityProblem")

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -34,6 +33,7 @@ from foundry_bench.core.quality.judge import (
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.run.endpoint.client import ChatEndpoint
 from foundry_bench.core.run.providers import ProviderFactory
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.quality.widgets import muted
 
@@ -96,10 +96,10 @@ class JudgePanel(QGroupBox):
         self.start_button = QPushButton("Score with this model")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
-        self.status = muted(QLabel("Optional. Kept apart from people's scores."))
+        self.status = muted(plain_label("Optional. Kept apart from people's scores."))
         self.status.setWordWrap(True)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Judge model:"))
+        row.addWidget(plain_label("Judge model:"))
         row.addWidget(self.model_box, 1)
         row.addWidget(self.start_button)
         row.addWidget(self.stop_button)

@@ -16,7 +16,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QStackedWidget,
     QTabWidget,
@@ -32,6 +31,7 @@ from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.quality.session_state import PAIRS, SINGLE
 from foundry_bench.core.results.folders import open_run_folder
 from foundry_bench.core.results.records import Run
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import ROW_ROLE
 from foundry_bench.ui.base.workers import JobContext
 from foundry_bench.ui.context import AppContext
@@ -95,7 +95,7 @@ class QualityPage(QWidget):
     # -- building ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.run_label = muted(QLabel("No run open"))
+        self.run_label = muted(plain_label("No run open"))
         self.open_button = QPushButton("Open run folder…")
         self.controls = ScoringControls(self.session.annotator_name)
         c = self.controls  # its widgets, by the names the page and the tests use
@@ -124,7 +124,7 @@ class QualityPage(QWidget):
         main_layout.addWidget(self.controls)
         main_layout.addWidget(self.tabs, 1)
 
-        self.empty_label = QLabel(
+        self.empty_label = plain_label(
             "No run is open. Run a benchmark on the Benchmark page, or open a run folder "
             "(one with results.json), to score its answers.\n\n"
             "From the command line: foundry-bench run --models M.json --prompts P.json"

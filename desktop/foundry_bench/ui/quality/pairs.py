@@ -12,7 +12,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.quality.session_state import PAIRS
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.quality.scoring import handle_common_key
 from foundry_bench.ui.quality.session import QualitySession
 from foundry_bench.ui.quality.widgets import CriteriaPanel, TextPane, heading, muted
@@ -34,7 +34,7 @@ class AnswerColumn(QWidget):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = heading(title)
-        self.model_label = muted(QLabel())
+        self.model_label = muted(plain_label())
         self.text = TextPane("(empty answer)")
         self.criteria = CriteriaPanel()
         layout = QVBoxLayout(self)
@@ -57,7 +57,7 @@ class PairView(QWidget):
         self.prompt_title = heading("Prompt")
         self.prompt = TextPane()
         self.prompt.setMaximumHeight(110)
-        self.aspects = muted(QLabel())
+        self.aspects = muted(plain_label())
         self.aspects.setWordWrap(True)
         self.aspects.setTextFormat(Qt.TextFormat.PlainText)
         self.columns = (AnswerColumn("Answer A"), AnswerColumn("Answer B"))
@@ -70,7 +70,7 @@ class PairView(QWidget):
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.prefer_group.addButton(button, i)
-        self.empty = muted(QLabel())
+        self.empty = muted(plain_label())
         self.empty.setWordWrap(True)
         self._layout()
         self._connect()
@@ -95,7 +95,7 @@ class PairView(QWidget):
         layout.addWidget(self.aspects)
         layout.addWidget(splitter, 1)
         layout.addLayout(prefer)
-        layout.addWidget(muted(QLabel(PAIR_HINTS)))
+        layout.addWidget(muted(plain_label(PAIR_HINTS)))
 
     def _connect(self) -> None:
         s = self.session

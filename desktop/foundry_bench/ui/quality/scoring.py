@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core.quality.session_state import PAIRS
 from foundry_bench.core.results.records import Sample
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.quality.session import QualitySession
 from foundry_bench.ui.quality.widgets import CriteriaPanel, TextPane, heading, muted
 
@@ -52,7 +52,7 @@ class PromptPane(QWidget):
         self.title = heading("Prompt")
         self.text = TextPane("No prompt text recorded for this answer.")
         self.aspects_title = heading("Expected aspects")
-        self.aspects = QLabel()
+        self.aspects = plain_label()
         self.aspects.setWordWrap(True)
         self.aspects.setTextFormat(Qt.TextFormat.PlainText)
         self.aspects.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -84,7 +84,7 @@ class ScoringView(QWidget):
         self.session = session
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.position_label = heading("", 1.1)
-        self.model_label = muted(QLabel())
+        self.model_label = muted(plain_label())
         self.prompt = PromptPane()
         self.answer = TextPane("(empty answer)")
         self.criteria = CriteriaPanel()
@@ -96,7 +96,7 @@ class ScoringView(QWidget):
         self.unscored_button = QPushButton("Next unscored (U)")
         for button in (self.prev_button, self.next_button, self.unscored_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.hints = muted(QLabel(HINTS))
+        self.hints = muted(plain_label(HINTS))
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
         self._note_timer.setInterval(600)

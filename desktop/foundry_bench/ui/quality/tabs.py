@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSplitter,
     QTableView,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE, AnnotationSet
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.charts.quality import QualityScatter
 from foundry_bench.ui.quality.arena_view import ARENA_COLUMNS, ArenaPanel
@@ -67,7 +67,7 @@ class AgreementTab(QWidget):
         self.remove_button = QPushButton("Remove")
         self.agreement_view = _table(self.agreement_model)
         self.disagreement_view = _table(self.disagreement_model)
-        self.agreement_note = muted(QLabel())
+        self.agreement_note = muted(plain_label())
         self.agreement_note.setWordWrap(True)
         buttons = QVBoxLayout()
         buttons.addWidget(self.load_button)
@@ -86,7 +86,7 @@ class AgreementTab(QWidget):
             _column(
                 heading("Where people disagree most"),
                 self.disagreement_view,
-                muted(QLabel("Double-click a row to see that answer.")),
+                muted(plain_label("Double-click a row to see that answer.")),
                 stretch=self.disagreement_view,
             )
         )
@@ -148,7 +148,7 @@ class ResultsTab(QWidget):
         self.summary_model = RowsModel(summary_columns([], False), self)
         self.summary_view = _table(self.summary_model)
         self.scatter = QualityScatter()
-        self.results_note = muted(QLabel())
+        self.results_note = muted(plain_label())
         self.results_note.setWordWrap(True)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.summary_view)

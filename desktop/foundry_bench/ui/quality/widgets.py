@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.config.rubric import Criterion
+from foundry_bench.ui.base.plain_text import plain_label, plain_tooltip
 
 SCORE_MEANING = {1: "very poor", 2: "poor", 3: "acceptable", 4: "good", 5: "excellent"}
 _BUTTON_SHEET = """
@@ -33,7 +34,7 @@ QToolButton:checked { background: palette(highlight); color: palette(highlighted
 
 
 def heading(text: str, scale: float = 1.0) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     font = label.font()
     font.setBold(True)
     font.setPointSizeF(font.pointSizeF() * scale)
@@ -77,13 +78,13 @@ class CriterionRow(QWidget):
     def __init__(self, criterion: Criterion, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.criterion = criterion
-        self.marker = QLabel("▸")
+        self.marker = plain_label("▸")
         self.marker.setFixedWidth(12)
-        self.label = QLabel(criterion.label)
+        self.label = plain_label(criterion.label)
         self.label.setWordWrap(True)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         tip = criterion.description or criterion.label
-        self.label.setToolTip(tip)
+        self.label.setToolTip(plain_tooltip(tip))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 3, 6, 3)
         layout.setSpacing(4)

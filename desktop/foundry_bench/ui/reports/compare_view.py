@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +22,7 @@ from foundry_bench.core.analysis.compare import Comparison, regressions
 from foundry_bench.core.results.folders import RunFolder, list_run_folders
 from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_asker, save_path_asker
 from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.reports.export_buttons import add_export_buttons, ask_export_path
@@ -92,18 +92,18 @@ class CompareView(QWidget):
         self.compare_button.clicked.connect(self.compare)
 
         grid = QGridLayout()
-        grid.addWidget(QLabel("Run A (baseline)"), 0, 0)
+        grid.addWidget(plain_label("Run A (baseline)"), 0, 0)
         grid.addWidget(self.combo_a, 0, 1)
         grid.addWidget(browse_a, 0, 2)
-        grid.addWidget(QLabel("Run B"), 1, 0)
+        grid.addWidget(plain_label("Run B"), 1, 0)
         grid.addWidget(self.combo_b, 1, 1)
         grid.addWidget(browse_b, 1, 2)
-        grid.addWidget(QLabel("Regression if worse by more than"), 2, 0)
+        grid.addWidget(plain_label("Regression if worse by more than"), 2, 0)
         grid.addWidget(self.threshold, 2, 1, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.refresh_button, 2, 2)
         grid.setColumnStretch(1, 1)
 
-        self.summary_label = QLabel("Pick two runs and press Compare.")
+        self.summary_label = plain_label("Pick two runs and press Compare.")
         self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
         self.summary_label.setWordWrap(True)
         self.model = ComparisonModel(self)

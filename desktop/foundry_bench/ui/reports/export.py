@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +22,7 @@ from foundry_bench.core.results.folders import OpenedRun
 from foundry_bench.core.results.records import Run
 from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_asker, save_path_asker
 from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.tables import row_table
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.reports.constraints import ConstraintsForm
@@ -77,7 +77,7 @@ class ExportPanel(QWidget):
         self.ask_save_path: AskSavePath = save_path_asker(self)
         self.ask_folder: AskFolder = folder_asker(self, "Open a run folder")
 
-        self.run_label = QLabel("No run open. Finish a benchmark or open a run folder.")
+        self.run_label = plain_label("No run open. Finish a benchmark or open a run folder.")
         self.run_label.setTextFormat(Qt.TextFormat.PlainText)  # run ids are untrusted text
         self.run_label.setWordWrap(True)
         self.open_button = QPushButton("Open run folder…")
@@ -94,10 +94,10 @@ class ExportPanel(QWidget):
         self._delay.timeout.connect(self.refresh_recommendation)
         form.changed.connect(self._delay.start)
 
-        self.best_label = QLabel("")
+        self.best_label = plain_label("")
         self.best_label.setTextFormat(Qt.TextFormat.PlainText)
         self.best_label.setWordWrap(True)
-        self.quality_label = QLabel("")
+        self.quality_label = plain_label("")
         self.quality_label.setTextFormat(Qt.TextFormat.PlainText)
         self.quality_label.setWordWrap(True)
         self.model = RecommendationModel(self)
@@ -112,7 +112,7 @@ class ExportPanel(QWidget):
 
         self.export_buttons: dict[str, QPushButton] = {}
         buttons = QHBoxLayout()
-        buttons.addWidget(QLabel("Export:"))
+        buttons.addWidget(plain_label("Export:"))
         for fmt, (text, _filter) in FORMAT_UI.items():
             button = QPushButton(text)
             button.setToolTip(FORMATS[fmt][1])
@@ -120,7 +120,7 @@ class ExportPanel(QWidget):
             buttons.addWidget(button)
             self.export_buttons[fmt] = button
         buttons.addStretch(1)
-        self.status_label = QLabel("")
+        self.status_label = plain_label("")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

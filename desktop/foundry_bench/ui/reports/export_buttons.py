@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from foundry_bench.ui.base.file_dialogs import AskSavePath
+from foundry_bench.ui.base.plain_text import plain_label
 
 #: format -> (button text, default file name, file-dialog filter)
 ExportFormats = Mapping[str, tuple[str, str, str]]
@@ -19,7 +20,7 @@ def add_export_buttons(
 ) -> dict[str, QPushButton]:
     """``Export:`` and one button per format at the end of ``row``; clicking one calls
     ``on_click(format)``."""
-    row.addWidget(QLabel("Export:"))
+    row.addWidget(plain_label("Export:"))
     buttons: dict[str, QPushButton] = {}
     for fmt, (text, _name, _filter) in formats.items():
         button = QPushButton(text)

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -26,6 +25,7 @@ from foundry_bench.core.reports.fleet import render_fleet, summary_lines
 from foundry_bench.core.results.folders import RunFolder, list_run_folders
 from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_asker, save_path_asker
 from foundry_bench.ui.base.notifier import Notifier
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.base.workers import JobContext, JobRunner
 from foundry_bench.ui.reports.constraints import ConstraintsForm
@@ -92,16 +92,16 @@ class FleetView(QWidget):
         self.merge_button.clicked.connect(self.merge)
 
         pick = QVBoxLayout()
-        pick.addWidget(QLabel("Runs to merge"))
+        pick.addWidget(plain_label("Runs to merge"))
         pick.addWidget(self.runs, 1)
         pick_buttons = QHBoxLayout()
         pick_buttons.addWidget(add_button)
         pick_buttons.addWidget(refresh_button)
         pick.addLayout(pick_buttons)
         options = QVBoxLayout()
-        options.addWidget(QLabel("Heatmap of"))
+        options.addWidget(plain_label("Heatmap of"))
         options.addWidget(self.metric_box)
-        options.addWidget(QLabel("Same device label"))
+        options.addWidget(plain_label("Same device label"))
         options.addWidget(self.same_label)
         options.addWidget(self.constraints_form)
         options.addWidget(self.merge_button)
@@ -110,7 +110,7 @@ class FleetView(QWidget):
         top.addLayout(pick, 2)
         top.addLayout(options, 1)
 
-        self.summary_label = QLabel("Pick runs of several devices and press Merge.")
+        self.summary_label = plain_label("Pick runs of several devices and press Merge.")
         self.summary_label.setTextFormat(Qt.TextFormat.PlainText)  # labels are untrusted
         self.summary_label.setWordWrap(True)
         self.heatmap = FleetHeatmap()

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from foundry_bench.core.results.records import Run
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.context import AppContext
 from foundry_bench.ui.reports.compare_view import CompareView
 from foundry_bench.ui.reports.export import ExportPanel
@@ -38,7 +39,7 @@ class ReportsPage(QWidget):
         self.tabs.addTab(self.export_panel, "Export and recommend")
         self.tabs.addTab(self.compare_view, "Compare runs")
         self.tabs.addTab(self.fleet_view, "Fleet")
-        hint = QLabel(HELP)
+        hint = plain_label(HELP)
         hint.setWordWrap(True)
         hint.setEnabled(False)  # greyed: a hint, not content
         layout = QVBoxLayout(self)

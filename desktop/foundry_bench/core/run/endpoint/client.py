@@ -35,6 +35,12 @@ import httpx2
 import openai
 from openai import omit
 
+from foundry_bench.core.redaction import (
+    redact_url,
+    remember_secret,
+    remember_url_secrets,
+    split_query,
+)
 from foundry_bench.core.results.records import Measurement, SampleStatus, utc_now
 from foundry_bench.core.run.endpoint.messages import (
     http_error,
@@ -52,7 +58,6 @@ from foundry_bench.core.run.endpoint.transport import (
     on_request,
     set_current_call,
 )
-from foundry_bench.core.urls import redact_url
 
 
 class EndpointError(Exception):
@@ -71,9 +76,13 @@ class ChatEndpoint:
     def __init__(self, base_url: str, api_key: str | None = None, timeout_s: float = 120.0) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
-        self.base_url = base_url.rstrip("/")
+        # A query (``?api-key=...``) goes with every request, not inside the joined path.
+        base, query = split_query(base_url)
+        self.base_url = base.rstrip("/")
         # What messages may show: a key in the URL must not reach results or logs.
         self.shown_url = redact_url(self.base_url)
+        remember_url_secrets(base_url)
+        remember_secret(api_key)
         self.timeout_s = timeout_s
         timeout = httpx2.Timeout(timeout_s)
         limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
@@ -86,6 +95,7 @@ class ChatEndpoint:
         self._client = openai.OpenAI(
             base_url=self.base_url,
             api_key=api_key if api_key is not None else "not-needed",
+            default_query=query or None,
             max_retries=0,
             timeout=timeout,
             http_client=self._http,

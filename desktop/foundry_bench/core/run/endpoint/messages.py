@@ -6,6 +6,8 @@ import errno
 import re
 import socket
 
+from foundry_bench.core.redaction import redact_message
+
 ERROR_BODY_CHARS = 200
 
 # A surrogate code point alone in a str: JSON may hold one as an escape ("\ud800" is valid
@@ -28,7 +30,8 @@ def server_text(text: str) -> str:
 
 
 def one_line(text: str, limit: int) -> str:
-    return server_text(" ".join(text.split())[:limit])
+    """Server or library text as one short line, with no key in it (whatever it echoed)."""
+    return redact_message(server_text(" ".join(text.split())))[:limit]
 
 
 def os_reason(exc: BaseException) -> str:
@@ -69,4 +72,4 @@ CHUNK_PREVIEW_CHARS = 80
 
 
 def preview(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")[:CHUNK_PREVIEW_CHARS]
+    return redact_message(raw.decode("utf-8", "replace"))[:CHUNK_PREVIEW_CHARS]
