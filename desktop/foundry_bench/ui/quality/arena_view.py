@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from foundry_bench.core.reports.content import ARENA_NOTE
 from foundry_bench.core.reports.text import truncate
+from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.charts.quality import still_plot
 from foundry_bench.ui.quality.table_models import Col, RowsModel, fmt
 from foundry_bench.ui.quality.widgets import heading, muted
@@ -73,7 +74,7 @@ class ArenaPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.chart = ArenaChart()
-        self.note = muted(QLabel(ARENA_NOTE))
+        self.note = muted(plain_label(ARENA_NOTE))
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
