@@ -15,6 +15,7 @@ from typing import Protocol
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.config.rubric import ASPECT_PREFIX, Criterion
 from foundry_bench.core.quality.annotations import JUDGE_PREFIX, AnnotationSet
+from foundry_bench.core.quality.groups import answer_groups
 from foundry_bench.core.quality.order import (
     criteria_by_prompt,
     run_prompts,
@@ -120,7 +121,8 @@ def run_judge(
     save_every: int = 10,
     max_tokens: int = 8,
 ) -> Iterator[JudgeProgress]:
-    """Ask ``model`` (through a ``ChatEndpoint``) to score every answer on every criterion.
+    """Ask ``model`` (through a ``ChatEndpoint``) to score every answer on every criterion,
+    once per group of identical answers (``core.quality.groups``), the score going to each.
 
     Fills ``judge_set`` (annotator ``judge:<model>``) and saves it to ``path`` every
     ``save_every`` scores and at the end; items it already scored are skipped, so a judge
@@ -129,9 +131,12 @@ def run_judge(
     """
     prompts = {p.id: p for p in run_prompts(run)}
     per_prompt = criteria_by_prompt(judge_set.criteria, run)
+    samples = scorable_samples(run)
+    groups = answer_groups(samples)  # identical answers are asked about once
     todo = [
         (sample, crit)
-        for sample in scorable_samples(run)
+        for sample in samples
+        if groups[sample.key][0] == sample.key
         for crit in per_prompt.get(sample.prompt_id, per_prompt[""])
         if judge_set.score(sample.key, crit.id) is None
     ]
@@ -157,7 +162,8 @@ def run_judge(
             if value is None:
                 unparsed += 1
             else:
-                judge_set.set_score(sample.key, crit.id, value)
+                for key in groups[sample.key]:
+                    judge_set.set_score(key, crit.id, value)
                 scored += 1
                 if scored % save_every == 0:
                     file.save(judge_set)

@@ -30,6 +30,7 @@ from foundry_bench.core.quality.files import (
     open_annotations,
     rubric_for_run,
 )
+from foundry_bench.core.quality.groups import answer_groups, group_heads
 from foundry_bench.core.quality.order import (
     blind_order,
     criteria_by_prompt,
@@ -145,7 +146,7 @@ class ScoringSession(SideBySide):
         self.run = self.run_dir = self.path = self.ann = self.file = None
         self.problem = None
         self.other_files = ()
-        self.samples, self.order, self._pairs = {}, [], []
+        self.samples, self.order, self._pairs, self.groups = {}, [], [], {}
         self._prompt_counts, self._order_set, self._criterion_ids = Counter(), set(), {}
         self._notify(OPENED)
 
@@ -157,7 +158,9 @@ class ScoringSession(SideBySide):
         self._criteria = criteria_by_prompt(criteria, run)
         blind = ann.blind if ann is not None else True
         seed = ann.shuffle_seed if ann is not None else 0
-        keys = run_order(run)
+        everyone = run_order(run)
+        self.groups = answer_groups(self.samples[k] for k in everyone)
+        keys = group_heads(everyone, self.groups)  # identical answers are scored once
         self.order = blind_order(keys, seed) if blind else keys
         # Counted once here so progress() costs O(scores), not O(answers x criteria): a
         # 100,000-answer run must not freeze the window on every key press.
@@ -196,7 +199,7 @@ class ScoringSession(SideBySide):
         sample, crit = self.current_sample(), self.focused_criterion()
         if self.ann is None or sample is None or crit is None:
             return
-        self.ann.set_score(sample.key, crit.id, value)
+        self._set_group_score(sample.key, crit.id, value)
         self._remember_position()
         self._save()
         self._notify(ANNOTATIONS_CHANGED)
@@ -207,7 +210,7 @@ class ScoringSession(SideBySide):
         """Score an answer shown anywhere (a click on a criterion's button)."""
         if self.ann is None or key not in self.samples:
             return
-        self.ann.set_score(key, criterion, value)
+        self._set_group_score(key, criterion, value)
         self._save()
         self._notify(ANNOTATIONS_CHANGED)
 
@@ -261,6 +264,7 @@ class ScoringSession(SideBySide):
         return False
 
     def go_to(self, key: str, criterion: str | None = None) -> bool:
+        key = self.group_of(key)[0]  # an identical answer is shown as its group's first
         if key not in self.order:
             return False
         self.mode = SINGLE
@@ -274,7 +278,8 @@ class ScoringSession(SideBySide):
         sample = self.current_sample()
         if self.ann is None or sample is None:
             return
-        if self.ann.set_note(sample.key, text):
+        changed = [self.ann.set_note(key, text) for key in self.group_of(sample.key)]
+        if any(changed):
             self._save()
             self._notify(ANNOTATIONS_CHANGED)
 

@@ -16,6 +16,7 @@ from typing import Any
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.config.rubric import Criterion
 from foundry_bench.core.quality.annotations import AnnotationSet
+from foundry_bench.core.quality.groups import Groups
 from foundry_bench.core.quality.order import Pair, side_by_side_pairs
 from foundry_bench.core.quality.shared_file import AnnotationsFile, absorb
 from foundry_bench.core.results.records import Run, Sample
@@ -50,6 +51,7 @@ class SessionState:
         self.prompts: dict[str, PromptSpec] = {}
         self._criteria: dict[str, list[Criterion]] = {}
         self.order: list[str] = []
+        self.groups: Groups = {}  # key -> every identical answer's key (core.quality.groups)
         self.index = 0
         self.crit_index = 0
         self._pairs: list[Pair] | None = []
@@ -104,6 +106,15 @@ class SessionState:
             "unscored_only": self.unscored_only,
         }
         self.ann.position = position
+
+    def group_of(self, key: str) -> tuple[str, ...]:
+        """The keys of every answer identical to ``key``'s (itself first if it leads)."""
+        return self.groups.get(key, (key,))
+
+    def _set_group_score(self, key: str, criterion: str, value: int | None) -> None:
+        if self.ann is not None:
+            for member in self.group_of(key):
+                self.ann.set_score(member, criterion, value)
 
     @property
     def ready(self) -> bool:

@@ -35,7 +35,7 @@ class SideBySide(SessionState):
         if self.ann is None or shown is None or not 0 <= self.crit_index < len(crits):
             return
         sample = shown[self.pair_side]
-        self.ann.set_score(sample.key, crits[self.crit_index].id, value)
+        self._set_group_score(sample.key, crits[self.crit_index].id, value)
         self._remember_position()
         self._save()
         self._notify(ANNOTATIONS_CHANGED)

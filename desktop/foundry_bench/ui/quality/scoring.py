@@ -168,7 +168,9 @@ class ScoringView(QWidget):
             return
         place = s.order.index(sample.key) + 1
         scored = "scored" if s.is_scored(sample.key) else "not fully scored"
-        self.position_label.setText(f"Answer {place} of {len(s.order)} · {scored}")
+        copies = len(s.group_of(sample.key))
+        same = f" · x{copies} (identical answers, scored once)" if copies > 1 else ""
+        self.position_label.setText(f"Answer {place} of {len(s.order)} · {scored}{same}")
         self.model_label.setText(answer_title(s, sample))
         self.prompt.show_prompt(s, sample)
         self.answer.show_text(sample.response)
