@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from foundry_bench.core.analysis.fleet import METRIC_BY_KEY, Fleet, heat_matrix
@@ -31,6 +33,20 @@ class FleetHeatmap(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self.apply_theme()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """The app's palette around the cells (the cells keep their own colours)."""
+        text = self.palette().color(QPalette.ColorRole.Text)
+        self.plot.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setTextPen(pg.mkPen(text))
+        self.plot.getPlotItem().titleLabel.setAttr("color", text)
 
     def set_fleet(self, fleet: Fleet | None, key: str) -> None:
         for label in self.labels:
@@ -66,7 +82,7 @@ class FleetHeatmap(QWidget):
         self.plot.getAxis("bottom").setTicks(
             [[(j + 0.5, truncate(m, TICK_CHARS)) for j, m in enumerate(fleet.models)]]
         )
-        self.plot.setTitle(metric.title)
+        self.plot.setTitle(metric.title, color=self.palette().color(QPalette.ColorRole.Text))
         self.plot.setRange(xRange=(0, len(fleet.models)), yRange=(0, len(fleet.devices)), padding=0)
 
     def texts(self) -> list[str]:
