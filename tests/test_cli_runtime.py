@@ -163,3 +163,20 @@ def test_the_catalog_tripwire_would_see_a_catalog_fetch(tmp_path: Path) -> None:
         listener.close()
     assert result.stdout.strip() == "False"
     assert requests and requests[0].startswith(b"POST /asset-gallery/v1.0/models")
+
+
+def test_models_eps_lists_none_here_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    listed = cli(tmp_path, "models", "eps")
+    assert listed.returncode == 0, listed.stderr
+    assert "no execution providers to register here" in listed.stdout  # discover_eps() == []
+    refused = cli(tmp_path, "models", "eps", "--register", "CUDAExecutionProvider")
+    assert refused.returncode == 2
+    assert "'CUDAExecutionProvider' is not available here" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_models_load_is_a_cold_load_in_a_host(tmp_path: Path) -> None:
+    loaded = cli(tmp_path, "models", "load", DEMO_MODEL_ID)
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"loaded {DEMO_MODEL_ID} in" in loaded.stdout
+    assert "runtime process peak" in loaded.stdout

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from foundry_bench.core.run import host_meter
+from foundry_bench.core.run import hardware, host_meter
 from foundry_bench.core.run.host_meter import HostMeter, maxrss_mb
 from foundry_bench.core.run.host_process import exit_description, host_command
 from foundry_bench.core.run.model_entry import ModelEntry
@@ -150,3 +150,24 @@ def test_the_peak_comes_from_wait4_when_the_host_is_reaped(
     meter = HostMeter(child.pid)
     meter.reaped(51_200)
     assert meter.finish().peak_rss_mb == pytest.approx(maxrss_mb(51_200))
+
+
+@pytest.mark.parametrize(
+    ("battery", "expected"),
+    [
+        (None, "AC (no battery)"),
+        (types.SimpleNamespace(percent=57.4, power_plugged=False), "battery (57%)"),
+        (types.SimpleNamespace(percent=99.0, power_plugged=True), "AC"),
+    ],
+)
+def test_power_source(monkeypatch: pytest.MonkeyPatch, battery: Any, expected: str) -> None:
+    monkeypatch.setattr(hardware.psutil, "sensors_battery", lambda: battery)
+    assert hardware.power_source() == expected
+
+
+def test_machine_facts_name_the_hardware() -> None:
+    facts = hardware.machine_facts(["QNNExecutionProvider (not registered)", "CUDA"])
+    assert facts["npu"] == "QNNExecutionProvider (not registered)"
+    assert hardware.machine_facts([])["npu"] is None
+    assert facts["cpu_count"] >= 1 and facts["memory_gb"] > 0
+    assert isinstance(facts["gpus"], list) and facts["os_build"] and facts["power"]

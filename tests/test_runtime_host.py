@@ -76,6 +76,9 @@ def test_a_run_measures_each_model_in_its_own_host(
     assert record.gpu_memory_mb is None  # no NVIDIA GPU here
     assert record.cold_latency_s is not None and record.cold_ttft_s is not None
     assert record.endpoint is not None and "/catalogs/local/v1" in record.endpoint
+    env = run.environment
+    assert env["cpu_count"] >= 1 and env["power"] and env["os_build"] and "gpus" in env
+    assert env["endpoint"]["execution_providers"] == []  # none discoverable here
     # The host got the parent's offline configuration: the catalog was never tried.
     assert catalog_tripwire.connections == before
 

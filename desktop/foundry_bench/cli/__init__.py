@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("remove", "remove a model from the cache, or unregister a local one"),
     ):
         msub.add_parser(name, help=text).add_argument("name", help="model id or alias")
+    eps = msub.add_parser("eps", help="execution providers found here (GPU/NPU), registered or not")
+    eps.add_argument(
+        "--register",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="download and register this execution provider (repeatable; Ctrl-C cancels)",
+    )
     register = msub.add_parser("register", help="register a local ONNX Runtime GenAI folder")
     register.add_argument("path", type=Path)
     register.add_argument("--id", required=True, dest="model_id", help="NAME:VERSION")

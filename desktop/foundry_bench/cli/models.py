@@ -36,6 +36,8 @@ def cmd_models(args: argparse.Namespace) -> int:
             return _download(runtime, args.name)
         if command == "load":
             return _load(runtime, args.name)
+        if command == "eps":
+            return _eps(runtime, args.register)
         if command == "unload":
             runtime.unload(args.name)
             print(f"unloaded {args.name}")
@@ -102,4 +104,47 @@ def _load(runtime: FoundryRuntime, name: str) -> int:
         f"; runtime process peak {usage.peak_rss_mb:.0f} MB" if usage and usage.peak_rss_mb else ""
     )
     print(f"loaded {ready.model_id} in {fmt_seconds(ready.load_time_s)}{memory}{peak}")
+    return EXIT_OK
+
+
+def _eps(runtime: FoundryRuntime, register: list[str]) -> int:
+    from foundry_bench.core.run.runtime_eps import (
+        execution_providers,
+        register_execution_providers,
+    )
+
+    if register:
+        cancel = threading.Event()
+        outcome: list[list[str] | BaseException] = []
+
+        def progress(name: str, pct: float) -> None:
+            sys.stdout.write(f"\rregistering {name}: {pct:5.1f}%")
+            sys.stdout.flush()
+
+        def work() -> None:
+            try:
+                outcome.append(register_execution_providers(runtime, register, progress, cancel))
+            except BaseException as exc:  # handed to the main thread below
+                outcome.append(exc)
+
+        # The native download runs in a worker so that Ctrl-C reaches this thread at once.
+        worker = threading.Thread(target=work, name="ep-register", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            cancel.set()
+            worker.join()
+            print("\nregistration cancelled", file=sys.stderr)
+            return EXIT_CANCELLED
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        print(f"\nregistered {', '.join(result) or 'nothing new'}; the catalog is read again")
+    eps = execution_providers(runtime)
+    if not eps:
+        print("no execution providers to register here (the CPU is always available)")
+    for ep in eps:
+        print(f"{ep.name:32} {'registered' if ep.registered else 'not registered'}")
     return EXIT_OK

@@ -20,6 +20,7 @@ from foundry_bench.core.redaction import redact_url, remember_url_secrets
 from foundry_bench.core.run.host_meter import HostUsage
 from foundry_bench.core.run.host_process import RuntimeHost
 from foundry_bench.core.run.runtime import FoundryRuntime
+from foundry_bench.core.run.runtime_eps import execution_providers
 from foundry_bench.core.run.runtime_errors import RuntimeFailure
 from foundry_bench.core.run.variants import entry_device
 
@@ -204,7 +205,18 @@ class EmbeddedProvider:
             self._forget(host)
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": "embedded", "hosts": "one runtime process per model"}
+        try:
+            eps = [
+                ep.name + ("" if ep.registered else " (not registered)")
+                for ep in execution_providers(self.runtime)
+            ]
+        except RuntimeFailure as exc:
+            eps = [f"unknown ({exc})"]
+        return {
+            "kind": "embedded",
+            "hosts": "one runtime process per model",
+            "execution_providers": eps,
+        }
 
 
 def normalize_base_url(url: str) -> str:

@@ -10,7 +10,6 @@ closing the generator) every finished sample is already in ``samples.jsonl`` and
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import threading
 import uuid
@@ -29,6 +28,7 @@ from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sa
 from foundry_bench.core.results.run_settings import RunSettings, host_label
 from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results
 from foundry_bench.core.run.endpoint.client import ChatEndpoint
+from foundry_bench.core.run.hardware import machine_facts
 from foundry_bench.core.run.providers import ModelProvider, PreparedModel, PrepareError
 
 log = logging.getLogger(__name__)
@@ -113,22 +113,19 @@ def new_run_id() -> str:
 
 
 def environment(provider: ModelProvider, label: str = "") -> dict[str, Any]:
-    """What a reader needs to reproduce the run: device label, machine, OS, versions, endpoint."""
+    """What a reader needs to reproduce the run: device label, hardware, OS, versions,
+    endpoint (``core.run.hardware`` says what the hardware facts are)."""
     env: dict[str, Any] = {
         "label": label or host_label(),
         "app": f"foundry-bench {__version__}",
         "python": sys.version.split()[0],
-        "os": platform.platform(),
-        "machine": platform.machine(),
-        "cpu": _cpu_name(),
     }
     try:
-        import psutil
-
-        env["cpu_count"] = psutil.cpu_count(logical=True)
-        env["memory_gb"] = round(psutil.virtual_memory().total / 1e9, 1)
-    except ImportError:  # pragma: no cover - declared dependency
-        pass
+        endpoint = provider.describe()
+    except Exception as exc:  # describing must never stop a run
+        endpoint = {"error": str(exc)}
+    eps = endpoint.get("execution_providers")
+    env.update(machine_facts(eps if isinstance(eps, list) else None))
     versions: dict[str, str] = {}
     from importlib import metadata
 
@@ -138,21 +135,8 @@ def environment(provider: ModelProvider, label: str = "") -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             continue
     env["versions"] = versions
-    try:
-        env["endpoint"] = provider.describe()
-    except Exception as exc:  # describing must never stop a run
-        env["endpoint"] = {"error": str(exc)}
+    env["endpoint"] = endpoint
     return env
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _messages(prompt: PromptSpec) -> list[dict[str, str]]:

@@ -100,6 +100,17 @@ class FoundryRuntime:
     def started(cls) -> bool:
         return cls._instance is not None
 
+    @property
+    def manager(self) -> Any:
+        """The SDK manager, for what lives beside this class (``runtime_eps``)."""
+        return self._manager
+
+    def forget_catalog(self) -> None:
+        """Read the public catalog again on next use: a new execution provider adds variants."""
+        with self._lock:
+            if self._catalog_thread is None:
+                self._catalog_state = None
+
     # -- catalogs ---------------------------------------------------------------------------
 
     def _local_catalog(self) -> Any:
