@@ -29,7 +29,7 @@ from foundry_bench.core.run.model_folders import (
     validate_model_folder,
     validate_model_id,
 )
-from foundry_bench.core.run.runtime_errors import ModelFolderError, RuntimeFailure
+from foundry_bench.core.run.runtime_errors import ModelFolderError, RuntimeFailure, cancellable
 
 log = logging.getLogger(__name__)
 
@@ -240,14 +240,12 @@ class FoundryRuntime:
         model, source = self._require(name)
         if source == "local":
             return self._entry(model, source)
-        try:
-            model.download(progress, cancel)
-        except Exception as exc:
-            if cancel is not None and cancel.is_set():
-                raise RuntimeFailure(f"download of {name} cancelled") from exc
-            raise RuntimeFailure(f"download of {name} failed: {exc}") from exc
-        if cancel is not None and cancel.is_set():
-            raise RuntimeFailure(f"download of {name} cancelled")
+        cancellable(
+            lambda: model.download(progress, cancel),
+            cancel,
+            cancelled=f"download of {name} cancelled",
+            failed=f"download of {name} failed",
+        )
         return self._entry(model, source)
 
     def remove(self, name: str) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from foundry_bench.core.run.runtime import FoundryRuntime
-from foundry_bench.core.run.runtime_errors import RuntimeFailure
+from foundry_bench.core.run.runtime_errors import RuntimeFailure, cancellable
 
 EpProgress = Callable[[str, float], None]
 
@@ -68,14 +68,12 @@ def register_execution_providers(
         if progress is not None:
             progress(name, percent)
 
-    try:
-        result = runtime.manager.download_and_register_eps(wanted, on_progress)
-    except Exception as exc:
-        if cancel is not None and cancel.is_set():
-            raise RuntimeFailure(f"registration of {label} cancelled") from exc
-        raise RuntimeFailure(f"cannot register {label}: {exc}") from exc
-    if cancel is not None and cancel.is_set():
-        raise RuntimeFailure(f"registration of {label} cancelled")
+    result = cancellable(
+        lambda: runtime.manager.download_and_register_eps(wanted, on_progress),
+        cancel,
+        cancelled=f"registration of {label} cancelled",
+        failed=f"cannot register {label}",
+    )
     if not result.success:
         failed = ", ".join(result.failed_eps) or label
         raise RuntimeFailure(f"cannot register {failed} ({result.status})")
