@@ -23,6 +23,7 @@ MODULES = (
     "benchmarks.render_100k",
     "benchmarks.soak",
     "benchmarks.annotations_save",
+    "benchmarks.fleet_merge",
 )
 
 
