@@ -332,3 +332,20 @@ def test_quality_is_the_runs_own_scores_and_a_min_quality_miss(artifacts: Path) 
     assert misses[("qwen-tiny", "edge-box")] == ("no quality scores",)
     md = render_fleet(fleet, "md")
     assert "**macbook:** qwen-tiny" in md
+
+
+def test_checks_are_shown_where_a_runs_summary_has_them(tmp_path: Path) -> None:
+    """Automatic answer checks land in the summary as ``{"passed", "total"}``; bad ones are
+    left out rather than shown wrong."""
+    from foundry_bench.core.analysis.fleet import FleetInput, build_fleet
+
+    run = _device_run("box", 1.0, run_id="rc", started="1")
+    summary = ensure_summary(run)
+    summary[0]["checks"] = {"passed": 4, "total": 5}
+    summary[1]["checks"] = {"passed": 9, "total": 5}  # impossible: not shown
+    fleet = build_fleet([FleetInput(run, tmp_path / "rc")])
+    assert fleet.cell("box", "phi-mini").checks == (4, 5)  # type: ignore[union-attr]
+    assert fleet.cell("box", "qwen-tiny").checks is None  # type: ignore[union-attr]
+    rows = _csv_rows(render_fleet(fleet, "csv"))
+    assert (rows[0]["checks_passed"], rows[0]["checks_total"]) == ("4", "5")
+    assert "| 4/5 |" in render_fleet(fleet, "md")
