@@ -24,6 +24,7 @@ MODULES = (
     "benchmarks.soak",
     "benchmarks.annotations_save",
     "benchmarks.fleet_merge",
+    "benchmarks.import_smollm2",
 )
 
 

@@ -12,6 +12,8 @@ runner does, so decode time, TPOT and throughput follow the design's definitions
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from foundry_bench.core.results.records import (
@@ -23,6 +25,8 @@ from foundry_bench.core.results.records import (
     sample_key,
 )
 from foundry_bench.core.results.run_settings import RunSettings
+from foundry_bench.core.run.model_entry import ModelEntry
+from foundry_bench.core.run.runtime_errors import ModelFolderError
 
 T0 = "2025-01-01T00:00:00.000Z"  # the default start of every record built here
 
@@ -106,3 +110,38 @@ def make_run(
         status=status,
         **fields,
     )
+
+
+def drop_path(widget: Any, path: Path) -> None:
+    """Drop ``path`` on ``widget`` as a file manager would (a local-file URL)."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    widget.dropEvent(event)
+
+
+@dataclass
+class FakeRegistrar:
+    """Records registrations; ``fail`` makes register raise as the runtime does."""
+
+    known: dict[str, ModelEntry] = field(default_factory=dict)
+    fail: bool = False
+
+    def find(self, name: str) -> ModelEntry | None:
+        return self.known.get(name)
+
+    def register(self, folder: Path, model_id: str) -> ModelEntry:
+        if self.fail:
+            raise ModelFolderError(f"{folder}: registered but the runtime cannot load it")
+        entry = ModelEntry(id=model_id, alias=model_id, source="local", path=str(folder))
+        self.known[model_id] = entry
+        return entry

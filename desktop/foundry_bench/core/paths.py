@@ -30,6 +30,11 @@ class AppPaths:
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
 
+    @property
+    def imported_models_dir(self) -> Path:
+        """Where ``models import`` puts the folders it converts (one per model id)."""
+        return self.model_cache_dir / "imported"
+
     def ensure(self) -> AppPaths:
         for folder in (
             self.data_dir,

@@ -367,6 +367,11 @@ def quality_highlight(quality: Sequence[QualityRow] | None) -> tuple[str, float]
     return max(scored, key=lambda item: item[1]) if scored else None
 
 
+def model_details(run: Run) -> list[tuple[str, str, str]]:
+    """(model, licence, details) of each model imported from a GGUF or Hugging Face source."""
+    return [(m.id, m.license or DASH, m.details) for m in run.models if m.details]
+
+
 def first_answers(run: Run) -> dict[tuple[str, str], str]:
     """The first successful timed answer of each (model, prompt)."""
     answers: dict[tuple[str, str], str] = {}

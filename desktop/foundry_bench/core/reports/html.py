@@ -36,6 +36,7 @@ from foundry_bench.core.reports.content import (
     first_answers,
     fmt_quality,
     highlight_items,
+    model_details,
     prompt_cells,
     prompt_header,
     prompt_text,
@@ -186,6 +187,15 @@ request(s)</p>
 <div class="scroll"><table>
 <tr>{% for h in prompt_header %}<th>{{ h }}</th>{% endfor %}</tr>
 {% for row in prompt_rows %}<tr>{{ cells(row) }}</tr>
+{% endfor %}</table></div>
+</section>{% endif %}
+
+{% if imported %}<section id="imported-models">
+<h2>Imported models</h2>
+<div class="scroll"><table>
+<tr><th>Model</th><th>License</th><th>Parameters, quantization, source</th></tr>
+{% for model, lic, details in imported %}<tr><td class="text">{{ model }}</td>
+<td class="text">{{ lic }}</td><td class="text">{{ details }}</td></tr>
 {% endfor %}</table></div>
 </section>{% endif %}
 
@@ -355,6 +365,7 @@ def render_html(
         arena_note=ARENA_NOTE,
         prompt_rows=prompt_rows,
         environment=[*environment_items(run.environment), *settings_items(run)],
+        imported=model_details(run),
         prompts=prompts if any(text != "–" for _, text in prompts) else [],
     )
 

@@ -25,6 +25,7 @@ from foundry_bench.core.reports.content import (
     first_answers,
     fmt_quality,
     highlights,
+    model_details,
     prompt_cells,
     prompt_header,
     prompt_text,
@@ -167,6 +168,14 @@ def to_markdown(
             rows.append([md_text(cells[0]), md_text(cells[1]), *cells[2:-1]])
             rows[-1].append(md_text(cells[-1], ANSWER_LIMIT))
         lines += md_table(prompt_header(scales), rows, "llrrrrrrrrl")
+    imported = model_details(run)
+    if imported:
+        lines += ["", "## Imported models", ""]
+        lines += md_table(
+            ["Model", "License", "Parameters, quantization, source"],
+            ([md_text(m), md_text(lic), md_text(d)] for m, lic, d in imported),
+            "lll",
+        )
     lines += ["", "## Environment", ""]
     lines += md_table(
         ["", "Value"],

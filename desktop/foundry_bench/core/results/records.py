@@ -230,6 +230,8 @@ class ModelRecord:
     gpu_memory_mb: float | None = None
     cold_ttft_s: float | None = None
     cold_latency_s: float | None = None
+    # An imported model's parameters, quantization and source, as one line for reports.
+    details: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelRecord:
@@ -241,7 +243,15 @@ class ModelRecord:
             raise ValueError("model record needs a string 'id'")
         if kwargs.get("status", "ok") not in ("ok", "failed", "skipped", "pending", "running"):
             raise ValueError(f"model {kwargs['id']!r}: status must be ok, failed or skipped")
-        for name in ("alias", "error", "license", "endpoint", "device", "execution_provider"):
+        for name in (
+            "alias",
+            "error",
+            "license",
+            "endpoint",
+            "device",
+            "execution_provider",
+            "details",
+        ):
             if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
                 raise ValueError(f"model {kwargs['id']!r}: {name!r} must be a string or null")
         for name in MODEL_NUMBER_FIELDS:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from foundry_bench.core.run.provenance import Provenance
+
 Source = Literal["local", "catalog"]
 
 
@@ -26,6 +28,8 @@ class ModelEntry:
     loaded: bool = False
     path: str | None = None
     context_length: int | None = None
+    # Set for models made by `foundry-bench models import` (read from their folder).
+    provenance: Provenance | None = None
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ class PreparedModel:
     memory_delta_mb: float | None = None
     size_mb: float | None = None
     license: str | None = None
+    details: str | None = None  # where an imported model came from (core.run.provenance)
     loaded_by_us: bool = False
     device: str | None = None
     execution_provider: str | None = None
@@ -182,6 +183,7 @@ class EmbeddedProvider:
             memory_delta_mb=ready.memory_delta_mb,
             size_mb=spec.size_mb if spec.size_mb is not None else entry.disk_mb,
             license=spec.license or entry.license,
+            details=entry.provenance.describe(full_source=False) if entry.provenance else None,
             loaded_by_us=True,
             device=device,
             execution_provider=execution_provider,

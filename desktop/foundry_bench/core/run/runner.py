@@ -253,6 +253,7 @@ def _run_model(
     record.memory_delta_mb = prepared.memory_delta_mb
     record.size_mb = prepared.size_mb
     record.license = prepared.license
+    record.details = prepared.details
     record.endpoint = redact_url(prepared.base_url)
     record.device, record.execution_provider = prepared.device, prepared.execution_provider
     if prepared.load_time_s is not None:

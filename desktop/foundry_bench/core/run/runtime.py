@@ -29,6 +29,7 @@ from foundry_bench.core.run.model_folders import (
     validate_model_folder,
     validate_model_id,
 )
+from foundry_bench.core.run.provenance import read_provenance
 from foundry_bench.core.run.runtime_errors import ModelFolderError, RuntimeFailure, cancellable
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,7 @@ class FoundryRuntime:
             loaded=bool(model.is_loaded),
             path=path,
             context_length=model.context_length,
+            provenance=read_provenance(Path(path)) if path else None,
         )
 
     def _find(self, name: str) -> tuple[Any, Source] | None:

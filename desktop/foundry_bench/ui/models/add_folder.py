@@ -22,18 +22,20 @@ from foundry_bench.ui.models import tasks
 AskId = Callable[[Path, str], str | None]
 
 
-def ask_model_id_dialog(parent: QWidget | None) -> AskId:
+def ask_model_id_dialog(
+    parent: QWidget | None,
+    title: str = "Add local model folder",
+    lead: str = "Register the model in",
+) -> AskId:
     """The real question: a text dialog that re-asks until the id is well formed."""
 
     def ask(folder: Path, suggestion: str) -> str | None:
         text, problem = suggestion, ""
         while True:
-            label = f"Register the model in\n{folder}\n\nas (NAME:VERSION, e.g. my-model:1):" + (
+            label = f"{lead}\n{folder}\n\nas (NAME:VERSION, e.g. my-model:1):" + (
                 f"\n\n{problem}" if problem else ""
             )
-            text, ok = QInputDialog.getText(
-                parent, "Add local model folder", label, QLineEdit.EchoMode.Normal, text
-            )
+            text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
             if not ok:
                 return None
             try:

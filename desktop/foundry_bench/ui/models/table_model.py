@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
 from foundry_bench.core.run.model_entry import ModelEntry
+from foundry_bench.core.run.provenance import format_parameters
 from foundry_bench.core.units import fmt_seconds
+from foundry_bench.ui.base.plain_text import plain_tooltip
 from foundry_bench.ui.base.qt_models import (
     ID_ROLE,
     PROGRESS_ROLE,
@@ -43,12 +45,14 @@ class Column(IntEnum):
     DEVICE = 2
     SIZE = 3
     LICENSE = 4
-    TASK = 5
-    TOOLS = 6
-    CACHED = 7
-    LOADED = 8
-    LOAD_TIME = 9
-    STATUS = 10
+    PARAMETERS = 5
+    QUANTIZATION = 6
+    TASK = 7
+    TOOLS = 8
+    CACHED = 9
+    LOADED = 10
+    LOAD_TIME = 11
+    STATUS = 12
 
 
 HEADERS = {
@@ -57,6 +61,8 @@ HEADERS = {
     Column.DEVICE: "Device",
     Column.SIZE: "Size",
     Column.LICENSE: "License",
+    Column.PARAMETERS: "Parameters",
+    Column.QUANTIZATION: "Quantization",
     Column.TASK: "Task",
     Column.TOOLS: "Tools",
     Column.CACHED: "Cached",
@@ -69,6 +75,9 @@ HEADER_TIPS = {
     Column.ALIAS: "the icon shows where a model comes from: a folder you registered, "
     "Foundry Local's public catalog, or the configured OpenAI-compatible server",
     Column.DEVICE: "device and execution provider the variant runs on",
+    Column.PARAMETERS: "parameter count, for models imported from a GGUF file or a Hugging "
+    "Face folder (read from the source's weights)",
+    Column.QUANTIZATION: "precision of an imported model's weights, and its source's",
     Column.TOOLS: "whether the model supports tool calling",
     Column.CACHED: "downloaded or registered on this machine",
     Column.LOADED: "loaded into memory by the runtime",
@@ -79,6 +88,7 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _CENTER = Qt.AlignmentFlag.AlignCenter
 _ALIGN = {
     Column.SIZE: _RIGHT,
+    Column.PARAMETERS: _RIGHT,
     Column.LOAD_TIME: _RIGHT,
     Column.TOOLS: _CENTER,
     Column.CACHED: _CENTER,
@@ -120,6 +130,17 @@ def _device_text(entry: ModelEntry) -> str:
     return device or ep
 
 
+def _quantization_text(entry: ModelEntry) -> str:
+    p = entry.provenance
+    if p is None or not p.quantization:
+        return ""
+    return (
+        f"{p.quantization} (from {p.source_quantization})"
+        if p.source_quantization
+        else p.quantization
+    )
+
+
 def _yes(flag: bool | None) -> str:
     return "✓" if flag else ""
 
@@ -158,7 +179,8 @@ class ModelsTableModel(RowTableModel["ModelRow"]):
             alignment = _ALIGN.get(column)
             return int(alignment.value) if alignment is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row)
+            # Ids, paths and an import's source come from files and servers: shown as text.
+            return plain_tooltip(self._tooltip(row))
         if role == Qt.ItemDataRole.DecorationRole and column == Column.ALIAS:
             return QApplication.style().standardIcon(_ORIGIN_ICON[row.origin])
         return None
@@ -229,6 +251,11 @@ class ModelsTableModel(RowTableModel["ModelRow"]):
             return format_size(e.size_mb if e.size_mb is not None else e.disk_mb)
         if column == Column.LICENSE:
             return e.license or ""
+        if column == Column.PARAMETERS:
+            params = e.provenance.parameters if e.provenance else None
+            return format_parameters(params) if params else ""
+        if column == Column.QUANTIZATION:
+            return _quantization_text(e)
         if column == Column.TASK:
             return e.task or ""
         if column == Column.TOOLS:
@@ -251,6 +278,8 @@ class ModelsTableModel(RowTableModel["ModelRow"]):
             return -1.0 if size is None else float(size)
         if column == Column.LOAD_TIME:
             return -1.0 if row.load_time_s is None else row.load_time_s
+        if column == Column.PARAMETERS:
+            return (e.provenance.parameters if e.provenance else None) or -1
         if column in (Column.TOOLS, Column.CACHED, Column.LOADED):
             flag = {Column.TOOLS: e.tool_calling, Column.CACHED: e.cached}.get(column, e.loaded)
             return 1 if flag else 0
@@ -266,4 +295,6 @@ class ModelsTableModel(RowTableModel["ModelRow"]):
             lines.append(f"Context length: {e.context_length} tokens")
         if e.disk_mb is not None:
             lines.append(f"On disk: {format_size(e.disk_mb)}")
+        if e.provenance is not None:
+            lines.append(f"Imported: {e.provenance.describe()}")
         return "\n".join(lines)

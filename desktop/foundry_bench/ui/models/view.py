@@ -7,15 +7,12 @@ external endpoint it lists what the server's ``/v1/models`` returns and offers o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
 )
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLineEdit,
     QSplitter,
@@ -33,7 +30,7 @@ from foundry_bench.ui.base.tables import sort_proxy
 from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.models import tasks
 from foundry_bench.ui.models.actions import ModelActions
-from foundry_bench.ui.models.add_folder import AddFolderFlow, ask_model_id_dialog
+from foundry_bench.ui.models.adding import DROP_HINT, ModelAdding
 from foundry_bench.ui.models.table_model import (
     ModelRow,
     ModelsTableModel,
@@ -43,8 +40,6 @@ from foundry_bench.ui.models.table_model import (
 from foundry_bench.ui.models.toolbar import ModelsToolbar
 from foundry_bench.ui.models.try_it import TryItPanel
 from foundry_bench.ui.models.widgets import Banner, ModelsTable, empty_hint
-
-DROP_HINT = "Drop a model folder here to register it."
 
 
 class ModelsView(QWidget):
@@ -57,6 +52,7 @@ class ModelsView(QWidget):
     model_unloaded(str), model_removed(str), model_registered(str): ids.
     download_finished(str), download_cancelled(str): ids.
     folder_rejected(str): why a folder could not be added.
+    import_rejected(str): why a model could not be imported.
     """
 
     runtime_ready = Signal(str)
@@ -70,6 +66,7 @@ class ModelsView(QWidget):
     download_finished = Signal(str)
     download_cancelled = Signal(str)
     folder_rejected = Signal(str)
+    import_rejected = Signal(str)
 
     def __init__(
         self,
@@ -107,7 +104,8 @@ class ModelsView(QWidget):
         self.table = ModelsTable(self.proxy)
         self.try_it = TryItPanel(runner)
         self.try_it.prompt.setText(ui_settings.try_it_prompt or "Tell me about the sea.")
-        self.flow = AddFolderFlow(runner, runtime, notifier, ask_model_id_dialog(self), self)
+        self.adding = ModelAdding(self, runner, runtime, notifier, ui_settings)
+        self.flow, self.import_flow = self.adding.flow, self.adding.importer
         self.model_actions = ModelActions(runner, notifier, runtime, self.model, self)
 
         bar = self.toolbar  # its actions are the page's (the window's menus use some)
@@ -115,6 +113,7 @@ class ModelsView(QWidget):
         self.cancel_action, self.load_action = bar.cancel_action, bar.load_action
         self.unload_action, self.remove_action = bar.unload_action, bar.remove_action
         self.add_folder_action = bar.add_folder_action
+        self.import_action, self.import_folder_action = bar.import_action, bar.import_folder_action
         self._layout()
         self._connect()
         self.setAcceptDrops(True)
@@ -131,6 +130,7 @@ class ModelsView(QWidget):
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addLayout(top)
         upper_layout.addWidget(self.table, 1)
+        upper_layout.addWidget(self.adding.panel)
         hint = plain_label(DROP_HINT)
         hint.setEnabled(False)
         upper_layout.addWidget(hint)
@@ -154,9 +154,13 @@ class ModelsView(QWidget):
         self.load_action.triggered.connect(self.load_selected)
         self.unload_action.triggered.connect(self.unload_selected)
         self.remove_action.triggered.connect(self.remove_selected)
-        self.add_folder_action.triggered.connect(self.choose_folder)
-        self.flow.registered.connect(self._registered)
-        self.flow.rejected.connect(self.folder_rejected.emit)
+        self.add_folder_action.triggered.connect(self.adding.choose_folder)
+        self.import_action.triggered.connect(self.adding.choose_import_file)
+        self.import_folder_action.triggered.connect(self.adding.choose_import_folder)
+        self.adding.registered.connect(self._registered)
+        self.adding.folder_rejected.connect(self.folder_rejected.emit)
+        self.adding.import_rejected.connect(self.import_rejected.emit)
+        self._runner.busy_changed.connect(self._update_actions)
         self.try_it.prompt.textChanged.connect(self._remember_prompt)
         self.model.dataChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
@@ -280,32 +284,14 @@ class ModelsView(QWidget):
         if (row := self.selected_row()) is not None:
             self.model_actions.cancel_download(row.id)
 
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Add local model folder", self._ui_settings.last_model_folder
-        )
-        if folder:
-            self.add_folder(Path(folder))
-
-    def add_folder(self, folder: Path) -> None:
-        self._ui_settings.last_model_folder = str(folder.parent)
-        self.flow.start(folder)
-
-    # -- drag and drop --------------------------------------------------------------------
+    # -- drag and drop (files and folders: ModelAdding decides) ----------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls()
-        if self.embedded and urls and urls[0].isLocalFile():
-            event.acceptProposedAction()
+        if self.embedded:
+            self.adding.accept_drag(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
-        if not urls:
-            return
-        event.acceptProposedAction()
-        if len(urls) > 1:
-            self._notifier.info("Several items dropped; adding the first one only.")
-        self.add_folder(Path(urls[0].toLocalFile()))
+        self.adding.drop(event)
 
     # -- results ------------------------------------------------------------------------------
 
@@ -387,6 +373,7 @@ class ModelsView(QWidget):
             manages=self.embedded and self._runtime_url is not None,
             can_list=not self.embedded or self._runtime_url is not None,
             downloading=row is not None and self._runner.is_running(f"download:{row.id}"),
+            importing=self.import_flow.running,
         )
         self._update_try_it(row)
 
