@@ -15,6 +15,10 @@ chunk and the last byte were written (each "written" = ``sendall`` returned, i.e
 in the kernel and readable by the client). Delays are met by sleeping until ~1 ms before the
 deadline and spinning (``time.sleep(0)``, which lets the client thread run) for the rest.
 
+A reasoning scenario (``reasoning=N``) streams N thinking chunks (``delta.reasoning_content``,
+``delta.reasoning``, or ``<think>...</think>`` inside content) and then its answer chunks, in one
+rhythm; the record keeps when the first of each was written (``ttft_s``, ``ttfa_s``).
+
 Serves ``POST /v1/chat/completions`` (streaming or not) and ``GET /v1/models``. The context
 manager stops everything on exit: it wakes stalled handlers, shuts down open connections and
 joins every thread it started (and raises if one would not stop). A request handler that

@@ -30,8 +30,9 @@ from foundry_bench.core.results.records import Run, Sample
 STAT_KEYS = ("n", "mean", "std", "min", "p50", "p90", "p95", "p99", "max")
 CI_KEYS = ("p50_ci", "p95_ci")
 METRICS = ("latency_s", "ttft_s", "tpot_s", "output_tps")
-#: What each summary entry holds statistics for (``METRICS`` plus decode throughput).
-SUMMARY_METRICS = (*METRICS, "decode_tps")
+#: What each summary entry holds statistics for (``METRICS`` plus decode throughput and the
+#: time to the first answer token, which differs from TTFT for a model that reasons).
+SUMMARY_METRICS = (*METRICS, "decode_tps", "ttfa_s")
 
 _PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 _CI_LEVEL = 95.0
@@ -134,12 +135,14 @@ class _Columns:
         status = np.array([s.status for s in samples], dtype=str)[timed]
         self.ok = status == "ok"
         self.cancelled = status == "cancelled"
+        self.reasoned = np.array([s.reasoned for s in samples], dtype=bool)[timed]
         columns = (
             [s.latency_s for s in samples],
             [s.ttft_s for s in samples],
             [s.tpot_s for s in samples],
             [s.output_tps for s in samples],
             [s.decode_tps for s in samples],
+            [s.ttfa_s for s in samples],
         )
         self.metrics: dict[str, FloatArray] = {
             name: np.array(col, dtype=np.float64)[timed]
@@ -169,6 +172,8 @@ def _entry(cols: _Columns, rows: npt.NDArray[np.intp]) -> dict[str, Any]:
         "n_ok": int(ok_rows.size),
         "n_failed": int(rows.size - ok_rows.size) - n_cancelled,
         "n_cancelled": n_cancelled,
+        # ok answers that showed thinking: where TTFA is worth showing apart from TTFT
+        "n_reasoned": int(np.count_nonzero(cols.reasoned[ok_rows])),
     }
     for name in SUMMARY_METRICS:
         entry[name] = describe(cols.metrics[name][ok_rows])
@@ -185,9 +190,10 @@ def _model_status(run: Run, model: str, n_ok: int) -> str:
 def summarize(run: Run) -> list[dict[str, Any]]:
     """One entry per model (``run.models`` order, then models only seen in samples).
 
-    ``{"model", "status", "n_ok", "n_failed", "n_cancelled", "latency_s": {stats}, "ttft_s",
-    "tpot_s", "output_tps", "decode_tps"}`` from timed samples: statistics over ``ok``
-    samples, ``n_cancelled`` counting those the user cancelled and ``n_failed`` the others.
+    ``{"model", "status", "n_ok", "n_failed", "n_cancelled", "n_reasoned", "latency_s":
+    {stats}, "ttft_s", "tpot_s", "output_tps", "decode_tps", "ttfa_s"}`` from timed samples:
+    statistics over ``ok`` samples, ``n_cancelled`` counting those the user cancelled,
+    ``n_failed`` the others and ``n_reasoned`` the ``ok`` answers that showed thinking.
     """
     order: dict[str, int] = {m.id: i for i, m in enumerate(run.models)}
     cols = _Columns(run.samples, order)

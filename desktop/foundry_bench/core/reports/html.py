@@ -45,6 +45,12 @@ from foundry_bench.core.reports.content import (
     summary_header,
     table_scales,
 )
+from foundry_bench.core.reports.reasoning import (
+    REASONING_HEADER,
+    REASONING_TEXT_COLUMNS,
+    has_reasoning,
+    reasoning_rows,
+)
 from foundry_bench.core.reports.resources import (
     RESOURCE_HEADER,
     RESOURCE_TEXT_COLUMNS,
@@ -146,6 +152,11 @@ request(s)</p>
 <div class="scroll"><table>
 <tr>{% for h in resource_header %}<th>{{ h }}</th>{% endfor %}</tr>
 {% for row in resource_rows %}<tr>{{ cells(row) }}</tr>
+{% endfor %}</table></div>{% endif %}
+{% if reasoning_rows %}<h3>Reasoning</h3>
+<div class="scroll"><table>
+<tr>{% for h in reasoning_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in reasoning_rows %}<tr>{{ cells(row) }}</tr>
 {% endfor %}</table></div>{% endif %}
 <h3>Highlights</h3>
 <ul>
@@ -354,6 +365,11 @@ def render_html(
         resource_rows=[
             [(c, i not in RESOURCE_TEXT_COLUMNS) for i, c in enumerate(row)]
             for row in (resource_rows(run) if has_resources(run) else [])
+        ],
+        reasoning_header=REASONING_HEADER,
+        reasoning_rows=[
+            [(c, i not in REASONING_TEXT_COLUMNS) for i, c in enumerate(row)]
+            for row in (reasoning_rows(run, summary) if has_reasoning(run) else [])
         ],
         highlights=highlight_items(run, summary, quality),
         charts=[Markup(svg) for svg in _safe_charts(run, summary, quality)],

@@ -35,6 +35,12 @@ from foundry_bench.core.reports.content import (
     summary_rows,
     table_scales,
 )
+from foundry_bench.core.reports.reasoning import (
+    REASONING_HEADER,
+    REASONING_TEXT_COLUMNS,
+    has_reasoning,
+    reasoning_rows,
+)
 from foundry_bench.core.reports.resources import (
     RESOURCE_HEADER,
     RESOURCE_TEXT_COLUMNS,
@@ -150,6 +156,16 @@ def to_markdown(
                 for row in resource_rows(run)
             ),
             "lll" + "r" * (len(RESOURCE_HEADER) - 3),
+        )
+    if has_reasoning(run):
+        lines += ["", "## Reasoning", ""]
+        lines += md_table(
+            list(REASONING_HEADER),
+            (
+                [md_text(c) if i in REASONING_TEXT_COLUMNS else c for i, c in enumerate(row)]
+                for row in reasoning_rows(run, summary)
+            ),
+            "lrrrrrl",
         )
     lines += ["", "## Highlights", "", *highlights(run, summary, quality)]
     lines += _recommendation_section(recommend(run, quality, constraints))

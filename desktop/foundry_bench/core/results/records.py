@@ -53,14 +53,19 @@ class Measurement:
     http_status: int | None = None
     responded: bool = False
     connect_failed: bool = False  # no TCP connection: refused, unreachable or timed out
-    ttft_s: float | None = None
+    ttft_s: float | None = None  # first output token of any kind, thinking included
+    ttfa_s: float | None = None  # first answer token
+    reasoning_s: float | None = None
     latency_s: float | None = None
     itl_s: list[float] = field(default_factory=list)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     tokens_source: TokensSource | None = None
+    reasoning_tokens: int | None = None
+    reasoning_tokens_source: TokensSource | None = None
     finish_reason: str | None = None
-    response: str = ""
+    response: str = ""  # the answer only
+    reasoning: str = ""  # the thinking, apart from the answer
 
 
 @dataclass
@@ -76,6 +81,8 @@ class Sample:
     error: str | None
     started_at: str
     ttft_s: float | None = None
+    ttfa_s: float | None = None
+    reasoning_s: float | None = None
     latency_s: float | None = None
     decode_s: float | None = None
     tpot_s: float | None = None
@@ -83,11 +90,19 @@ class Sample:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     tokens_source: TokensSource | None = None
+    reasoning_tokens: int | None = None
+    reasoning_tokens_source: TokensSource | None = None
     output_tps: float | None = None
     decode_tps: float | None = None
     prefill_tps: float | None = None
     finish_reason: str | None = None
     response: str = ""
+    reasoning: str = ""
+
+    @property
+    def reasoned(self) -> bool:
+        """The model showed thinking in this answer (TTFA then differs from TTFT)."""
+        return bool(self.reasoning_tokens or self.reasoning)
 
     @classmethod
     def from_measurement(
@@ -115,6 +130,8 @@ class Sample:
             error=redact_message(m.error) if m.error else m.error,
             started_at=m.started_at,
             ttft_s=m.ttft_s,
+            ttfa_s=m.ttfa_s,
+            reasoning_s=m.reasoning_s,
             latency_s=m.latency_s,
             decode_s=decode_s,
             tpot_s=tpot_s,
@@ -122,11 +139,14 @@ class Sample:
             prompt_tokens=m.prompt_tokens,
             completion_tokens=m.completion_tokens,
             tokens_source=m.tokens_source,
+            reasoning_tokens=m.reasoning_tokens,
+            reasoning_tokens_source=m.reasoning_tokens_source,
             output_tps=output_tps,
             decode_tps=decode_tps,
             prefill_tps=prefill_tps,
             finish_reason=m.finish_reason,
             response=m.response,
+            reasoning=m.reasoning,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,14 +168,16 @@ class Sample:
         for name in ("error", "finish_reason"):
             if kwargs.get(name) is not None and not isinstance(kwargs[name], str):
                 raise ValueError(f"sample field {name!r} must be a string or null")
-        response = kwargs.get("response")
-        if response is None:
-            kwargs["response"] = ""
-        elif not isinstance(response, str):
-            raise ValueError("sample field 'response' must be a string")
-        if kwargs.get("tokens_source") not in (None, "usage", "estimated"):
-            raise ValueError("sample field 'tokens_source' must be usage, estimated or null")
-        for name in ("prompt_tokens", "completion_tokens"):
+        for name in ("response", "reasoning"):
+            text = kwargs.get(name)
+            if text is None:
+                kwargs[name] = ""
+            elif not isinstance(text, str):
+                raise ValueError(f"sample field {name!r} must be a string")
+        for name in ("tokens_source", "reasoning_tokens_source"):
+            if kwargs.get(name) not in (None, "usage", "estimated"):
+                raise ValueError(f"sample field {name!r} must be usage, estimated or null")
+        for name in ("prompt_tokens", "completion_tokens", "reasoning_tokens"):
             value = kwargs.get(name)
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 0
@@ -175,6 +197,8 @@ class Sample:
             raise ValueError(f"sample status {sample.status!r} is not ok|error|timeout|cancelled")
         for name in (
             "ttft_s",
+            "ttfa_s",
+            "reasoning_s",
             "latency_s",
             "decode_s",
             "tpot_s",

@@ -36,7 +36,9 @@ METRICS: dict[str, tuple[str, str, float, bool]] = {
     "tpot_s": ("Time per output token", "ms", 1000.0, False),
     "output_tps": ("Output tokens/s", "tok/s", 1.0, True),
     "decode_tps": ("Decode tokens/s", "tok/s", 1.0, True),
+    "ttfa_s": ("Time to first answer token", "ms", 1000.0, False),
 }
+REASONING_METRIC = "ttfa_s"  # in the picker only while a model reasons (else it is the TTFT)
 
 STATUS_COLORS = {
     "ok": "#3c9a5f",
@@ -182,6 +184,10 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
     @property
     def metric(self) -> str:
         return self._metric
+
+    def reasoned(self) -> bool:
+        """A model in the table showed thinking in some of its answers."""
+        return any(e.get("n_reasoned") for e in self._rows)
 
     def scale(self, key: str) -> Scale:
         """How the table writes ``key`` (a metric or a record field), chosen from its values."""
@@ -336,7 +342,8 @@ class ResultsView(QWidget):
         self.proxy = sort_proxy(self.model, self)
         self.metric_box = QComboBox()
         for key, (label, unit, _s, _h) in METRICS.items():
-            self.metric_box.addItem(f"{label} ({unit})", key)
+            if key != REASONING_METRIC:
+                self.metric_box.addItem(f"{label} ({unit})", key)
         self.metric_box.currentIndexChanged.connect(
             lambda _i: self.model.set_metric(str(self.metric_box.currentData()))
         )
@@ -347,6 +354,8 @@ class ResultsView(QWidget):
         # Columns fit their contents when rows or the metric change, then stay put.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.model.modelReset.connect(self._fit_columns)
+        self.model.modelReset.connect(self._offer_ttfa)
+        self.model.dataChanged.connect(self._offer_ttfa)
         self.model.modelReset.connect(self._name_units)
         self.model.dataChanged.connect(self._name_units)
         self.table.doubleClicked.connect(self._activated)
@@ -363,6 +372,17 @@ class ResultsView(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+
+    def _offer_ttfa(self) -> None:
+        """TTFA in the picker (after TTFT) while a model in the table reasons."""
+        at = self.metric_box.findData(REASONING_METRIC)
+        if self.model.reasoned() and at < 0:
+            label, unit, _s, _h = METRICS[REASONING_METRIC]
+            self.metric_box.insertItem(
+                self.metric_box.findData("ttft_s") + 1, f"{label} ({unit})", REASONING_METRIC
+            )
+        elif not self.model.reasoned() and at >= 0:
+            self.metric_box.removeItem(at)  # when it was shown, the picker moves on to another
 
     def _name_units(self) -> None:
         """The picker names each metric's unit as the table writes it (µs, ms or s)."""

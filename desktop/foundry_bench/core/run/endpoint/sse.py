@@ -25,7 +25,9 @@ from foundry_bench.core.run.endpoint.messages import (
     preview,
     server_text,
 )
+from foundry_bench.core.run.endpoint.reasoning import ANSWER, Thinking, split_tagged
 from foundry_bench.core.run.endpoint.transport import Cancelled, DeadlinePassed
+from foundry_bench.core.run.endpoint.usage import apply_usage
 
 
 class StreamFault(Exception):
@@ -66,30 +68,6 @@ class Limits:
         )
 
 
-# More tokens than any answer has: a count past it is garbage, not a measurement.
-MAX_TOKEN_COUNT = 10**9
-
-
-def token_count(value: object) -> int | None:
-    """A usage count as a server should send it (an int, not a bool, 0..MAX_TOKEN_COUNT)."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKEN_COUNT:
-        return value
-    return None
-
-
-def _usage_tokens(m: Measurement, usage: Any) -> bool:
-    """Take token counts from a ``usage`` object; False when it has no usable one."""
-    if not isinstance(usage, dict):
-        return False
-    completion = token_count(usage.get("completion_tokens"))
-    if completion is None:
-        return False
-    m.completion_tokens = completion
-    m.prompt_tokens = token_count(usage.get("prompt_tokens"))
-    m.tokens_source = "usage"
-    return True
-
-
 def _stream_error(err: Any, n_events: int) -> str:
     msg = err.get("message", err) if isinstance(err, dict) else err
     return (
@@ -108,17 +86,22 @@ def read_stream(
     """Read an SSE answer to the end (or to the fault), filling ``m`` as it goes.
 
     The hot loop is written out flat (no per-line function call): it runs once per token.
+    A chunk that may hold thinking (a reasoning field, or content before the answer proper
+    has begun) goes through :class:`~.reasoning.Thinking`; plain answer chunks do not.
     """
     max_chunks = limits.max_chunks or -1  # -1: never equal to a count
     perf_counter = time.perf_counter
     loads = json.loads
     parts: list[str] = []
     itl = m.itl_s
+    thinking = Thinking()
+    answering = False  # the answer proper has begun: content is answer text
     pending: list[bytes] = []
     n_events = 0
-    n_content = 0
+    n_out = 0  # chunks with output (thinking or answer)
     last_at = 0.0
     first_at: float | None = None
+    answer_at: float | None = None
     done_at: float | None = None
     finish: Any = None
     usage: Any = None
@@ -157,13 +140,21 @@ def read_stream(
                         delta = choice.get("delta")
                         if delta:
                             content = delta.get("content")
-                            if content:
-                                if not isinstance(content, str):
-                                    raise TypeError("content is not a string")
-                                parts.append(content)
-                                n_content += 1
-                                if n_content == max_chunks:
-                                    raise StreamFault(limits.runaway_message(n_content))
+                            thought = delta.get("reasoning_content") or delta.get("reasoning")
+                            if content or thought:
+                                if content:
+                                    if not isinstance(content, str):
+                                        raise TypeError("content is not a string")
+                                    parts.append(content)
+                                if (thought or not answering) and thinking.take(
+                                    content, thought, now
+                                ):
+                                    answering = thinking.state == ANSWER
+                                    if answer_at is None:
+                                        answer_at = now
+                                n_out += 1
+                                if n_out == max_chunks:
+                                    raise StreamFault(limits.runaway_message(n_out))
                                 if first_at is None:
                                     first_at = now
                                 else:
@@ -225,12 +216,16 @@ def read_stream(
     m.latency_s = now - t0
     if first_at is not None:
         m.ttft_s = first_at - t0
+    if answer_at is not None:
+        m.ttfa_s = answer_at - t0
+    if thinking.first_at is not None:
+        thought_until = answer_at if answer_at is not None else thinking.last_at
+        m.reasoning_s = (thought_until or thinking.first_at) - thinking.first_at
     m.finish_reason = server_text(str(finish)) if finish else None
-    m.response = server_text("".join(parts))
+    reasoning, answer = thinking.text("".join(parts))
     parts.clear()
-    if not _usage_tokens(m, usage):
-        m.completion_tokens = n_content
-        m.tokens_source = "estimated"
+    m.response, m.reasoning = server_text(answer), server_text(reasoning)
+    apply_usage(m, usage, n_out, thinking.chunks)
     if error is not None:
         m.status, m.error = error
 
@@ -270,8 +265,10 @@ def read_body(response: httpx2.Response, m: Measurement, t0: float, limits: Limi
     try:
         obj = json.loads(body.decode("utf-8"))
         choice = obj["choices"][0]
-        content = (choice.get("message") or {}).get("content") or ""
-        if not isinstance(content, str):
+        message = choice.get("message") or {}
+        content = message.get("content") or ""
+        thought = message.get("reasoning_content") or message.get("reasoning") or ""
+        if not isinstance(content, str) or not isinstance(thought, str):
             raise TypeError("content is not a string")
         reason = choice.get("finish_reason")
         usage = obj.get("usage")
@@ -282,6 +279,7 @@ def read_body(response: httpx2.Response, m: Measurement, t0: float, limits: Limi
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         m.status, m.error = "error", f"malformed answer: {preview(body)}"
         return
-    m.response = server_text(content)
+    tagged, answer = split_tagged(content)
+    m.response, m.reasoning = server_text(answer), server_text(thought + tagged)
     m.finish_reason = server_text(str(reason)) if reason else None
-    _usage_tokens(m, usage)
+    apply_usage(m, usage)
