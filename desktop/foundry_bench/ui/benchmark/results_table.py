@@ -375,14 +375,11 @@ class ResultsView(QWidget):
 
     def _offer_ttfa(self) -> None:
         """TTFA in the picker (after TTFT) while a model in the table reasons."""
-        at = self.metric_box.findData(REASONING_METRIC)
-        if self.model.reasoned() and at < 0:
-            label, unit, _s, _h = METRICS[REASONING_METRIC]
-            self.metric_box.insertItem(
-                self.metric_box.findData("ttft_s") + 1, f"{label} ({unit})", REASONING_METRIC
-            )
+        at, box = self.metric_box.findData(REASONING_METRIC), self.metric_box
+        if self.model.reasoned() and at < 0:  # labelled by _name_units, connected after this
+            box.insertItem(box.findData("ttft_s") + 1, "", REASONING_METRIC)
         elif not self.model.reasoned() and at >= 0:
-            self.metric_box.removeItem(at)  # when it was shown, the picker moves on to another
+            box.removeItem(at)  # when it was shown, the picker moves on to another
 
     def _name_units(self) -> None:
         """The picker names each metric's unit as the table writes it (µs, ms or s)."""
