@@ -349,3 +349,24 @@ def test_checks_are_shown_where_a_runs_summary_has_them(tmp_path: Path) -> None:
     rows = _csv_rows(render_fleet(fleet, "csv"))
     assert (rows[0]["checks_passed"], rows[0]["checks_total"]) == ("4", "5")
     assert "| 4/5 |" in render_fleet(fleet, "md")
+
+
+def test_each_run_counts_once_however_it_is_named(artifacts: Path, tmp_path: Path) -> None:
+    win = artifacts / "win"
+    fleet = load_fleet([artifacts, win, win / "results.json", artifacts / ".." / "fleet-runs"])
+    assert [d.name for d in fleet.devices] == ["edge-box", "macbook", "windows-laptop"]
+    assert not fleet.notes  # no "2 runs" of one label: the same run was named four ways
+    stray = tmp_path / "notes.txt"
+    stray.write_text("x", encoding="utf-8")
+    assert load_fleet([stray]).skipped == (f"{stray}: not a run folder or a results.json",)
+
+
+def test_copies_of_one_run_shown_apart_by_their_folders(artifacts: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy-of-win"
+    shutil.copytree(artifacts / "win", copy)
+    fleet = load_fleet([artifacts / "win", copy], same_label="all")
+    names = {d.name for d in fleet.devices}
+    assert names == {"windows-laptop (copy-of-win)", "windows-laptop (win)"}
+    assert len(fleet.cells) == 4

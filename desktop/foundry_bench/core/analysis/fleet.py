@@ -230,6 +230,8 @@ def _choose(
             )
         else:
             names = [f"{label} ({g.run.run_id})" for g in group]
+            if len(set(names)) < len(names):  # copies of one run: their folders tell them apart
+                names = [f"{label} ({g.run_dir.name})" for g in group]
             chosen += list(zip(names, group, strict=True))
             notes.append(f"{label}: {len(group)} runs, all shown: {'; '.join(names)}")
     return chosen, notes

@@ -128,11 +128,11 @@ def run_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
     """The runs ``paths`` name: a run folder (or its ``results.json``) is one run; any other
     folder gives every run folder directly inside it, as the runs list finds them (a folder
     of downloaded CI artifacts). Each path that names no run gets a message instead."""
-    found: dict[Path, None] = {}
+    found: dict[Path, Path] = {}  # the run folder, resolved -> as named (each run once)
     problems: list[str] = []
     for path in paths:
         if is_run_folder(path) or (path.is_file() and path.name == RESULTS_FILE):
-            found.setdefault(path, None)
+            inside = [path]
         elif path.is_dir():
             inside = [f.path for f in list_run_folders(path)]
             if not inside:
@@ -140,12 +140,14 @@ def run_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
                     f"{path}: no run folder in it (a run folder holds {RESULTS_FILE} "
                     f"or {SAMPLES_FILE})"
                 )
-            found.update(dict.fromkeys(inside))
-        elif path.exists():
-            problems.append(f"{path}: not a run folder or a {RESULTS_FILE}")
         else:
-            problems.append(f"{path}: not found")
-    return list(found), problems
+            kind = f"not a run folder or a {RESULTS_FILE}" if path.exists() else "not found"
+            problems.append(f"{path}: {kind}")
+            continue
+        for run_path in inside:
+            folder = run_path.parent if run_path.is_file() else run_path
+            found.setdefault(folder.resolve(), run_path)
+    return list(found.values()), problems
 
 
 def open_run_folders(paths: Sequence[Path]) -> OpenedRuns:
