@@ -224,7 +224,7 @@ def test_the_estimate_matches_smollm2_sizes(gguf: Path) -> None:
 
     source = replace(detect_source(gguf), parameters=134_515_008, size_bytes=98_362_432)
     needs = requirements.estimate(source, "int4")
-    assert 540 + 86 < needs.disk_mb < 3 * (540 + 86)
+    assert 2 * 540 + 86 < needs.disk_mb < 3 * (540 + 86)  # the builder's and the HF fp32 copies
     assert needs.memory_mb < 4000  # no refusal on an ordinary laptop
 
 

@@ -134,3 +134,31 @@ def test_suggested_ids_drop_the_quantization_suffix(tmp_path):
 
     source = detect_source(write_gguf(tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf"))
     assert suggested_id(source) == "smollm2-135m-instruct:1"
+
+
+def test_without_the_conversion_tools_the_page_says_what_to_install(
+    qtbot, view, tmp_path, monkeypatch
+):
+    from foundry_bench.core.imports import requirements
+
+    real = requirements.importlib.util.find_spec
+    monkeypatch.setattr(
+        requirements.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real(name, *a),
+    )
+    view.import_flow.ask_id = lambda path, suggestion: "ui-notools:1"
+    with qtbot.waitSignal(view.import_rejected, timeout=30000) as rejected:
+        view.adding.import_model(write_gguf(tmp_path / "tiny.gguf"))
+    assert "missing: torch" in rejected.args[0]
+    assert 'pip install "foundry-bench[convert]"' in rejected.args[0]
+
+
+def test_a_chosen_hugging_face_folder_without_chat_template_is_rejected(qtbot, view, tmp_path):
+    from import_sources import write_hf_folder
+
+    view.import_flow.ask_id = lambda path, suggestion: pytest.fail("asked for an id")
+    folder = write_hf_folder(tmp_path / "base-model", chat_template=False)
+    with qtbot.waitSignal(view.import_rejected, timeout=10000) as rejected:
+        view.adding.import_model(folder)
+    assert "no chat template" in rejected.args[0] and str(folder) in rejected.args[0]

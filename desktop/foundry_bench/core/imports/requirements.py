@@ -83,7 +83,7 @@ def estimate(source: ImportSource, precision: Precision) -> Needs:
     # models (measured: a 172 K-parameter folder fills 4 MB) and fp32 weights for large ones.
     work = _SCRATCH_MB * _MB + params * 4.0
     if source.kind == "gguf":
-        work = params * 4.0  # the fp32 Hugging Face intermediate
+        work += params * 4.0  # the fp32 Hugging Face intermediate
         if source.archive_member:
             work += source.size_bytes  # the GGUF unpacked from its archive
     memory = _LIBRARIES_MB * _MB + params * 4.0 * (2 if source.kind == "gguf" else 1.5)
