@@ -6,6 +6,7 @@ conversion process and model builder, so these need the [convert] extra (CI inst
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -126,3 +127,35 @@ def test_a_hugging_face_folder_imports_registers_and_lists_with_its_metadata(
     listing = listed(home)
     assert "tiny-hf:1" in listing.stdout
     assert "    licence mit, 172K parameters, int4 (from HF f32), imported from" in listing.stdout
+
+
+@needs_tools
+@pytest.mark.slow
+def test_a_killed_import_leaves_only_a_staging_folder_that_the_next_import_removes(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    source = write_hf_folder(tmp_path / "tiny-hf")
+    proc = cli_process(home, "models", "import", str(source), "--id", "tiny-killed:1")
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("[") and "build" in line:
+            break
+    children = psutil.Process(proc.pid).children()
+    proc.kill()  # kill -9: no cleanup of any kind in the importing process
+    proc.communicate(timeout=30)
+    for child in children:  # its conversion process notices the closed pipe and ends
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.wait(timeout=120)
+    left = imported(home)
+    assert left and all(name.startswith(PARTIAL_PREFIX) for name in left)  # nothing in place
+    assert "tiny-killed:1" not in listed(home).stdout
+
+    again = cli_process(home, "models", "import", str(tmp_path / "nope"), "--id", "x:1")
+    again.communicate(timeout=120)
+    assert again.returncode == 2  # refused: no such source, so nothing ran and no cleanup
+    assert imported(home) == left
+    retry = cli_process(home, "models", "import", str(source), "--id", "tiny-killed:1")
+    _out, err = retry.communicate(timeout=600)
+    assert retry.returncode == 0, err
+    assert imported(home) == ["tiny-killed-v1"]  # the dead import's staging folder is gone

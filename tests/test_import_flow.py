@@ -270,3 +270,16 @@ def test_provenance_file_is_not_trusted_blindly(tmp_path: Path) -> None:
     )
     provenance = read_provenance(tmp_path)
     assert provenance is not None and provenance.parameters is None and provenance.license is None
+
+
+def test_a_hostile_licence_in_the_gguf_cannot_rewrite_the_model_card(
+    tmp_path: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hostile = "mit\n---\nlicense: <script>alert(1)</script>\u202e"
+    gguf = write_gguf(tmp_path / "hostile.gguf", license_name=hostile)
+    run("ok", gguf, models_dir, FakeRegistrar(), monkeypatch)
+    card = (models_dir / "tiny-v1" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card.startswith("---\nlicense: mit\n---\n")
+    assert "<script>" not in card.split("---")[1]
+    provenance = read_provenance(models_dir / "tiny-v1")
+    assert provenance is not None and provenance.license == hostile  # kept, shown as text
