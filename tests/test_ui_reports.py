@@ -257,3 +257,65 @@ def test_compare_lists_the_configured_runs_folder_and_follows_a_change(
         assert str(first) not in listed()
     finally:
         ctx.runner.shutdown(3.0)
+
+
+def test_compare_never_preselects_one_run_against_itself(
+    qtbot, window, page, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    runs = tmp_path / "runs"
+    only = save(synthetic_run("only", {"m": 1.0}, seed=1), runs / "only")
+    view = page.compare_view
+    with qtbot.waitSignal(view.runs_listed, timeout=10000):
+        page.show()
+    assert view.combo_b.currentData() == str(only)
+    assert view.combo_a.currentIndex() == -1 and not view.compare_button.isEnabled()
+    second = save(synthetic_run("second", {"m": 1.0}, seed=2), runs / "second")
+    with qtbot.waitSignal(view.runs_listed, timeout=10000):
+        view.refresh_runs()
+    picked = {view.combo_a.currentData(), view.combo_b.currentData()}
+    assert picked == {str(only), str(second)} and view.compare_button.isEnabled()
+    view.combo_a.setCurrentIndex(view.combo_b.currentIndex())
+    assert not view.compare_button.isEnabled()
+
+
+def test_the_recommendation_follows_scores_as_they_are_saved(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Scoring on the Quality page reaches the Reports page at once, not after leaving it."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    from foundry_bench.ui.quality.page import QualityPage
+
+    ctx = make_context(tmp_path)
+    reports, quality = ReportsPage(ctx), QualityPage(ctx)
+    for widget in (reports, quality):
+        qtbot.addWidget(widget)
+    quality.show()  # the Quality page reads a run's files when it is on screen
+    run = synthetic_run("scored", {"m": 1.0}, seed=1, n=4)
+    folder = save(run, tmp_path / "runs" / "scored")
+    panel = reports.export_panel
+    try:
+        with qtbot.waitSignal(panel.recommendation_ready, timeout=10000) as first:
+            with qtbot.waitSignal(quality.session.opened, timeout=10000):
+                ctx.open_run(run, folder)
+        assert first.args[0].quality.rows is None  # nothing scored yet
+        with qtbot.waitSignal(panel.recommendation_ready, timeout=10000) as after:
+            QApplication.sendEvent(
+                quality.scoring,
+                QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_4, Qt.KeyboardModifier.NoModifier, "4"),
+            )
+        assert after.args[0].quality.rows is not None
+        assert "no annotation files" not in panel.quality_label.text()
+        # A report written now and the table beside it agree (the export re-reads scores).
+        target = tmp_path / "r.html"
+        panel.ask_save_path = lambda _t, _d, _f: target
+        with qtbot.waitSignal(panel.recommendation_ready, timeout=10000):
+            panel.export_buttons["html"].click()
+        assert panel.status_label.text().startswith("Wrote ")
+        # Another run opened: the "Wrote ..." line was about the one before.
+        other = synthetic_run("other", {"m": 1.0}, seed=2, n=4)
+        ctx.open_run(other, save(other, tmp_path / "runs" / "other"))
+        assert panel.status_label.text() == ""
+    finally:
+        ctx.runner.shutdown(5.0)
+        assert ctx.saves.flush(5.0)

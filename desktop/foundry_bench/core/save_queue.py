@@ -36,7 +36,11 @@ class _Pending:
 
 
 class SaveQueue:
-    def __init__(self) -> None:
+    """``on_written(path)``, if given, follows every successful write (on the writer thread),
+    so other views can follow what reached the disk."""
+
+    def __init__(self, on_written: Callable[[Path], None] | None = None) -> None:
+        self._on_written = on_written
         self._lock = threading.Condition()
         self._pending: dict[Path, _Pending] = {}
         self._thread: threading.Thread | None = None
@@ -106,14 +110,18 @@ class SaveQueue:
                 self._lock.notify_all()
             raise
 
-    @staticmethod
-    def _write(path: Path, item: _Pending) -> None:
+    def _write(self, path: Path, item: _Pending) -> None:
         error: Exception | None = None
         result: object = None
         try:
             result = item.write()
         except Exception as exc:  # reported to the caller: a save must never fail silently
             error = exc
+        if error is None and self._on_written is not None:
+            try:
+                self._on_written(path)
+            except Exception:
+                log.exception("save of %s: the written hook failed", path)
         if item.done is not None:
             try:
                 item.done(result, error)

@@ -28,10 +28,13 @@ class AppContext(QObject):
         settings_saved(object): the ``AppSettings`` just saved (runs folder, endpoint, defaults).
         run_opened(object, object): a ``Run`` and its folder became the current run: a
             benchmark finished or a past run was reopened. Quality and Reports follow it.
+        scores_saved(object): a background save (the Quality page's scores, after every key
+            press) reached the disk in this run folder; Reports recommends afresh.
     """
 
     settings_saved = Signal(object)
     run_opened = Signal(object, object)
+    scores_saved = Signal(object)
 
     def __init__(
         self,
@@ -55,7 +58,8 @@ class AppContext(QObject):
         self._endpoint = endpoint
         self.current_run: tuple[Run, Path] | None = None
         # Every page's background writes (scores after each key press): flushed at close.
-        self.saves = SaveQueue()
+        # scores_saved is emitted on the writer thread; Qt queues it to the receivers' thread.
+        self.saves = SaveQueue(on_written=lambda path: self.scores_saved.emit(path.parent))
 
     @property
     def app_settings(self) -> AppSettings:

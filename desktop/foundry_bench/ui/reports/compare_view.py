@@ -71,6 +71,7 @@ class CompareView(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(30)
+            combo.setPlaceholderText("another run (only one so far)")
             combo.currentIndexChanged.connect(self._update_enabled)
         browse_a = QPushButton("Browse…")
         browse_b = QPushButton("Browse…")
@@ -189,9 +190,14 @@ class CompareView(QWidget):
                 if combo.findData(path) < 0:
                     combo.addItem(label, path)
             combo.blockSignals(False)
-        # Default: the newest run against the one before it.
+        # Default: the newest run against the one before it; never one run against itself.
         self._restore(self.combo_a, keep_a, 1)
         self._restore(self.combo_b, keep_b, 0)
+        if self.combo_a.currentData() == self.combo_b.currentData():
+            other = next(
+                (i for i in range(self.combo_a.count()) if i != self.combo_b.currentIndex()), -1
+            )
+            self.combo_a.setCurrentIndex(other)  # -1 with one run: A stays empty
         self._update_enabled()
         self.runs_listed.emit(len(entries))
 
@@ -237,7 +243,8 @@ class CompareView(QWidget):
         self.exported.emit(str(path))
 
     def _update_enabled(self, *_args: object) -> None:
-        ready = bool(self.combo_a.currentData()) and bool(self.combo_b.currentData())
+        a, b = self.combo_a.currentData(), self.combo_b.currentData()
+        ready = bool(a) and bool(b) and a != b
         self.compare_button.setEnabled(ready and not self._runner.is_running("compare-runs"))
         for button in self.export_buttons.values():
             button.setEnabled(self.result is not None)

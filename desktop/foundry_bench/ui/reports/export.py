@@ -150,10 +150,17 @@ class ExportPanel(QWidget):
             )
         self.model.set_recommendation(None)
         self.best_label.setText("")
+        self.status_label.setText("")  # "Wrote ..." was about the run shown before
         self._update_enabled()
         self.run_changed.emit(run)
         if run is not None:
             self.refresh_recommendation()
+
+    def scores_changed(self, run_dir: Path | None) -> None:
+        """Scores of ``run_dir`` changed on disk: recommend afresh if it is this run's (after
+        a short pause, since every key press of a scorer saves)."""
+        if self.run is not None and run_dir is not None and Path(run_dir) == self.run_dir:
+            self._delay.start()
 
     def refresh_recommendation(self) -> None:
         run, run_dir, constraints = self.run, self.run_dir, self.constraints()
@@ -213,6 +220,7 @@ class ExportPanel(QWidget):
     def _exported(self, written: Written) -> None:
         self.last_dir = written.path.parent
         self.status_label.setText(f"Wrote {written.path} ({written.note}).")
+        self.refresh_recommendation()  # the report read the scores afresh: so does the table
         self._notifier.info(f"Report written: {written.path}")
         self.exported.emit(str(written.path), written.note)
 

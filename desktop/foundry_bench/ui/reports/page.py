@@ -48,6 +48,7 @@ class ReportsPage(QWidget):
         self._listed_once = False
         ctx.run_opened.connect(self.set_run)
         ctx.settings_saved.connect(self._settings_saved)
+        ctx.scores_saved.connect(self.export_panel.scores_changed)
         if ctx.current_run is not None:
             self.set_run(*ctx.current_run)
 
