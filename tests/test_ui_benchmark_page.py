@@ -79,6 +79,14 @@ def ready_page(
     return page
 
 
+def one_round(qtbot, win: MainWindow, models: list[str]) -> tuple[BenchmarkPage, Path]:
+    """A finished run of one timed round (no warm-up) of ``models``: the page and its folder."""
+    page = ready_page(qtbot, win, models, rounds=1, warmup=0)
+    with qtbot.waitSignal(page.run_finished, timeout=30000) as finished:
+        page.start_run()
+    return page, finished.args[1]
+
+
 def table_values(page: BenchmarkPage) -> dict[str, list[list[str]]]:
     model = page.results.model
     values = {}
@@ -245,10 +253,7 @@ def test_reopening_a_run_reproduces_the_table(qtbot, make_window, server, tmp_pa
 
 def test_history_rename_and_delete_with_confirmation(qtbot, make_window, server):
     win = make_window(server.base_url)
-    page = ready_page(qtbot, win, ["good"], rounds=1, warmup=0)
-    with qtbot.waitSignal(page.run_finished, timeout=30000) as finished:
-        page.start_run()
-    _run, run_dir = finished.args
+    page, run_dir = one_round(qtbot, win, ["good"])
     history = page.history
     qtbot.waitUntil(lambda: history.model.row_of(run_dir) is not None, timeout=10000)
     history.select(run_dir)
@@ -349,3 +354,56 @@ def test_the_form_shows_and_edits_the_request_deadline(qtbot):
     with qtbot.waitSignal(form.changed, timeout=1000):
         form.deadline.setValue(45.0)
     assert form.settings() == RunSettings(deadline_s=45.0, timeout_s=20.0)
+
+
+def test_a_relaunch_restores_the_ticked_models_and_the_last_run(qtbot, server, tmp_path):
+    store = DictBackend()
+    settings = AppSettings(endpoint=server.base_url, runs_dir=str(tmp_path / "runs"))
+
+    def launch() -> MainWindow:
+        win = MainWindow(UiSettings(store), settings, app_paths().ensure())
+        qtbot.addWidget(win)
+        win.resize(1280, 800)
+        win.show()
+        win.start()
+        return win
+
+    first = launch()
+    page, run_dir = one_round(qtbot, first, ["good", "other"])
+    points = page.charts.points()["latency_ecdf"]
+    first.close()
+
+    second = launch()
+    page = second.show_page("Benchmark")
+    assert isinstance(page, BenchmarkPage)
+    ticked = lambda: [s.id for s in page.setup.models.checked_specs()]  # noqa: E731
+    qtbot.waitUntil(lambda: ticked() == ["good", "other"], timeout=30000)
+    qtbot.waitUntil(lambda: page.shown_run is not None, timeout=30000)
+    assert page.shown_run[1] == run_dir
+    assert page.charts.points()["latency_ecdf"] == points > 0
+    assert page.results.model.rowCount() == 2
+    second.close()
+
+
+def test_the_only_model_is_ticked_on_a_first_launch(qtbot, tmp_path):
+    from scripted_server import Scenario, ScriptedServer
+
+    with ScriptedServer({"solo": Scenario(ttft_s=0.004, gap_s=0.0005, tokens=4)}) as srv:
+        settings = AppSettings(endpoint=srv.base_url, runs_dir=str(tmp_path / "runs"))
+        win = MainWindow(UiSettings(DictBackend()), settings, app_paths().ensure())
+        qtbot.addWidget(win)
+        win.show()
+        win.start()
+        page = win.show_page("Benchmark")
+        qtbot.waitUntil(lambda: page.setup.models.rowCount() == 1, timeout=30000)
+        assert [s.id for s in page.setup.models.checked_specs()] == ["solo"]
+        win.close()
+
+
+def test_a_run_opened_on_another_page_is_drawn_here(qtbot, make_window, server):
+    win = make_window(server.base_url)
+    page, run_dir = one_round(qtbot, win, ["good"])
+    loaded = load_run(run_dir)
+    with qtbot.waitSignal(page.run_shown, timeout=10000):
+        win.open_run(loaded, run_dir)  # as the Reports page's "Open run folder..." does
+    assert page.shown_run[0] is loaded

@@ -126,16 +126,36 @@ class UiSettings:
 
     @property
     def recent_files(self) -> list[str]:
-        value = self.backend.get("files/recent")
-        if isinstance(value, str):  # QSettings gives a one-item list back as a string
-            return [value] if value else []
-        if isinstance(value, list):
-            return [v for v in value if isinstance(v, str)]
-        return []
+        return self._strings(self.backend.get("files/recent"))
 
     def add_recent_file(self, path: str) -> None:
         files = [path] + [f for f in self.recent_files if f != path]
         self.backend.put("files/recent", files[:MAX_RECENT])
+
+    # -- what the last session left ------------------------------------------------------
+
+    @property
+    def ticked_models(self) -> list[str] | None:
+        """The models ticked for a benchmark when the app last ran; None if never saved."""
+        value = self.backend.get("benchmark/ticked_models")
+        if value is None:
+            return None
+        return self._strings(value)
+
+    @ticked_models.setter
+    def ticked_models(self, value: list[str]) -> None:
+        # A marker first: QSettings cannot tell an empty list from no value at all.
+        self.backend.put("benchmark/ticked_models", ["", *value])
+
+    @property
+    def last_run(self) -> str:
+        """The folder of the run shown when the app last ran ("" if none)."""
+        value = self.backend.get("benchmark/last_run")
+        return value if isinstance(value, str) else ""
+
+    @last_run.setter
+    def last_run(self, value: str) -> None:
+        self.backend.put("benchmark/last_run", str(value))
 
     @property
     def try_it_prompt(self) -> str:
@@ -158,6 +178,14 @@ class UiSettings:
         if isinstance(value, bytes) and value:
             return QByteArray(value)
         return None
+
+    @staticmethod
+    def _strings(value: object) -> list[str]:
+        if isinstance(value, str):  # QSettings gives a one-item list back as a string
+            return [value] if value else []
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, str) and v]
+        return []
 
     def _int(self, key: str, default: int) -> int:
         value = self.backend.get(key)

@@ -31,7 +31,11 @@ class LoadedRun:
 def reopen_run(run_dir: Path) -> LoadedRun:
     """Load a run folder and compute its summary, chart data and per-model sample lists."""
     opened = open_run_folder(run_dir)
-    run = opened.run
+    return loaded_from(opened.run, opened.run_dir)
+
+
+def loaded_from(run: Run, run_dir: Path) -> LoadedRun:
+    """What the views of ``run`` show, for a run already in memory (opened by another page)."""
     summary = ensure_summary(run)
     by_model: dict[str, list[Sample]] = {m.id: [] for m in run.models}
     for s in run.samples:
@@ -39,4 +43,4 @@ def reopen_run(run_dir: Path) -> LoadedRun:
     prompts = {
         str(p.get("id")): str(p.get("text") or "") for p in run.prompts if isinstance(p, dict)
     }
-    return LoadedRun(run, opened.run_dir, summary, run_chart_data(run), by_model, prompts)
+    return LoadedRun(run, run_dir, summary, run_chart_data(run), by_model, prompts)

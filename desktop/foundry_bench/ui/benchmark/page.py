@@ -28,13 +28,14 @@ from foundry_bench.core.results.records import Run, Sample
 from foundry_bench.core.run.runner import RunPlan, new_run_id
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.benchmark.history import RunHistoryView
-from foundry_bench.ui.benchmark.history_tasks import LoadedRun
+from foundry_bench.ui.benchmark.history_tasks import LoadedRun, loaded_from
 from foundry_bench.ui.benchmark.live import LiveCharts, Snapshot
 from foundry_bench.ui.benchmark.results_table import ResultsView
 from foundry_bench.ui.benchmark.run import Progress, RunController
 from foundry_bench.ui.benchmark.samples_view import SamplesView
 from foundry_bench.ui.benchmark.setup import SetupPanel
 from foundry_bench.ui.benchmark.status import RunStrip
+from foundry_bench.ui.benchmark.tick_memory import TickMemory
 from foundry_bench.ui.charts.view import ChartsView
 from foundry_bench.ui.context import AppContext
 
@@ -139,6 +140,8 @@ class BenchmarkPage(QWidget):
         self.history.run_renamed.connect(self._run_renamed)
         self.results.model_activated.connect(self.show_samples_of)
         self.ctx.settings_saved.connect(self._settings_saved)
+        self.ctx.run_opened.connect(self._run_opened)
+        TickMemory(self.setup.models, self.ctx.ui_settings)
         models = self.ctx.models
         for signal in (models.modelReset, models.dataChanged, models.rowsInserted):
             signal.connect(self._sync_models)
@@ -154,6 +157,9 @@ class BenchmarkPage(QWidget):
             if not self.setup.prompts.model.rowCount():
                 self.setup.load_example_prompts()
             self.history.refresh()
+            last = self.ctx.ui_settings.last_run
+            if last and self.ctx.current_run is None and Path(last).is_dir():
+                self.history.open_run(Path(last))  # where the last session left off
 
     # -- setup ----------------------------------------------------------------------------------
 
@@ -324,6 +330,24 @@ class BenchmarkPage(QWidget):
         self.strip.eta_label.setText("")
         self.strip.show_message(f"Reopened run {loaded.run_dir.name} ({run.status})")
         self.shown_run = (run, loaded.run_dir)
+
+    def _run_opened(self, run: Run, run_dir: Path) -> None:
+        self.ctx.ui_settings.last_run = str(run_dir)
+        if self.controller.running or (self.shown_run and self.shown_run[0] is run):
+            return
+        # Opened elsewhere (the Reports page): its charts are computed in a worker.
+        self.ctx.runner.start(
+            "benchmark-show-run",
+            lambda _job: loaded_from(run, run_dir),
+            label=f"Show run {run_dir.name}",
+            on_finish=self._show_opened,
+        )
+
+    def _show_opened(self, loaded: LoadedRun) -> None:
+        current = self.ctx.current_run
+        if not self.controller.running and current is not None and current[0] is loaded.run:
+            self.show_run_data(loaded)
+            self.run_shown.emit(loaded.run, loaded.run_dir)
 
     def _run_renamed(self, old: Path, new: Path) -> None:
         if self.shown_run is not None and self.shown_run[1] == old:

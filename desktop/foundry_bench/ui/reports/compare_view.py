@@ -243,8 +243,8 @@ class CompareView(QWidget):
         self.exported.emit(str(path))
 
     def _update_enabled(self, *_args: object) -> None:
-        a, b = self.combo_a.currentData(), self.combo_b.currentData()
-        ready = bool(a) and bool(b) and a != b
+        # A run against itself only when chosen so (a sanity check: no change anywhere).
+        ready = bool(self.combo_a.currentData()) and bool(self.combo_b.currentData())
         self.compare_button.setEnabled(ready and not self._runner.is_running("compare-runs"))
         for button in self.export_buttons.values():
             button.setEnabled(self.result is not None)
