@@ -293,9 +293,11 @@ def test_the_recommendation_follows_scores_as_they_are_saved(qtbot, tmp_path: Pa
     folder = save(run, tmp_path / "runs" / "scored")
     panel = reports.export_panel
     try:
-        with qtbot.waitSignal(panel.recommendation_ready, timeout=10000) as first:
-            with qtbot.waitSignal(quality.session.opened, timeout=10000):
-                ctx.open_run(run, folder)
+        with (
+            qtbot.waitSignal(panel.recommendation_ready, timeout=10000) as first,
+            qtbot.waitSignal(quality.session.opened, timeout=10000),
+        ):
+            ctx.open_run(run, folder)
         assert first.args[0].quality.rows is None  # nothing scored yet
         with qtbot.waitSignal(panel.recommendation_ready, timeout=10000) as after:
             QApplication.sendEvent(
