@@ -124,6 +124,18 @@ def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
     _check_qthreads(request)
 
 
+@pytest.fixture(autouse=True)
+def _no_models_left_in_hosts() -> Iterator[None]:
+    """A model loaded by hand (the Models page's Load) lives in a runtime host process until
+    the window closes; a test that keeps its window open must not leave that process behind."""
+    import sys
+
+    yield
+    pool = sys.modules.get("foundry_bench.core.run.host_pool")
+    if pool is not None:
+        pool.HostPool.shared().close()
+
+
 def _check_qthreads(request: pytest.FixtureRequest) -> None:
     """Fail a test that leaves a worker QThread running (the UI keeps a registry of them)."""
     import sys

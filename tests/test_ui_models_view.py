@@ -10,6 +10,7 @@ import pytest
 
 from factories import drop_path
 from foundry_bench.core.paths import demo_model_dir
+from foundry_bench.core.run.host_pool import HostPool
 from foundry_bench.core.run.model_entry import CatalogState, ModelEntry
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
 from foundry_bench.core.run.runtime_errors import RuntimeFailure
@@ -210,6 +211,10 @@ def test_list_load_try_it_unload_with_the_demo_model(qtbot, make_view):
     assert view.model.index(position, Column.LOADED).data() == "✓"
     assert view.model.index(position, Column.LOAD_TIME).data().endswith(("ms", "s"))
     assert view.unload_action.isEnabled() and not view.load_action.isEnabled()
+    # Loaded the way a run loads it: in its own runtime host, not in the app's process.
+    ready = HostPool.shared().ready(DEMO_MODEL_ID)
+    assert ready is not None and ready.load_time_s == loaded.args[1]
+    assert DEMO_MODEL_ID not in FoundryRuntime.get().loaded_ids()
 
     panel = view.try_it
     panel.prompt.setText("Tell me about the sea.")
@@ -227,6 +232,7 @@ def test_list_load_try_it_unload_with_the_demo_model(qtbot, make_view):
         view.unload_action.trigger()
     assert not view.model.row(DEMO_MODEL_ID).entry.loaded
     assert not panel.send_button.isEnabled()
+    assert HostPool.shared().ready(DEMO_MODEL_ID) is None
 
 
 @pytest.mark.runtime

@@ -27,6 +27,7 @@ from foundry_bench.core.log_file import LOG_FILE, open_log_file
 from foundry_bench.core.paths import AppPaths
 from foundry_bench.core.redaction import redact_url
 from foundry_bench.core.results.records import Run
+from foundry_bench.core.run.host_pool import HostPool
 from foundry_bench.core.run.providers import resolve_endpoint
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.settings import AppSettings, save_settings
@@ -333,6 +334,7 @@ class MainWindow(QMainWindow):
         self.ui_settings.current_page = self.sidebar.currentRow()
         self.ui_settings.sync()
         self.runner.shutdown(SHUTDOWN_WAIT_S)
+        HostPool.shared().close()  # the models loaded by hand end with the window
         if not self.ctx.saves.flush(SHUTDOWN_WAIT_S):
             logging.getLogger(APP_LOGGER).error("some scores were still being saved at exit")
         self.log_panel.detach(logging.getLogger(APP_LOGGER))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from foundry_bench.core.run.host_pool import HostPool
 from foundry_bench.core.run.model_entry import CatalogState, LoadResult, ModelEntry
 from foundry_bench.core.run.model_folders import validate_model_folder
 from foundry_bench.core.run.runtime import FoundryRuntime
@@ -47,7 +48,13 @@ def start_runtime(runtime: RuntimeAccess, register_demo: bool = True) -> Task:
 
 
 def list_local(runtime: RuntimeAccess) -> Task:
-    return lambda ctx: runtime().local_models()
+    """The registered models; loaded = loaded in a runtime host (or in this process)."""
+
+    def task(ctx: JobContext) -> list[ModelEntry]:
+        hosted = HostPool.shared().loaded_ids()
+        return [replace(e, loaded=e.loaded or e.id in hosted) for e in runtime().local_models()]
+
+    return task
 
 
 def fetch_catalog(runtime: RuntimeAccess, timeout_s: float = 8.0) -> Task:
@@ -75,15 +82,21 @@ def list_server(base_url: str) -> Task:
 
 
 def load(runtime: RuntimeAccess, model_id: str) -> Task:
+    """A cold load in a fresh runtime host, as a run does it; "Try it" then talks to it."""
+
     def task(ctx: JobContext) -> LoadResult:
-        return runtime().load(model_id)
+        entry = runtime().find(model_id)
+        if entry is None:
+            raise RuntimeFailure(f"model {model_id!r} is not registered or cached here")
+        return HostPool.shared().load(entry.id, entry.source, ctx.cancel)
 
     return task
 
 
 def unload(runtime: RuntimeAccess, model_id: str) -> Task:
     def task(ctx: JobContext) -> str:
-        runtime().unload(model_id)
+        if not HostPool.shared().unload(model_id):
+            runtime().unload(model_id)  # loaded in this process by something else
         return model_id
 
     return task
@@ -91,6 +104,7 @@ def unload(runtime: RuntimeAccess, model_id: str) -> Task:
 
 def remove(runtime: RuntimeAccess, model_id: str) -> Task:
     def task(ctx: JobContext) -> str:
+        HostPool.shared().unload(model_id)
         runtime().remove(model_id)
         return model_id
 

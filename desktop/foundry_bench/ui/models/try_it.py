@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from foundry_bench.core import keychain
 from foundry_bench.core.redaction import split_query
+from foundry_bench.core.run.host_pool import HostPool
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.base.plain_text import plain_label
@@ -250,6 +251,7 @@ class TryItPanel(QGroupBox):
         if endpoint is not None:
             self.set_target(model_id, lambda: endpoint)
         elif row.entry.loaded and row.busy is None:
-            self.set_target(model_id, lambda: runtime().base_url_for(model_id))
+            # The model's runtime host (Load on this page started it), as a run would use it.
+            self.set_target(model_id, lambda: HostPool.shared().base_url(model_id))
         else:
             self.set_target(None, None, f"Load {row.entry.alias} (toolbar above) to try it.")
