@@ -481,3 +481,36 @@ def test_the_results_tab_ranks_models_by_their_side_by_side_votes(
     assert rows[0]["wins"] == 12 and rows[1]["ties"] == 6  # 6 prompt-rounds x 2 pairs
     assert rows[0]["ci_low"] <= rows[0]["rating"] <= rows[0]["ci_high"]
     assert len(arena.chart.dots.data) == 3
+
+
+def test_export_and_import_sheet_from_the_page(open_now, make_page, run_dir, qtbot, tmp_path):
+    import csv
+
+    run, folder = run_dir
+    page = make_page()
+    open_now(page, run, folder)
+    assert page.controls.export_button.isVisible() and page.controls.import_button.isVisible()
+    press(page.scoring, Qt.Key.Key_4)  # one score from the window, before the export
+    sheet = tmp_path / "sheet.csv"
+    page.sheet.export_to(sheet)
+    qtbot.waitUntil(sheet.exists, timeout=10000)
+    with sheet.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["model"] for r in rows} == {""}  # the page is blind, so is the sheet
+    assert sum(r["correctness"] == "4" for r in rows) == 1
+    for row in rows:
+        row["clarity"] = "2"
+    rows[0]["note"] = 'a "quoted" note }, {'
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    page.sheet.import_from(sheet)
+    # The window's own file: its live scores take the sheet's in (and keep its own 4).
+    qtbot.waitUntil(
+        lambda: sum(s.criterion == "clarity" for s in page.session.ann.scores.values()) == 18,
+        timeout=10000,
+    )
+    scores = disk_scores(folder)
+    assert sum(v == 4 for (k, c), v in scores.items() if c == "correctness") == 1
+    assert any(page.session.ann.note(k) == 'a "quoted" note }, {' for k in page.session.order)

@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Imported here, not at the top: they pull in numpy, which a runtime host never needs.
     from foundry_bench.cli.fleet import add_fleet_parser
     from foundry_bench.cli.report import add_annotation_options, add_constraint_options
+    from foundry_bench.cli.scores import add_scores_parser
 
     parser = argparse.ArgumentParser(
         prog="foundry-bench",
@@ -80,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, default=0, help="bootstrap seed (reproducible)")
 
     add_fleet_parser(sub)
+
+    add_scores_parser(sub)
 
     models = sub.add_parser("models", help="manage models of the embedded Foundry Local runtime")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -192,6 +195,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from foundry_bench.cli.fleet import cmd_fleet
 
         return cmd_fleet(args)
+    if command == "scores":
+        from foundry_bench.cli.scores import cmd_scores
+
+        return cmd_scores(args)
     if command == "models":
         from foundry_bench.cli.models import cmd_models
 

@@ -159,9 +159,10 @@ class AnnotationSet:
     def note(self, sample_key: str) -> str:
         return self.notes.get(sample_key, ("", ""))[0]
 
-    def set_note(self, sample_key: str, text: str) -> bool:
-        """Set an answer's note; False (and nothing changes) when it is the same text."""
-        text = clean_text(text.strip())
+    def set_note(self, sample_key: str, text: str, *, strip: bool = True) -> bool:
+        """Set an answer's note; False (and nothing changes) when it is the same text.
+        A note typed in the window is stripped; one imported from a sheet is kept as is."""
+        text = clean_text(text.strip() if strip else text)
         if text == self.note(sample_key):
             return False
         if text:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -94,6 +95,11 @@ def open_annotations(
     known = {c.id for c in ann.criteria}
     ann.criteria += [c for c in wanted if c.id not in known]
     return ann, False
+
+
+def file_slug(name: str, fallback: str) -> str:
+    """``name`` as a safe part of a file name (letters, digits, ``.``, ``_``, ``-``)."""
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or fallback
 
 
 def backup_corrupt(path: Path, *, move: bool = False) -> Path:

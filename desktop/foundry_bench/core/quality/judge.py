@@ -15,6 +15,7 @@ from typing import Protocol
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.config.rubric import ASPECT_PREFIX, Criterion
 from foundry_bench.core.quality.annotations import JUDGE_PREFIX, AnnotationSet
+from foundry_bench.core.quality.files import file_slug
 from foundry_bench.core.quality.groups import answer_groups
 from foundry_bench.core.quality.order import (
     criteria_by_prompt,
@@ -46,8 +47,7 @@ def judge_annotator(model: str) -> str:
 
 
 def judge_file_name(model: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-") or "model"
-    return f"annotations-judge-{slug}.json"
+    return f"annotations-judge-{file_slug(model, 'model')}.json"
 
 
 def parse_judge_score(text: str) -> int | None:

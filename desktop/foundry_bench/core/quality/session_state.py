@@ -68,6 +68,10 @@ class SessionState:
         if self.ann is not None and self.file is not None and self.problem is None:
             self._write(self.file, self.ann)
 
+    def sync(self) -> None:
+        """Save now, taking in what another writer (an import, another window) saved."""
+        self._save()
+
     def _write(self, file: AnnotationsFile, ann: AnnotationSet) -> None:
         """Put ``ann`` in ``file`` (synchronously here; the app's subclass in the background),
         taking in what another writer saved there meanwhile."""

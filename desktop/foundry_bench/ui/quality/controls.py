@@ -54,7 +54,14 @@ class ScoringControls(QWidget):
             self.mode_group.addButton(button, i)
         self.single.setChecked(True)
         self.unscored_box = QCheckBox("Unscored only")
-        for widget in (self.blind_box, self.single, self.pairs, self.unscored_box):
+        self.export_button = QPushButton("Export sheet…")
+        self.export_button.setToolTip(
+            "A CSV with one row per distinct answer, to score in Excel or LibreOffice"
+        )
+        self.import_button = QPushButton("Import sheet…")
+        self.import_button.setToolTip("Merge a filled-in sheet into your scores")
+        for widget in (self.blind_box, self.single, self.pairs, self.unscored_box,
+                       self.export_button, self.import_button):  # fmt: skip
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.progress_label = plain_label()
         self.progress_bar = QProgressBar()
@@ -70,6 +77,9 @@ class ScoringControls(QWidget):
                 row.addSpacing(8)
             row.addWidget(widget)
         row.addStretch(1)
+        row.addWidget(self.export_button)
+        row.addWidget(self.import_button)
+        row.addSpacing(8)
         row.addWidget(self.progress_label)
         row.addWidget(self.progress_bar)
 

@@ -1,11 +1,10 @@
 """The Quality page: score a run's answers 1-5, compare annotators, weigh quality against speed.
 
 It follows the window's current run (``run_opened``). Three tabs: Score (one answer at a time,
-or two models side by side), Agreement (other annotators' files, agreement per criterion,
-where people disagree most, the optional automatic judge) and Results (mean score per model
-and criterion with 95% CIs, and quality against p95 latency). Statistics are computed in a
-worker, a moment after the last change, so scoring never waits for them.
-"""
+or two models side by side; Export/Import sheet for a spreadsheet), Agreement (others' files,
+agreement per criterion, the worst disagreements, the automatic judge) and Results (mean
+score per model and criterion with 95% CIs, quality against p95 latency, the arena ranking).
+Statistics are computed in a worker a moment after the last change: scoring never waits."""
 
 from __future__ import annotations
 
@@ -23,10 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.quality.annotations import (
-    AnnotationFileError,
-    AnnotationSet,
-)
+from foundry_bench.core.quality.annotations import AnnotationFileError, AnnotationSet
 from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.quality.session_state import PAIRS, SINGLE
 from foundry_bench.core.results.folders import open_run_folder
@@ -40,6 +36,7 @@ from foundry_bench.ui.quality.judge import JudgePanel
 from foundry_bench.ui.quality.pairs import PairView
 from foundry_bench.ui.quality.scoring import ScoringView
 from foundry_bench.ui.quality.session import QualitySession
+from foundry_bench.ui.quality.sheet_actions import SheetActions
 from foundry_bench.ui.quality.stats import QualityStats, compute_stats
 from foundry_bench.ui.quality.tabs import AgreementTab, ResultsTab
 from foundry_bench.ui.quality.widgets import heading, muted
@@ -78,6 +75,7 @@ class QualityPage(QWidget):
         self.judge = JudgePanel(ctx.runner, ctx.provider_factory)
         self.agreement_tab = AgreementTab(self.judge)
         self.results_tab = ResultsTab()
+        self.sheet = SheetActions(self.session, ctx.runner, self.notifier, self)
         # The tabs' tables, by the names the rest of the app and the tests know them.
         self.annotator_model = self.agreement_tab.annotator_model
         self.agreement_model = self.agreement_tab.agreement_model
@@ -161,6 +159,8 @@ class QualityPage(QWidget):
         self.agreement_tab.remove_button.clicked.connect(self._remove_annotator)
         self.disagreement_view.doubleClicked.connect(self._jump_to_disagreement)
         self.judge.judge_finished.connect(lambda path: self.add_annotator_files([Path(path)]))
+        self.sheet.connect_buttons(self.controls.export_button, self.controls.import_button)
+        self.sheet.imported.connect(lambda path: self.add_annotator_files([Path(path)]))
         self.tabs.currentChanged.connect(lambda _i: self.focus_scoring())
 
     # -- the run -------------------------------------------------------------------------
