@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from foundry_bench.core.csv_cells import csv_safe
 from foundry_bench.core.quality.annotations import ANNOTATIONS_FILE, AnnotationSet
 from foundry_bench.core.quality.files import (
     file_slug,
@@ -38,7 +39,6 @@ from foundry_bench.core.quality.groups import answer_groups
 from foundry_bench.core.quality.order import blind_order, run_order, run_prompts, seed_for_run
 from foundry_bench.core.quality.rows import find_annotation_files
 from foundry_bench.core.quality.shared_file import AnnotationsFile
-from foundry_bench.core.reports.text import csv_safe
 from foundry_bench.core.results.records import Run
 
 FIXED_COLUMNS = ("answer_id", "model", "prompt_id", "prompt", "answer", "count")

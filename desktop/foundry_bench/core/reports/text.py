@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from foundry_bench.core.csv_cells import csv_safe as csv_safe
 from foundry_bench.core.units import DASH as DASH
 from foundry_bench.core.units import fmt_number as fmt_number
 from foundry_bench.core.units import is_number as is_number
@@ -32,12 +33,6 @@ _MD_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 _MD_SPECIAL = re.compile(r"([\\|`*_\[\]])")
-
-
-_CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def md_escape(text: str) -> str:
@@ -64,15 +59,6 @@ def md_text(text: object, limit: int | None = None) -> str:
     if not raw:
         return DASH
     return md_escape(truncate(raw, limit) if limit else raw)
-
-
-def csv_safe(value: object) -> object:
-    """Neutralise spreadsheet formulas: a non-numeric text starting with ``=``, ``+``,
-    ``-``, ``@``, tab or CR gets a ``'`` prefix. Numbers, and text that is a plain decimal
-    number such as ``-1.5``, are returned unchanged; so is anything that is not text."""
-    if isinstance(value, str) and value.startswith(_CSV_TRIGGERS) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def fmt_size(value: object) -> str:
