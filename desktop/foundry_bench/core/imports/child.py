@@ -152,10 +152,9 @@ def carry_chat_template(source: Path, out: Path) -> None:
         data = json.loads(tok_config.read_text(encoding="utf-8"))
         if isinstance(data, dict) and data.get("chat_template"):
             return
-    for candidate in (source / "chat_template.jinja",):
-        if candidate.is_file():
-            shutil.copyfile(candidate, out / "chat_template.jinja")
-            return
+    if (source / "chat_template.jinja").is_file():
+        shutil.copyfile(source / "chat_template.jinja", out / "chat_template.jinja")
+        return
     raise RuntimeError(f"the converted model in {out} has no chat template")
 
 

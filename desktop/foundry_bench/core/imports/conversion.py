@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from foundry_bench.core.imports.errors import ImportCancelled, ImportFailure
 from foundry_bench.core.imports.protocol import ConversionEvent, ConversionJob, decode_event
 
@@ -136,34 +138,24 @@ def _tail(log: Path) -> str:
 
 
 class _PeakMemory:
-    """The child's peak RSS, sampled while we wait for its output (psutil is a dependency)."""
+    """The child's peak RSS (with any children of its own), sampled while we wait for it."""
 
     def __init__(self, pid: int) -> None:
         self.peak_mb: float | None = None
         self._last = 0.0
         try:
-            import psutil
-
-            self._process: object | None = psutil.Process(pid)
-        except Exception:
+            self._process: psutil.Process | None = psutil.Process(pid)
+        except psutil.Error:
             self._process = None
 
     def sample_every(self, interval_s: float) -> None:
         now = time.monotonic()
-        if now - self._last < interval_s:
+        if self._process is None or now - self._last < interval_s:
             return
         self._last = now
-        self.sample()
-
-    def sample(self) -> None:
-        import psutil
-
-        process = self._process
-        if not isinstance(process, psutil.Process):
-            return
         try:
-            total = process.memory_info().rss
-            for child in process.children(recursive=True):
+            total = self._process.memory_info().rss
+            for child in self._process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     total += child.memory_info().rss
         except psutil.Error:
