@@ -25,11 +25,13 @@ from hypothesis import strategies as st
 from foundry_bench.core import redaction
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.fileio import atomic_write_text
 from foundry_bench.core.redaction import (
     MASK,
     redact_message,
     redact_url,
     remember_secret,
+    remember_url_secrets,
     scrub_secrets,
 )
 from foundry_bench.core.results.run_settings import RunSettings
@@ -214,10 +216,13 @@ def test_redact_url_leaves_no_credential_in_any_place(key: str, name: str) -> No
         shown = redact_url(url)
         assert key not in shown, url
         assert "host" in shown
-        # A message that quotes it later is masked too, since redact_url remembered it (a value
-        # made only of digits is not masked everywhere: it would change figures in files).
-        if any((c.isalpha() and c not in "eE") or c in "_~" for c in key):
-            assert key not in scrub_secrets(f"the server said: {key}")
+
+
+def test_a_key_of_the_endpoint_in_use_is_masked_in_what_a_server_says_later() -> None:
+    key = "Zk3-endpoint-in-use-42"
+    remember_url_secrets(f"https://user:{key}@host.example/v1")
+    assert key not in scrub_secrets(f"the server said: {key}")
+    assert key not in redact_message(f"401 for {key}")
 
 
 def test_redact_message_masks_echoed_headers_and_urls_but_keeps_ordinary_text() -> None:
@@ -232,10 +237,23 @@ def test_redact_message_masks_echoed_headers_and_urls_but_keeps_ordinary_text() 
     assert redact_message(ordinary) == ordinary
 
 
-def test_masking_known_keys_never_breaks_a_results_file() -> None:
-    """A key that could be read as a number is not masked inside files (it was: a key
-    "00000000" remembered by one test turned a figure into ***, and results.json invalid)."""
-    remember_secret("00000000")
-    remember_secret("1.5e-100")
-    text = json.dumps({"latency_s": 0.0100000000, "tpot_s": 1.5e-100})
-    assert json.loads(scrub_secrets(text)) == json.loads(text)
+def test_masking_known_keys_never_breaks_a_file_the_app_writes(tmp_path: Path) -> None:
+    """A key that looks like a figure, a field name or a word of a field's vocabulary is never
+    masked where it would break a file (it did: a key "00000000" turned a figure into ***, and
+    a remembered "sample_key" made annotations.json unreadable)."""
+    for value in ("00000000", "1.5e-100", "estimated", "sample_key_fail_on_regression_pct"):
+        remember_secret(value)
+    data = {"latency_s": 0.0100000000, "tpot_s": 1.5e-100, "tokens_source": "estimated"}
+    data["sample_key_fail_on_regression_pct"] = ["ok"]
+    path = tmp_path / "results.json"
+    atomic_write_text(path, json.dumps(data))
+    assert json.loads(path.read_text(encoding="utf-8")) == data
+
+
+def test_a_url_read_from_a_file_teaches_the_redaction_nothing() -> None:
+    """Only keys the app is given are remembered: a hostile results.json whose environment
+    holds http://u:WORD@host must not make every later file mask WORD."""
+    word = "finished_at_2026"
+    shown = redact_url(f"http://u:{word}@host/v1")
+    assert word not in shown
+    assert scrub_secrets(f'"{word}"') == f'"{word}"'

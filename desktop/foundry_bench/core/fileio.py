@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from foundry_bench.core.redaction import scrub_secrets
+from foundry_bench.core.redaction import scrub_json_text, scrub_secrets
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -21,7 +21,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     (``os.replace`` is atomic on one file system on Windows and POSIX alike). Every file the
     app writes passes here, so no key value this process knows reaches one.
     """
-    text = scrub_secrets(text)
+    # JSON files only inside string values, so a key can never make a file unreadable.
+    json_like = path.suffix in (".json", ".jsonl")
+    text = scrub_json_text(text) if json_like else scrub_secrets(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

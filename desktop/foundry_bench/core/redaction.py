@@ -27,10 +27,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 MASK = "***"
 API_KEY_ENV = "OPENAI_API_KEY"
 
-# What may be masked wherever it appears: long enough not to be ordinary text ("test"), and
-# holding a character no number has, so masking never touches a figure in a results file.
+# What may be masked wherever it appears: long enough not to be ordinary text ("test"), with a
+# character no number has (masking never touches a figure), and a digit or 16 characters, as
+# generated keys have (so a word such as "estimated" in a file's field is never masked).
 MIN_SECRET_CHARS = 8
+LONG_SECRET_CHARS = 16
 _NOT_A_NUMBER = re.compile(r"[A-DF-Za-df-z_~!#$%&*/:;<=>?@^|]")
+# Every JSON string in order, with the colon that makes it a key (matching them all keeps the
+# scan aligned on string boundaries); only values are masked, so every file stays parseable.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
 
 # Query or field names that hold credentials (compared lower-cased, "-" read as "_").
 _SECRET_NAMES = frozenset(
@@ -80,11 +85,20 @@ def is_secret_name(name: object) -> bool:
 
 
 def _maskable(value: str) -> bool:
-    return len(value) >= MIN_SECRET_CHARS and _NOT_A_NUMBER.search(value) is not None
+    return (
+        len(value) >= MIN_SECRET_CHARS
+        and _NOT_A_NUMBER.search(value) is not None
+        and (len(value) >= LONG_SECRET_CHARS or any(c.isdigit() for c in value))
+    )
 
 
 def remember_secret(value: str | None) -> None:
-    """Mask ``value`` wherever :func:`scrub_secrets` or :func:`redact_message` see it."""
+    """Mask ``value`` wherever :func:`scrub_secrets` or :func:`redact_message` see it.
+
+    Only for keys this process is given to use (environment, keychain, the endpoint it is
+    told to call), never for text read from a file: a hostile run folder could otherwise make
+    the app mask words of its own files.
+    """
     if value and _maskable(value.strip()):
         with _lock:
             _known.add(value.strip())
@@ -114,6 +128,7 @@ def url_secrets(url: str) -> list[str]:
 
 
 def remember_url_secrets(url: str) -> None:
+    """Remember the credentials of an endpoint the app is about to use."""
     for value in url_secrets(url):
         remember_secret(value)
 
@@ -125,14 +140,12 @@ def has_credentials(url: str) -> bool:
 def redact_url(value: str) -> str:
     """``value`` with no user:password part and its secret query values masked.
 
-    Not a URL, or none to mask: unchanged. The values masked are remembered, so a server
-    message that quotes them later is masked too.
+    Not a URL, or none to mask: unchanged. Nothing is remembered: the URL may come from a
+    file (:func:`remember_url_secrets` is for endpoints in use).
     """
     secrets = url_secrets(value)
     if not secrets:
         return value
-    for secret in secrets:
-        remember_secret(secret)
     try:
         parts = urlsplit(value)
         netloc = parts.hostname or ""
@@ -173,6 +186,33 @@ def scrub_secrets(text: str, extra: Iterable[str] = ()) -> str:
     if not secrets or not text:
         return text
     return _replace_all(text, secrets)
+
+
+def scrub_json_text(text: str) -> str:
+    """JSON (or JSON Lines) text with known key values masked inside string values only.
+
+    Keys and numbers are never touched, so the file stays as parseable as it was; values are
+    matched in their encoded form (with and without ASCII escapes).
+    """
+    secrets = known_secrets()
+    if not secrets or not text:
+        return text
+    encoded = set()
+    for secret in secrets:
+        encoded.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+        encoded.add(json.dumps(secret)[1:-1])
+    forms = sorted(encoded, key=len, reverse=True)
+
+    def mask(match: re.Match[str]) -> str:
+        literal = match.group(0)
+        if match.group(1):  # a key
+            return literal
+        for form in forms:
+            if form in literal:
+                literal = literal.replace(form, MASK)
+        return literal
+
+    return _JSON_STRING.sub(mask, text)
 
 
 def _replace_all(text: str, secrets: Iterable[str]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from foundry_bench.core.fileio import atomic_write_text
-from foundry_bench.core.redaction import scrub_secrets
+from foundry_bench.core.redaction import scrub_json_text
 from foundry_bench.core.results.records import ModelRecord, Run, RunStatus, Sample
 from foundry_bench.core.results.run_settings import RunSettings
 
@@ -51,7 +51,7 @@ class SampleWriter:
     def append(self, sample: Sample) -> None:
         if self._fh is None:
             raise ValueError(f"{self.path}: writer is closed")
-        self._fh.write(scrub_secrets(json.dumps(sample.to_dict(), ensure_ascii=False)) + "\n")
+        self._fh.write(scrub_json_text(json.dumps(sample.to_dict(), ensure_ascii=False)) + "\n")
         self._fh.flush()
 
     def close(self) -> None:
