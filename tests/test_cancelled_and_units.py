@@ -145,3 +145,12 @@ def test_the_quality_scatter_uses_the_unit_of_the_tables(qtbot):
     assert axis.labelText.startswith("p95 latency (ms)")
     xs, _ = scatter.points.getData()
     assert list(xs) == pytest.approx([21.4, 30.9])
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0.84, "840 ms"), (2.41, "2.41 s"), (42.0, "42 s"), (125.0, "2 min 05 s")]
+)
+def test_a_sub_second_run_did_not_take_0_s(seconds, text):
+    from foundry_bench.ui.benchmark.status import format_duration
+
+    assert format_duration(seconds) == text

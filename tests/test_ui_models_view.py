@@ -197,6 +197,8 @@ def test_list_load_try_it_unload_with_the_demo_model(qtbot, make_view):
     qtbot.waitUntil(lambda: view.model.row(DEMO_MODEL_ID) is not None, timeout=10000)
     row = view.model.row(DEMO_MODEL_ID)
     assert row.entry.cached and row.origin == "local"
+    # A registered generic-cpu folder: its device comes from the folder, not an empty cell.
+    assert view.model.index(view.model.position(DEMO_MODEL_ID), Column.DEVICE).data() == "CPU"
     assert view.select(DEMO_MODEL_ID)
     if row.entry.loaded:  # another test of this process left it loaded
         with qtbot.waitSignal(view.model_unloaded, timeout=10000):

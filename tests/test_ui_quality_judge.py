@@ -75,3 +75,31 @@ def test_judge_that_cannot_reach_its_model_says_why(qtbot, tmp_path: Path) -> No
             assert "not found" in page.judge.status.text() or "404" in page.judge.status.text()
         finally:
             runner.shutdown(5.0)
+
+
+def test_a_stopped_judge_is_still_an_annotator(qtbot, tmp_path: Path) -> None:
+    run = make_run(models=("m1", "m2"), rounds=3, warmup=False)
+    folder = tmp_path / "run"
+    write_results(folder, run)
+    slow = Scenario(tokens=1, token_text="3", numbered=False, ttft_s=0.15)
+    with ScriptedServer({"judge-model": slow}) as srv:
+        page = QualityPage(make_context(tmp_path / "home", endpoint=srv.base_url))
+        runner = page.runner
+        qtbot.addWidget(page)
+        try:
+            with qtbot.waitSignal(page.session.opened, timeout=10000):
+                page.open_run(run, folder)
+            page.judge.model_box.setEditText("judge-model")
+            path = folder / judge_file_name("judge-model")
+            page.judge.start_button.click()
+            qtbot.waitUntil(lambda: "2 scored" in page.judge.status.text(), timeout=20000)
+            qtbot.waitUntil(path.is_file, timeout=5000)
+            with qtbot.waitSignal(page.judge.judge_finished, timeout=10000) as kept:
+                page.judge.stop_button.click()
+            assert kept.args[0] == path
+            qtbot.waitUntil(
+                lambda: "judge:judge-model" in {r["name"] for r in page.annotator_model.rows()},
+                timeout=5000,
+            )
+        finally:
+            runner.shutdown(5.0)

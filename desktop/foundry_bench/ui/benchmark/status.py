@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.core.units import fmt_seconds
 from foundry_bench.ui.base.plain_text import plain_label, plain_tooltip, rich_label
 from foundry_bench.ui.benchmark.results_table import STATUS_COLORS
 from foundry_bench.ui.benchmark.run import Progress
@@ -26,6 +27,8 @@ IDLE_TEXT = "Set up a run on the left, then press Start."
 
 def format_duration(seconds: float) -> str:
     seconds = max(0.0, seconds)
+    if seconds < 10:
+        return fmt_seconds(seconds)  # "840 ms", "2.41 s": never "took 0 s"
     if seconds < 60:
         return f"{seconds:.0f} s"
     minutes, secs = divmod(round(seconds), 60)

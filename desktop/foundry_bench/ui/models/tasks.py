@@ -17,6 +17,7 @@ from foundry_bench.core.run.model_entry import CatalogState, LoadResult, ModelEn
 from foundry_bench.core.run.model_folders import validate_model_folder
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.run.runtime_errors import RuntimeFailure
+from foundry_bench.core.run.variants import entry_device
 from foundry_bench.ui.base.workers import JobContext, Task
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,18 @@ def start_runtime(runtime: RuntimeAccess, register_demo: bool = True) -> Task:
 
 
 def list_local(runtime: RuntimeAccess) -> Task:
-    """The registered models; loaded = loaded in a runtime host (or in this process)."""
+    """The registered models; loaded = loaded in a runtime host (or in this process). A
+    registered folder has no catalog device: it is read from the folder (genai_config), so
+    the Device column of a generic-cpu model is not empty."""
 
     def task(ctx: JobContext) -> list[ModelEntry]:
         hosted = HostPool.shared().loaded_ids()
-        return [replace(e, loaded=e.loaded or e.id in hosted) for e in runtime().local_models()]
+        entries = []
+        for e in runtime().local_models():
+            device, provider = entry_device(e)
+            loaded = e.loaded or e.id in hosted
+            entries.append(replace(e, loaded=loaded, device=device, execution_provider=provider))
+        return entries
 
     return task
 

@@ -73,7 +73,8 @@ def judge_task(
 
 class JudgePanel(QGroupBox):
     """Signals:
-    judge_finished(object): the judge's file (``Path``) was written.
+    judge_finished(object): the judge's file (``Path``) was written (also after Stop, when
+        the scores so far are on disk: a stopped judge is still an annotator).
     """
 
     judge_finished = Signal(object)
@@ -90,6 +91,7 @@ class JudgePanel(QGroupBox):
         self.run: Run | None = None
         self.run_dir: Path | None = None
         self.criteria: list[Criterion] = []
+        self._judge_file: Path | None = None  # the file of the judge running now
         self.model_box = QComboBox()
         self.model_box.setEditable(True)
         self.model_box.setMinimumContentsLength(24)
@@ -124,6 +126,7 @@ class JudgePanel(QGroupBox):
         if not model or self.run is None or self.run_dir is None:
             return
         task = judge_task(self.run, self.run_dir, model, self.criteria, self.providers())
+        self._judge_file = self.run_dir / judge_file_name(model)
         self.status.setText(f"Asking {model} to score the answers…")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -140,6 +143,18 @@ class JudgePanel(QGroupBox):
         self.runner.cancel(JUDGE_JOB)
         self.status.setText("Stopped; the scores so far are kept. Start again to resume.")
         self._idle()
+        path, self._judge_file = self._judge_file, None
+        if path is not None:  # the file exists once the judge scored something
+            self.runner.start(
+                f"{JUDGE_JOB}-kept",
+                lambda _ctx: path if path.is_file() else None,
+                label="Judge's scores so far",
+                on_finish=self._kept,
+            )
+
+    def _kept(self, path: Path | None) -> None:
+        if path is not None:
+            self.judge_finished.emit(path)
 
     def _progress(self, p: JudgeProgress) -> None:
         text = f"{p.done} of {p.total} asked · {p.scored} scored"
