@@ -658,3 +658,20 @@ def test_the_workshops_four_prompts_ship_with_aspects() -> None:
         "Provide two scenarios where an SLM is preferable to an LLM.",
     ]
     assert all(p.aspects for p in loaded.items) and not loaded.warnings
+
+
+def test_models_device_picks_a_variant_and_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "models.json"
+    path.write_text('{"phi-4-mini": {"device": "GPU"}, "phi-4-mini-generic-cpu:1": {}}')
+    gpu, cpu = load_models(path).items
+    assert (gpu.id, gpu.device) == ("phi-4-mini", "gpu") and cpu.device is None
+    assert parse_models({"phi-4-mini": gpu.to_dict()}, path).items == [gpu]
+
+
+@pytest.mark.parametrize("device", ['"tpu"', "3", '"gpu\\u001b[2J"', '""'])
+def test_models_bad_device_names_file_and_place(tmp_path: Path, device: str) -> None:
+    path = tmp_path / "models.json"
+    path.write_text(f'{{"phi": {{"device": {device}}}}}')
+    with pytest.raises(ConfigError) as info:
+        load_models(path)
+    assert "models.json" in str(info.value) and "device" in str(info.value)

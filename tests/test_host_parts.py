@@ -16,7 +16,13 @@ from foundry_bench.core.run import hardware, host_meter
 from foundry_bench.core.run.host_meter import HostMeter, maxrss_mb
 from foundry_bench.core.run.host_process import exit_description, host_command
 from foundry_bench.core.run.model_entry import ModelEntry
-from foundry_bench.core.run.variants import CPU, entry_device, folder_device
+from foundry_bench.core.run.variants import (
+    CPU,
+    entry_device,
+    folder_device,
+    select_variant,
+    variant_devices,
+)
 
 
 def test_exit_description() -> None:
@@ -171,3 +177,29 @@ def test_machine_facts_name_the_hardware() -> None:
     assert hardware.machine_facts([])["npu"] is None
     assert facts["cpu_count"] >= 1 and facts["memory_gb"] > 0
     assert isinstance(facts["gpus"], list) and facts["os_build"] and facts["power"]
+
+
+_PHI = [
+    ModelEntry("phi-generic-cpu:1", "phi", "catalog", device="CPU", cached=True),
+    ModelEntry("phi-cuda-gpu:1", "phi", "catalog", device="GPU", execution_provider="CUDA"),
+]
+
+
+def test_a_variant_is_an_alias_and_a_device() -> None:
+    assert select_variant(_PHI, "phi", "gpu") == _PHI[1]
+    assert select_variant(_PHI, "phi", "cpu") == _PHI[0]
+    assert select_variant(_PHI, "phi", "npu") is None
+    assert select_variant(_PHI, "phi-cuda-gpu:1", None) == _PHI[1]  # a variant id by itself
+    assert variant_devices(_PHI, "phi") == ["cpu", "gpu"]
+
+
+def test_one_run_can_hold_an_alias_on_cpu_and_gpu() -> None:
+    from foundry_bench.core.config.models import ModelSpec
+    from foundry_bench.core.run.providers import EmbeddedProvider, PrepareError
+
+    runtime: Any = types.SimpleNamespace(models=lambda: _PHI)
+    provider = EmbeddedProvider(runtime)
+    assert provider._variant(ModelSpec("phi", device="gpu")).id == "phi-cuda-gpu:1"
+    assert provider._variant(ModelSpec("phi", device="cpu")).id == "phi-generic-cpu:1"
+    with pytest.raises(PrepareError, match=r"no npu variant here \(variants: cpu, gpu\)"):
+        provider._variant(ModelSpec("phi", device="npu"))

@@ -161,3 +161,18 @@ def test_a_host_stops_when_asked_and_reports_no_crash(runtime: FoundryRuntime) -
     usage = host.stop()
     assert usage is not None and usage.peak_rss_mb is not None
     assert host.ended() is None and host.stop() == usage  # twice is fine
+
+
+def test_a_model_chosen_by_alias_and_device(runtime: FoundryRuntime, tmp_path: Path) -> None:
+    alias = runtime.find(DEMO_MODEL_ID).alias  # type: ignore[union-attr]
+    plan = RunPlan(
+        models=[ModelSpec(id=alias, device="cpu"), ModelSpec(id=TWIN_ID, device="gpu")],
+        prompts=[PromptSpec(id="p1", text="Hi.")],
+        settings=RunSettings(rounds=1, warmup_rounds=0, max_tokens=8, timeout_s=30),
+    )
+    for _event in run_benchmark(plan, EmbeddedProvider(runtime), tmp_path):
+        pass
+    on_cpu, on_gpu = load_run(tmp_path).models
+    assert on_cpu.status == "ok" and on_cpu.device == "CPU"
+    assert on_gpu.status == "failed"
+    assert on_gpu.error is not None and "has no gpu variant here (variants: cpu)" in on_gpu.error

@@ -1,8 +1,9 @@
 """``models.json``: the models of a benchmark and what is known of each.
 
 ``{"<model id or alias>": {"capabilities": [...], "size_mb": N, "license": "...",
-"endpoint": "http(s)://...", "notes": "..."}}`` (every field optional, ``{}`` will do), plus an
-optional top-level ``"schema_version": 1``.
+"endpoint": "http(s)://...", "device": "cpu|gpu|npu", "notes": "..."}}`` (every field
+optional, ``{}`` will do), plus an optional top-level ``"schema_version": 1``. ``device`` picks
+the alias's variant for that device (a variant id picks one by itself).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from foundry_bench.core.config._common import (
 )
 from foundry_bench.core.config.loading import CONTROL, Loaded
 
-MODEL_FIELDS = ("capabilities", "size_mb", "license", "endpoint", "notes")
+MODEL_FIELDS = ("capabilities", "size_mb", "license", "endpoint", "device", "notes")
+DEVICES = ("cpu", "gpu", "npu")
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,14 @@ class ModelSpec:
     license: str | None = None
     endpoint: str | None = None
     notes: str | None = None
+    device: str | None = None  # cpu, gpu or npu: which variant of the alias
 
     def to_dict(self) -> dict[str, Any]:
         """The entry's value in ``models.json`` (without the id, which is its key)."""
         out: dict[str, Any] = {}
         if self.capabilities:
             out["capabilities"] = list(self.capabilities)
-        for name in ("size_mb", "license", "endpoint", "notes"):
+        for name in ("size_mb", "license", "endpoint", "device", "notes"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -113,7 +116,17 @@ def _parse_model(ctx: Ctx, model_id: str, value: object, json_path: str) -> Mode
         license=check_optional_text(ctx, value, "license", json_path),
         endpoint=_check_endpoint(ctx, value.get("endpoint"), json_field(json_path, "endpoint")),
         notes=check_optional_text(ctx, value, "notes", json_path),
+        device=_check_device(ctx, value.get("device"), json_field(json_path, "device")),
     )
+
+
+def _check_device(ctx: Ctx, value: object, json_path: str) -> str | None:
+    if value is None:
+        return None
+    device = check_text(ctx, value, json_path, "device").lower()
+    if device not in DEVICES:
+        ctx.fail(json_path, f"device must be cpu, gpu or npu, not {preview(str(value))}")
+    return device
 
 
 def _check_size(ctx: Ctx, value: object, json_path: str) -> float | None:

@@ -19,10 +19,11 @@ from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.redaction import redact_url, remember_url_secrets
 from foundry_bench.core.run.host_meter import HostUsage
 from foundry_bench.core.run.host_process import RuntimeHost
+from foundry_bench.core.run.model_entry import ModelEntry
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.run.runtime_eps import execution_providers
 from foundry_bench.core.run.runtime_errors import RuntimeFailure
-from foundry_bench.core.run.variants import entry_device
+from foundry_bench.core.run.variants import entry_device, select_variant, variant_devices
 
 ENDPOINT_ENV = "FOUNDRY_LOCAL_ENDPOINT"
 
@@ -153,7 +154,7 @@ class EmbeddedProvider:
         if spec.endpoint:
             return ExternalProvider(spec.endpoint).prepare(spec)
         try:
-            entry = self.runtime.find(spec.id)
+            entry = self._variant(spec) if spec.device else self.runtime.find(spec.id)
         except RuntimeFailure as exc:
             raise PrepareError(str(exc)) from exc
         if entry is None:
@@ -189,6 +190,19 @@ class EmbeddedProvider:
             execution_provider=execution_provider,
             monitor=host,
         )
+
+    def _variant(self, spec: ModelSpec) -> ModelEntry:
+        """``"device"`` in models.json: the alias's variant for that device."""
+        entries = self.runtime.models()
+        entry = select_variant(entries, spec.id, spec.device)
+        if entry is None:
+            devices = ", ".join(variant_devices(entries, spec.id)) or "none known here"
+            raise PrepareError(
+                f"model {spec.id!r} has no {spec.device} variant here (variants: {devices}); "
+                "a GPU or NPU variant appears once its execution provider is registered "
+                "(`foundry-bench models eps`)"
+            )
+        return entry
 
     def release(self, spec: ModelSpec, prepared: PreparedModel) -> None:
         if isinstance(prepared.monitor, RuntimeHost):

@@ -61,3 +61,19 @@ def entry_device(entry: ModelEntry) -> tuple[str | None, str | None]:
         if found is not None:
             return found
     return None, entry.execution_provider or None
+
+
+def select_variant(entries: list[ModelEntry], name: str, device: str | None) -> ModelEntry | None:
+    """The variant ``name`` (an id or an alias) means on ``device`` (cpu/gpu/npu), among the
+    models known here; None when there is none. Without a device, the id itself."""
+    if device is None:
+        return next((e for e in entries if e.id == name), None)
+    wanted = device.upper()
+    candidates = [e for e in entries if name in (e.id, e.alias)]
+    return next((e for e in candidates if entry_device(e)[0] == wanted), None)
+
+
+def variant_devices(entries: list[ModelEntry], name: str) -> list[str]:
+    """The devices ``name``'s variants run on here (for a message saying what exists)."""
+    found = {entry_device(e)[0] for e in entries if name in (e.id, e.alias)}
+    return sorted(d.lower() for d in found if d)
