@@ -34,7 +34,8 @@ def cancelled_run():
     samples.append(
         make_measured_sample("m", "p1", 191, status="cancelled", error="cancelled after 0 chunks")
     )
-    return make_run(samples, models=[make_model_record("m", load_time_s=0.045)], status="cancelled")
+    record = make_model_record("m", load_time_s=0.045, peak_rss_mb=812.4)
+    return make_run(samples, models=[record], status="cancelled")
 
 
 def test_a_cancelled_request_has_its_own_count():
@@ -75,6 +76,8 @@ def test_the_results_table_shows_cancelled_apart_with_load_time(qapp):
     assert model.headerData(Col.LOAD, Qt.Orientation.Horizontal) == "Load (ms)"
     assert model.index(0, Col.LOAD).data() == "45.0"
     assert model.headerData(Col.MEMORY, Qt.Orientation.Horizontal) == "Memory Δ (MB)"
+    assert model.index(0, Col.PEAK_RSS).data() == "812"  # the runtime host's peak
+    assert model.index(0, Col.GPU_MEMORY).data() == ""  # not measured: empty, never 0
     # p95 comes before the spread columns, so it is in view first.
     assert Col.P95 < Col.MEAN < Col.P50_CI
 

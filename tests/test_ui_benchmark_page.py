@@ -341,6 +341,10 @@ def test_a_run_of_the_demo_model_on_the_real_runtime(qtbot, make_window):
     entry = page.results.model.entries()[0]
     assert entry["n_ok"] == 6 and entry["output_tps"]["p50"] > 0
     assert run.models[0].load_time_s is not None  # the run loaded the model itself
+    # The Models page shows that load, not one from before the run.
+    assert win.models_view.model.row(DEMO_MODEL_ID).load_time_s == run.models[0].load_time_s
+    # The results table shows it too, from the model record.
+    assert page.results.model.index(0, Col.LOAD).data() != ""
     assert (run_dir / "report.html").is_file()
 
 

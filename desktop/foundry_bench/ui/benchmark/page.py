@@ -286,6 +286,9 @@ class BenchmarkPage(QWidget):
         self.strip.current_label.setToolTip(f"Saved in {run_dir}")
         self.notifier.info(f"Benchmark {run.status}: results in {run_dir}")
         self.shown_run = (run, run_dir)
+        for record in run.models:  # the Models page shows the newest load, not an old one
+            if record.load_time_s is not None:
+                self.ctx.models.set_load_time(record.id, record.load_time_s)
         self.history.refresh()
         self.run_finished.emit(run, run_dir)
         self.run_shown.emit(run, run_dir)

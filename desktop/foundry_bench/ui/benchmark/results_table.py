@@ -71,6 +71,8 @@ class Col(IntEnum):
     P95_CI = 14
     LOAD = 15
     MEMORY = 16
+    PEAK_RSS = 17
+    GPU_MEMORY = 18
 
 
 HEADERS = {
@@ -91,6 +93,8 @@ HEADERS = {
     Col.MAX: "Max",
     Col.LOAD: "Load",
     Col.MEMORY: "Memory Δ (MB)",
+    Col.PEAK_RSS: "Peak RSS (MB)",
+    Col.GPU_MEMORY: "GPU memory (MB)",
 }
 _STAT_OF = {
     Col.MEAN: "mean",
@@ -105,7 +109,12 @@ _STAT_OF = {
 _CI_OF = {Col.P50_CI: "p50_ci", Col.P95_CI: "p95_ci"}
 _COUNT_OF = {Col.OK: "n_ok", Col.FAILED: "n_failed", Col.CANCELLED: "n_cancelled"}
 #: What loading the model cost, from its record (``ModelRecord``), not from the samples.
-_RECORD_OF = {Col.LOAD: "load_time_s", Col.MEMORY: "memory_delta_mb"}
+_RECORD_OF = {
+    Col.LOAD: "load_time_s",
+    Col.MEMORY: "memory_delta_mb",
+    Col.PEAK_RSS: "peak_rss_mb",
+    Col.GPU_MEMORY: "gpu_memory_mb",
+}
 _COUNT_TIPS = {
     Col.OK: "timed requests that ended ok",
     Col.FAILED: "timed requests that ended in an error or a timeout",
@@ -114,6 +123,8 @@ _COUNT_TIPS = {
 _RECORD_TIPS = {
     Col.LOAD: "time to load the model before its requests (outside the timings)",
     Col.MEMORY: "the process's memory growth while the model loaded",
+    Col.PEAK_RSS: "the most memory the model's runtime host process held over its life",
+    Col.GPU_MEMORY: "the most GPU memory in use while the model ran (NVIDIA only)",
 }
 
 
@@ -262,9 +273,8 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
             scales[metric] = time_scale(values) if unit == "ms" else number_scale(values, unit)
         records = [self._records.get(e["model"]) for e in self._rows]
         scales["load_time_s"] = time_scale(getattr(r, "load_time_s", None) for r in records)
-        scales["memory_delta_mb"] = number_scale(
-            (getattr(r, "memory_delta_mb", None) for r in records), "MB"
-        )
+        for name in ("memory_delta_mb", "peak_rss_mb", "gpu_memory_mb"):
+            scales[name] = number_scale((getattr(r, name, None) for r in records), "MB")
         return scales
 
     def _status(self, entry: dict[str, Any]) -> str:

@@ -218,6 +218,10 @@ class ModelsTableModel(RowTableModel["ModelRow"]):
             changes["load_time_s"] = load_time_s
         self._change(model_id, **changes)
 
+    def set_load_time(self, model_id: str, load_time_s: float) -> None:
+        """A load measured elsewhere (a benchmark loads its models): the newest one shows."""
+        self._change(model_id, load_time_s=load_time_s)
+
     # -- queries ----------------------------------------------------------------------------
 
     def row(self, model_id: str) -> ModelRow | None:
