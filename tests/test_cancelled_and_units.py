@@ -21,7 +21,8 @@ from foundry_bench.core.reports.csv_report import to_summary_csv
 from foundry_bench.core.reports.html import render_html
 from foundry_bench.core.reports.markdown import to_markdown
 from foundry_bench.core.units import fmt_seconds, number_scale, time_scale
-from foundry_bench.ui.benchmark.results_table import Col, ResultsTableModel, ResultsView
+from foundry_bench.ui.benchmark.results_columns import Col
+from foundry_bench.ui.benchmark.results_table import ResultsTableModel, ResultsView
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

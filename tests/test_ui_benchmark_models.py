@@ -26,7 +26,8 @@ from foundry_bench.core.results.store import write_results
 from foundry_bench.ui.base.qt_models import BEST_ROLE
 from foundry_bench.ui.benchmark.history import HCol, RunHistoryModel
 from foundry_bench.ui.benchmark.history_tasks import reopen_run
-from foundry_bench.ui.benchmark.results_table import Col, ResultsTableModel
+from foundry_bench.ui.benchmark.results_columns import Col
+from foundry_bench.ui.benchmark.results_table import ResultsTableModel
 from foundry_bench.ui.benchmark.samples_model import SamplesTableModel, SCol
 from foundry_bench.ui.benchmark.setup_file import (
     Setup,

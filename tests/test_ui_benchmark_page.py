@@ -19,7 +19,8 @@ from foundry_bench.core.run.runtime import DEMO_MODEL_ID
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.base.settings_store import DictBackend, UiSettings
 from foundry_bench.ui.benchmark.page import BenchmarkPage
-from foundry_bench.ui.benchmark.results_table import METRICS, Col
+from foundry_bench.ui.benchmark.results_columns import Col
+from foundry_bench.ui.benchmark.results_table import METRICS
 from foundry_bench.ui.main_window import MainWindow
 from scripted_server import Scenario, ScriptedServer
 

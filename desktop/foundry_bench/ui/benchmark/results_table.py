@@ -10,7 +10,6 @@ what the finished run showed.
 from __future__ import annotations
 
 import math
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -28,6 +27,16 @@ from foundry_bench.core.units import Scale, number_scale, time_scale
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import BEST_ROLE, ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
 from foundry_bench.ui.base.tables import row_table, sort_proxy
+from foundry_bench.ui.benchmark.results_columns import (
+    CI_OF,
+    COUNT_OF,
+    COUNT_TIPS,
+    HEADERS,
+    RECORD_OF,
+    RECORD_TIPS,
+    STAT_OF,
+    Col,
+)
 
 #: metric key -> (label, unit, scale to the unit, higher is better)
 METRICS: dict[str, tuple[str, str, float, bool]] = {
@@ -50,85 +59,7 @@ STATUS_COLORS = {
 BEST_FILL = QColor(60, 154, 95, 60)
 
 
-class Col(IntEnum):
-    """The columns, most read first: the median and the tail come before the spread, so
-    p95 is in view without scrolling sideways."""
-
-    MODEL = 0
-    STATUS = 1
-    OK = 2
-    FAILED = 3
-    CANCELLED = 4
-    P50 = 5
-    P95 = 6
-    P99 = 7
-    MEAN = 8
-    STD = 9
-    MIN = 10
-    P90 = 11
-    MAX = 12
-    P50_CI = 13
-    P95_CI = 14
-    LOAD = 15
-    MEMORY = 16
-    PEAK_RSS = 17
-    GPU_MEMORY = 18
-
-
-HEADERS = {
-    Col.MODEL: "Model",
-    Col.STATUS: "Status",
-    Col.OK: "OK",
-    Col.FAILED: "Failed",
-    Col.CANCELLED: "Cancelled",
-    Col.MEAN: "Mean",
-    Col.STD: "Std",
-    Col.MIN: "Min",
-    Col.P50: "p50",
-    Col.P50_CI: "p50 95% CI",
-    Col.P90: "p90",
-    Col.P95: "p95",
-    Col.P95_CI: "p95 95% CI",
-    Col.P99: "p99",
-    Col.MAX: "Max",
-    Col.LOAD: "Load",
-    Col.MEMORY: "Memory Δ (MB)",
-    Col.PEAK_RSS: "Peak RSS (MB)",
-    Col.GPU_MEMORY: "GPU memory (MB)",
-}
-_STAT_OF = {
-    Col.MEAN: "mean",
-    Col.STD: "std",
-    Col.MIN: "min",
-    Col.P50: "p50",
-    Col.P90: "p90",
-    Col.P95: "p95",
-    Col.P99: "p99",
-    Col.MAX: "max",
-}
-_CI_OF = {Col.P50_CI: "p50_ci", Col.P95_CI: "p95_ci"}
-_COUNT_OF = {Col.OK: "n_ok", Col.FAILED: "n_failed", Col.CANCELLED: "n_cancelled"}
-#: What loading the model cost, from its record (``ModelRecord``), not from the samples.
-_RECORD_OF = {
-    Col.LOAD: "load_time_s",
-    Col.MEMORY: "memory_delta_mb",
-    Col.PEAK_RSS: "peak_rss_mb",
-    Col.GPU_MEMORY: "gpu_memory_mb",
-}
-_COUNT_TIPS = {
-    Col.OK: "timed requests that ended ok",
-    Col.FAILED: "timed requests that ended in an error or a timeout",
-    Col.CANCELLED: "timed requests stopped by Cancel (not failures)",
-}
-_RECORD_TIPS = {
-    Col.LOAD: "time to load the model before its requests (outside the timings)",
-    Col.MEMORY: "the process's memory growth while the model loaded",
-    Col.PEAK_RSS: "the most memory the model's runtime host process held over its life",
-    Col.GPU_MEMORY: "the most GPU memory in use while the model ran (NVIDIA only)",
-}
-
-
-_KEYS = frozenset(_STAT_OF.values()) - {"std"}
+_KEYS = frozenset(STAT_OF.values()) - {"std"}
 
 
 def _stats_of(entry: dict[str, Any], metric: str) -> dict[str, Any]:
@@ -156,13 +87,13 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
                 return self.scale("load_time_s").label(HEADERS[col])
             return HEADERS[col]  # the unit is in the metric picker, which keeps columns narrow
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col in _CI_OF:
+            if col in CI_OF:
                 return "bootstrap 95% confidence interval of the percentile"
-            if col in _STAT_OF:
+            if col in STAT_OF:
                 better = "highest" if higher and col != Col.STD else "lowest"
                 unit = self.scale(self._metric).unit
                 return f"{label}: {HEADERS[col]} ({unit}); the {better} value is highlighted"
-            return _COUNT_TIPS.get(col) or _RECORD_TIPS.get(col)
+            return COUNT_TIPS.get(col) or RECORD_TIPS.get(col)
         return None
 
     def cell(self, entry: dict[str, Any], column: int, role: int) -> Any:
@@ -262,7 +193,7 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         return float(value) * self.scale(self._metric).factor
 
     def _record_value(self, entry: dict[str, Any], col: Col) -> float | None:
-        value = getattr(self._records.get(entry["model"]), _RECORD_OF[col], None)
+        value = getattr(self._records.get(entry["model"]), RECORD_OF[col], None)
         return float(value) if isinstance(value, int | float) else None
 
     def _find_scales(self) -> dict[str, Scale]:
@@ -286,16 +217,16 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
             return str(entry["model"])
         if col == Col.STATUS:
             return self._status(entry)
-        if col in _COUNT_OF:
-            return str(entry.get(_COUNT_OF[col], 0))
-        if col in _RECORD_OF:
+        if col in COUNT_OF:
+            return str(entry.get(COUNT_OF[col], 0))
+        if col in RECORD_OF:
             value = self._record_value(entry, col)
-            return "" if value is None else self.scale(_RECORD_OF[col]).text(value)
+            return "" if value is None else self.scale(RECORD_OF[col]).text(value)
         scale = self.scale(self._metric)
-        if col in _STAT_OF:
-            value = self._stats(entry).get(_STAT_OF[col])
-            return "" if self._scaled(entry, _STAT_OF[col]) is None else scale.text(value)
-        ci = self._stats(entry).get(_CI_OF[col])
+        if col in STAT_OF:
+            value = self._stats(entry).get(STAT_OF[col])
+            return "" if self._scaled(entry, STAT_OF[col]) is None else scale.text(value)
+        ci = self._stats(entry).get(CI_OF[col])
         if not ci:
             return ""
         return f"{scale.text(ci[0])} – {scale.text(ci[1])}"
@@ -303,14 +234,14 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
     def _sort_key(self, entry: dict[str, Any], col: Col) -> Any:
         if col in (Col.MODEL, Col.STATUS):
             return self._display(entry, col)
-        if col in _COUNT_OF:
-            return int(entry.get(_COUNT_OF[col], 0))
-        if col in _RECORD_OF:
+        if col in COUNT_OF:
+            return int(entry.get(COUNT_OF[col], 0))
+        if col in RECORD_OF:
             value = self._record_value(entry, col)
-        elif col in _STAT_OF:
-            value = self._scaled(entry, _STAT_OF[col])
+        elif col in STAT_OF:
+            value = self._scaled(entry, STAT_OF[col])
         else:
-            ci = self._stats(entry).get(_CI_OF[col])
+            ci = self._stats(entry).get(CI_OF[col])
             value = ci[0] * self.scale(self._metric).factor if ci else None
         return math.inf if value is None else value
 
@@ -327,7 +258,7 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         """Model with the best value per statistic column, when two or more models have one."""
         higher = METRICS[self._metric][3]
         best: dict[int, str] = {}
-        for col, key in _STAT_OF.items():
+        for col, key in STAT_OF.items():
             values = [(self._scaled(e, key), e["model"]) for e in self._rows]
             present = [(v, row) for v, row in values if v is not None]
             if len(present) < 2:
