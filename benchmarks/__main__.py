@@ -25,6 +25,7 @@ MODULES = (
     "benchmarks.annotations_save",
     "benchmarks.fleet_merge",
     "benchmarks.import_smollm2",
+    "benchmarks.sweep_truth",
 )
 
 

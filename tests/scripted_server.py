@@ -98,6 +98,16 @@ class Scenario:
     reasoning_field: str = "reasoning_content"  # one of REASONING_FIELDS
     reasoning_usage: str | None = "openai"  # one of REASONING_USAGE
     garbage_line: bytes = b'data: {"choices": [{"delta": {"content": "oo\n\n'  # fault "garbage"
+    # Prompt-size aware: the prompt counts one token per whitespace-separated word of its
+    # messages plus `prompt_tokens` (the chat template), the first token comes
+    # `prefill_s_per_token` later per prompt token, and a prompt over `context_tokens` gets
+    # HTTP 400 (an advertised context the server does not really accept).
+    count_prompt: bool = False
+    prefill_s_per_token: float = 0.0
+    context_tokens: int | None = None
+    # One request at a time per model (a runtime with no batching): the others queue, so
+    # their TTFT includes the wait, and throughput does not grow with requests in flight.
+    serial: bool = False
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
@@ -189,6 +199,9 @@ class HandlerError(RuntimeError):
     """A request handler of the scripted server raised; ``__cause__`` is the first error."""
 
 
+_no_lock = contextlib.nullcontext
+
+
 class _ClientGone(Exception):
     pass
 
@@ -200,6 +213,17 @@ class _Stopping(Exception):
 def _shutdown(sock: socket.socket, how: int) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(how)
+
+
+def _prompt_tokens(sc: Scenario, body: Mapping[str, Any]) -> int:
+    if not sc.count_prompt:
+        return sc.prompt_tokens
+    messages = body.get("messages")
+    words = 0
+    for message in messages if isinstance(messages, list) else []:
+        content = message.get("content") if isinstance(message, dict) else None
+        words += len(content.split()) if isinstance(content, str) else 0
+    return words + sc.prompt_tokens
 
 
 def _chunk(data: bytes) -> bytes:
@@ -380,6 +404,24 @@ class _Handler(BaseHTTPRequestHandler):
                 msg = json.dumps({"error": {"message": echoed, "type": "auth"}}).encode()
                 self._json_reply(rec, 401, "Unauthorized", msg)
                 return
+            prompt_tokens = _prompt_tokens(scenario, body)
+            if scenario.context_tokens is not None and prompt_tokens > scenario.context_tokens:
+                msg = json.dumps(
+                    {
+                        "error": {
+                            "message": f"prompt of {prompt_tokens} tokens is longer than the "
+                            f"context of {scenario.context_tokens}",
+                            "type": "invalid_request_error",
+                        }
+                    }
+                ).encode()
+                self._json_reply(rec, 400, "Bad Request", msg)
+                return
+            scenario = replace(
+                scenario,
+                prompt_tokens=prompt_tokens,
+                ttft_s=scenario.ttft_s + scenario.prefill_s_per_token * prompt_tokens,
+            )
             if scenario.fault in ("http500", "http404", "http429"):
                 status = int(scenario.fault[4:])
                 reason = {500: "Internal Server Error", 404: "Not Found", 429: "Too Many Requests"}
@@ -400,10 +442,15 @@ class _Handler(BaseHTTPRequestHandler):
             out = _Output(min(scenario.reasoning, n_out), n_out - min(scenario.reasoning, n_out))
             finish = "length" if n_out < wanted else "stop"
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            if rec.stream:
-                self._stream(rec, scenario, model, out, finish, include_usage)
-            else:
-                self._whole(rec, scenario, model, out, finish)
+            with self.server.owner._serial_lock(model) if scenario.serial else _no_lock():
+                if scenario.serial:
+                    # Served from now: the time spent queued is before the first token.
+                    queued = time.perf_counter() - rec.received_at
+                    scenario = replace(scenario, ttft_s=scenario.ttft_s + queued)
+                if rec.stream:
+                    self._stream(rec, scenario, model, out, finish, include_usage)
+                else:
+                    self._whole(rec, scenario, model, out, finish)
         except (_ClientGone, _Stopping):
             rec.client_gone = True
             self.close_connection = True
@@ -639,6 +686,7 @@ class ScriptedServer:
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []  # raised by request handlers
         self._stop = threading.Event()
+        self._serial: dict[str, threading.Lock] = {}
         self._httpd: _Server | None = None
         self._serve_thread: threading.Thread | None = None
 
@@ -733,6 +781,10 @@ class ScriptedServer:
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
+
+    def _serial_lock(self, model: str) -> threading.Lock:
+        with self._lock:
+            return self._serial.setdefault(model, threading.Lock())
 
     def _handler_failed(self, exc: BaseException) -> None:
         with self._lock:

@@ -128,16 +128,17 @@ def test_markdown_header_and_summary_table(run: Run) -> None:
     assert "| Max tokens | 64 |" in env and "| Seed | 7 |" in env
     assert "hunter2" not in md and "secret" not in md
 
-    # status, ok, failed, cancelled, p50/p95/p99 latency, p50 TTFT, p50 TPOT, tok/s, load,
+    # status, ok, failed, cancelled, p50/p95/p99 latency, p50 TTFT, p50 TPOT, tok/s,
+    # throughput (no start/end times in these samples), load,
     # mem, size, lic; each column's unit and decimals come from its values (3 significant
     # digits of the typical one), so latencies of ~400 ms have none and TTFTs of 5-25 ms one.
     assert "| p50 latency (ms) | p95 latency (ms) |" in md and "| Load (s) |" in md
     assert table_row(md, "Summary", "alpha")[1:] == [
-        "ok", "4", "1", "0", "250", "385", "397", "25.0", "25.0", "52",
+        "ok", "4", "1", "0", "250", "385", "397", "25.0", "25.0", "52", "–",
         "1.23", "512", "1024", "MIT",
     ]  # fmt: skip
     assert table_row(md, "Summary", "beta")[1:] == [
-        "ok", "2", "0", "0", "375", "578", "596", "5.0", "6.3", "250",
+        "ok", "2", "0", "0", "375", "578", "596", "5.0", "6.3", "250", "–",
         "0.50", "–", "48.0", "Apache-2.0",
     ]  # fmt: skip
     gamma = table_row(md, "Summary", "gamma")

@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     from foundry_bench.cli.fleet import add_fleet_parser
     from foundry_bench.cli.report import add_annotation_options, add_constraint_options
     from foundry_bench.cli.scores import add_scores_parser
+    from foundry_bench.cli.sweep import add_sweep_parser
 
     parser = argparse.ArgumentParser(
         prog="foundry-bench",
@@ -54,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--models", required=True, type=Path, help="models.json")
     run.add_argument("--prompts", required=True, type=Path, help="prompts.json")
     _add_run_options(run)
+
+    add_sweep_parser(sub)
 
     report = sub.add_parser("report", help="write a report from a run folder or results.json")
     report.add_argument("run", type=Path, help="run folder or results.json")
@@ -137,6 +140,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         default=RunSettings.deadline_s,
         help="seconds one request may take in all (default %(default)g)",
     )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="timed requests in flight at once, each timed on its own (warm-ups: one at a time)",
+    )
     p.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
     _add_label_option(p)
 
@@ -187,6 +197,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from foundry_bench.cli.run import cmd_demo, cmd_run
 
         return cmd_run(args) if command == "run" else cmd_demo(args)
+    if command == "sweep":
+        from foundry_bench.cli.sweep import cmd_sweep
+
+        return cmd_sweep(args)
     if command in ("report", "compare"):
         from foundry_bench.cli.report import cmd_compare, cmd_report
 

@@ -44,8 +44,8 @@ from foundry_bench.core.units import fmt_seconds
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    models, prompts = _load_plan_inputs(args.models, args.prompts)
-    app_settings = _app_settings()
+    models, prompts = load_plan_inputs(args.models, args.prompts)
+    app_settings = read_app_settings()
     settings = checked(
         RunSettings(
             rounds=args.rounds,
@@ -57,18 +57,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             timeout_s=args.timeout,
             label=_label(args, app_settings),
             deadline_s=args.deadline,
+            concurrency=args.concurrency,
         )
     )
-    try:
-        endpoint = resolve_endpoint(args.endpoint, app_settings.endpoint)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from exc
-    provider = _make(provider_factory(endpoint, ensure_demo=True))
-    return _execute(models, prompts, settings, provider, args.out, app_settings)
+    plan = RunPlan(models=models, prompts=prompts, settings=settings, run_id=new_run_id())
+    return execute(plan, provider_for(args.endpoint, app_settings), args.out, app_settings)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    app_settings = _app_settings()
+    app_settings = read_app_settings()
     settings = checked(
         RunSettings(
             rounds=args.rounds,
@@ -83,13 +80,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         prompts = load_prompts(examples_dir() / "prompts.json").items
     except ConfigError as exc:  # the bundled files are broken: a packaging bug
         raise BadInput(str(exc)) from exc
-    provider = _make(provider_factory(None, ensure_demo=True))  # starts the runtime
+    provider = make_provider(provider_factory(None, ensure_demo=True))  # starts the runtime
     from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
 
     entry = FoundryRuntime.get().find(DEMO_MODEL_ID)
     if entry is not None:
         print(f"demo model {entry.id} ({entry.disk_mb or 0:.1f} MB) from {entry.path}")
-    return _execute(models, prompts, settings, provider, args.out, app_settings)
+    plan = RunPlan(models=models, prompts=prompts, settings=settings, run_id=new_run_id())
+    return execute(plan, provider, args.out, app_settings)
 
 
 def _label(args: argparse.Namespace, app_settings: AppSettings) -> str:
@@ -97,7 +95,7 @@ def _label(args: argparse.Namespace, app_settings: AppSettings) -> str:
     return str(args.label) if args.label is not None else app_settings.defaults.label
 
 
-def _load_plan_inputs(
+def load_plan_inputs(
     models_path: Path, prompts_path: Path
 ) -> tuple[list[ModelSpec], list[PromptSpec]]:
     try:
@@ -110,7 +108,7 @@ def _load_plan_inputs(
     return models.items, prompts.items
 
 
-def _app_settings() -> AppSettings:
+def read_app_settings() -> AppSettings:
     """The settings file the app writes (endpoint, runs folder); defaults when it is broken."""
     try:
         return load_settings(app_paths().settings_file)
@@ -119,23 +117,26 @@ def _app_settings() -> AppSettings:
         return AppSettings()
 
 
-def _make(factory: ProviderFactory) -> ModelProvider:
+def provider_for(endpoint_option: str | None, app: AppSettings) -> ModelProvider:
+    """The provider of ``--endpoint`` (or the environment or settings), else the runtime."""
+    try:
+        endpoint = resolve_endpoint(endpoint_option, app.endpoint)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    return make_provider(provider_factory(endpoint, ensure_demo=True))
+
+
+def make_provider(factory: ProviderFactory) -> ModelProvider:
     try:
         return factory()
     except PrepareError as exc:
         raise BadInput(str(exc)) from exc
 
 
-def _execute(
-    models: list[ModelSpec],
-    prompts: list[PromptSpec],
-    settings: RunSettings,
-    provider: ModelProvider,
-    out: Path | None,
-    app_settings: AppSettings,
-) -> int:
-    plan = RunPlan(models=models, prompts=prompts, settings=settings, run_id=new_run_id())
-    runs_dir = runs_dir_for(app_settings, app_paths())
+def execute(plan: RunPlan, provider: ModelProvider, out: Path | None, settings: AppSettings) -> int:
+    """Run ``plan`` into ``out`` (default: a new folder in the runs folder), write its reports
+    and print where they are; Ctrl-C cancels with everything so far saved."""
+    runs_dir = runs_dir_for(settings, app_paths())
     out_dir = out or runs_dir / str(plan.run_id)
     for name in ("results.json", "samples.jsonl"):
         if (out_dir / name).exists():
@@ -240,7 +241,7 @@ def print_summary(run: Run, stream: TextIO) -> None:
     lat, ttft, tps = scales["latency_s"], scales["ttft_s"], scales["output_tps"]
     stream.write(
         f"{'model':40} {'status':8} {'ok':>4} {'cancel':>6} {lat.label('p50'):>9} "
-        f"{lat.label('p95'):>9} {ttft.label('ttft p50'):>14} {'tok/s':>8}\n"
+        f"{lat.label('p95'):>9} {ttft.label('ttft p50'):>14} {'tok/s':>8} {'all tok/s':>9}\n"
     )
     records = {m.id: m for m in run.models}
     for row in summary:
@@ -250,5 +251,6 @@ def print_summary(run: Run, stream: TextIO) -> None:
             f"{lat.text(stat_of(row, 'latency_s', 'p50')):>9} "
             f"{lat.text(stat_of(row, 'latency_s', 'p95')):>9} "
             f"{ttft.text(stat_of(row, 'ttft_s', 'p50')):>14} "
-            f"{tps.text(stat_of(row, 'output_tps', 'mean')):>8}\n"
+            f"{tps.text(stat_of(row, 'output_tps', 'mean')):>8} "
+            f"{tps.text(row.get('throughput_tps')):>9}\n"
         )

@@ -148,6 +148,9 @@ class _Columns:
             name: np.array(col, dtype=np.float64)[timed]
             for name, col in zip(SUMMARY_METRICS, columns, strict=True)
         }
+        self.tokens = np.array([s.completion_tokens for s in samples], dtype=np.float64)[timed]
+        self.start = np.array([s.start_s for s in samples], dtype=np.float64)[timed]
+        self.end = np.array([s.end_s for s in samples], dtype=np.float64)[timed]
 
     def prompt_codes(self, prompt_order: dict[str, int]) -> npt.NDArray[np.intp]:
         codes: npt.NDArray[np.intp] = _codes(self._prompt_ids, prompt_order)[self._timed]
@@ -180,6 +183,17 @@ def _entry(cols: _Columns, rows: npt.NDArray[np.intp]) -> dict[str, Any]:
     return entry
 
 
+def throughput_tps(tokens: FloatArray, start: FloatArray, end: FloatArray) -> float | None:
+    """Aggregate throughput: every completion token of some timed requests over the wall
+    time from the first one's start to the last one's end (None without both)."""
+    counted = np.isfinite(tokens)
+    times = np.isfinite(start) & np.isfinite(end)
+    if not counted.any() or not times.any():
+        return None
+    wall = float(end[times].max() - start[times].min())
+    return float(tokens[counted].sum()) / wall if wall > 0 else None
+
+
 def _model_status(run: Run, model: str, n_ok: int) -> str:
     record = run.model(model)
     if record is not None:
@@ -191,15 +205,20 @@ def summarize(run: Run) -> list[dict[str, Any]]:
     """One entry per model (``run.models`` order, then models only seen in samples).
 
     ``{"model", "status", "n_ok", "n_failed", "n_cancelled", "n_reasoned", "latency_s":
-    {stats}, "ttft_s", "tpot_s", "output_tps", "decode_tps", "ttfa_s"}`` from timed samples:
-    statistics over ``ok`` samples, ``n_cancelled`` counting those the user cancelled,
-    ``n_failed`` the others and ``n_reasoned`` the ``ok`` answers that showed thinking.
+    {stats}, "ttft_s", "tpot_s", "output_tps", "decode_tps", "ttfa_s", "throughput_tps"}`` from
+    timed samples: statistics over ``ok`` samples, ``n_cancelled`` counting those the user
+    cancelled, ``n_failed`` the others and ``n_reasoned`` the ``ok`` answers that showed
+    thinking; ``throughput_tps`` (one number) is every completion token of the timed phase
+    over its wall time.
     """
     order: dict[str, int] = {m.id: i for i, m in enumerate(run.models)}
     cols = _Columns(run.samples, order)
     summary = []
     for model, rows in zip(order, group_rows(cols.model, len(order)), strict=True):
         entry = _entry(cols, rows)
+        entry["throughput_tps"] = throughput_tps(
+            cols.tokens[rows], cols.start[rows], cols.end[rows]
+        )
         summary.append(
             {"model": model, "status": _model_status(run, model, entry["n_ok"]), **entry}
         )

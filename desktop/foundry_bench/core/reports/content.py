@@ -49,7 +49,7 @@ _ENV_ORDER = (
 )
 
 
-#: Readable names for the environment keys the runner records (``core.run.runner.environment``).
+#: Readable names for the environment keys the runner records (``core.run.environment``).
 ENV_LABELS = {
     "label": "Device label",
     "app": "App",
@@ -268,11 +268,19 @@ def prompt_cells(entry: Mapping[str, Any], answer: str | None, scales: Scales) -
 
 def summary_header(scales: Scales) -> list[str]:
     record = [scales["load_time_s"].label("Load"), "Memory Δ (MB)", "Size (MB)", "License"]
-    return ["Model", "Status", *_COUNT_HEADERS, *_time_headers(scales, p99=True), *record]
+    throughput = "Throughput tok/s"  # all completion tokens of the timed rounds / their wall time
+    return [
+        "Model",
+        "Status",
+        *_COUNT_HEADERS,
+        *_time_headers(scales, p99=True),
+        throughput,
+        *record,
+    ]
 
 
 #: The summary columns that hold text (model, status, licence); the others are numbers.
-SUMMARY_TEXT_COLUMNS = frozenset({0, 1, 14})
+SUMMARY_TEXT_COLUMNS = frozenset({0, 1, 15})
 
 
 def _count_cells(entry: Mapping[str, Any]) -> list[str]:
@@ -300,6 +308,7 @@ def summary_cells(run: Run, entry: Mapping[str, Any], scales: Scales | None = No
         scales["ttft_s"].text(stat_of(entry, "ttft_s", "p50")),
         scales["tpot_s"].text(stat_of(entry, "tpot_s", "p50")),
         scales["output_tps"].text(stat_of(entry, "output_tps", "mean")),
+        scales["output_tps"].text(entry.get("throughput_tps")),
         scales["load_time_s"].text(record.load_time_s),
         scales["memory_delta_mb"].text(record.memory_delta_mb),
         fmt_size(record.size_mb),

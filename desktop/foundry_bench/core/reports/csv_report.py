@@ -54,7 +54,7 @@ def _summary_columns() -> tuple[str, ...]:
 QUALITY_COLUMNS = ("quality_mean", "quality_ci_lo", "quality_ci_hi", "quality_n")
 
 
-SUMMARY_COLUMNS = MODEL_COLUMNS + _summary_columns() + QUALITY_COLUMNS
+SUMMARY_COLUMNS = (*MODEL_COLUMNS, "throughput_tps", *_summary_columns(), *QUALITY_COLUMNS)
 
 
 def _cell(value: object) -> object:
@@ -114,6 +114,7 @@ def to_summary_csv(run: Run, quality: Sequence[QualityRow] | None = None) -> str
             record.size_mb,
             record.license,
             *(getattr(record, name) for name in RESOURCE_FIELDS),
+            entry.get("throughput_tps"),
         ]
         for metric in SUMMARY_METRICS:
             stats = entry.get(metric)

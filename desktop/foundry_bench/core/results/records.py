@@ -98,6 +98,9 @@ class Sample:
     finish_reason: str | None = None
     response: str = ""
     reasoning: str = ""
+    # Seconds since the run started as the request went to the client and came back.
+    start_s: float | None = None
+    end_s: float | None = None
 
     @property
     def reasoned(self) -> bool:
@@ -106,7 +109,15 @@ class Sample:
 
     @classmethod
     def from_measurement(
-        cls, m: Measurement, *, model: str, prompt_id: str, round_no: int, warmup: bool
+        cls,
+        m: Measurement,
+        *,
+        model: str,
+        prompt_id: str,
+        round_no: int,
+        warmup: bool,
+        start_s: float | None = None,
+        end_s: float | None = None,
     ) -> Sample:
         """Build a sample and derive decode/TPOT/throughput exactly as the design defines."""
         decode_s = tpot_s = output_tps = decode_tps = prefill_tps = None
@@ -147,6 +158,8 @@ class Sample:
             finish_reason=m.finish_reason,
             response=m.response,
             reasoning=m.reasoning,
+            start_s=start_s,
+            end_s=end_s,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,6 +218,8 @@ class Sample:
             "output_tps",
             "decode_tps",
             "prefill_tps",
+            "start_s",
+            "end_s",
         ):
             value = getattr(sample, name)
             if value is not None and not is_finite_number(value):
@@ -303,6 +318,8 @@ class Run:
     finished_at: str | None = None
     environment: dict[str, Any] = field(default_factory=dict)
     summary: list[dict[str, Any]] | None = None
+    # A workload sweep's grid, calibration and context probes (``core.sweep``); None otherwise.
+    sweep: dict[str, Any] | None = None
 
     def model(self, model_id: str) -> ModelRecord | None:
         return next((m for m in self.models if m.id == model_id), None)
@@ -324,6 +341,7 @@ class Run:
             "prompts": self.prompts,
             "samples": [s.to_dict() for s in self.samples],
             "summary": self.summary,
+            **({"sweep": self.sweep} if self.sweep is not None else {}),
         }
 
     @classmethod
@@ -334,10 +352,9 @@ class Run:
         for name in ("samples", "models", "prompts"):
             if not isinstance(data.get(name) or [], list):
                 raise ValueError(f"{name!r} must be a list")
-        if not isinstance(data.get("settings") or {}, dict):
-            raise ValueError("'settings' must be an object")
-        if not isinstance(data.get("environment") or {}, dict):
-            raise ValueError("'environment' must be an object")
+        for name in ("settings", "environment", "sweep"):
+            if not isinstance(data.get(name) or {}, dict):
+                raise ValueError(f"{name!r} must be an object")
         samples = []
         for index, item in enumerate(data.get("samples") or []):
             if not isinstance(item, dict):
@@ -359,6 +376,7 @@ class Run:
             # Derived data: recomputed by every reader from the samples, so a stale or
             # hand-edited summary can never disagree with them (or crash a report).
             summary=None,
+            sweep=data.get("sweep") or None,
         )
 
 

@@ -65,6 +65,7 @@ class PreparedModel:
     device: str | None = None
     execution_provider: str | None = None
     monitor: ModelMonitor | None = None
+    context_length: int | None = None  # as the runtime advertises it (None: not known)
 
 
 class ModelProvider(Protocol):
@@ -189,6 +190,7 @@ class EmbeddedProvider:
             device=device,
             execution_provider=execution_provider,
             monitor=host,
+            context_length=entry.context_length,
         )
 
     def _variant(self, spec: ModelSpec) -> ModelEntry:

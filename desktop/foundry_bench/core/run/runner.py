@@ -2,34 +2,51 @@
 
 The CLI prints the events; the GUI worker re-emits them as Qt signals. Cancelling is a
 ``threading.Event`` checked between requests and passed into each request, so a run stops
-within one request. Whatever happens (finish, cancel, a failing model, Ctrl-C, the consumer
-closing the generator) every finished sample is already in ``samples.jsonl`` and
+within one request. Warm-ups run one at a time; the timed rounds keep
+``settings.concurrency`` requests in flight (``core.run.in_flight``), each timed on its own.
+Whatever happens (finish, cancel, a failing model, Ctrl-C, the consumer closing the
+generator) every finished sample is already in ``samples.jsonl`` and
 ``results.json`` is written on the way out.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from foundry_bench import __version__
 from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.redaction import redact_message, redact_url
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, utc_now
-from foundry_bench.core.results.run_settings import RunSettings, host_label
+from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results
 from foundry_bench.core.run.endpoint.client import ChatEndpoint
-from foundry_bench.core.run.hardware import machine_facts
+from foundry_bench.core.run.environment import environment
+from foundry_bench.core.run.in_flight import InFlight
+from foundry_bench.core.run.plan import Job, PhaseNote, RunPlan, messages_of
 from foundry_bench.core.run.providers import ModelProvider, PreparedModel, PrepareError
+
+__all__ = [
+    "Event",
+    "Log",
+    "ModelDone",
+    "ModelStarted",
+    "RunDone",
+    "RunFolderInUse",
+    "RunPlan",
+    "RunStarted",
+    "SampleDone",
+    "environment",
+    "new_run_id",
+    "run_benchmark",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,64 +104,12 @@ class Log:
 Event = RunStarted | ModelStarted | SampleDone | ModelDone | RunDone | Log
 
 
-# -- the plan -----------------------------------------------------------------------------
-
-
-@dataclass
-class RunPlan:
-    models: list[ModelSpec]
-    prompts: list[PromptSpec]
-    settings: RunSettings = field(default_factory=RunSettings)
-    run_id: str | None = None
-
-    def requests_per_model(self) -> int:
-        return len(self.prompts) * (self.settings.warmup_rounds + self.settings.rounds)
-
-    def total_requests(self) -> int:
-        return len(self.models) * self.requests_per_model()
-
-
 EndpointFactory = Callable[[str, str | None, float], ChatEndpoint]
 
 
 def new_run_id() -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
-
-
-def environment(provider: ModelProvider, label: str = "") -> dict[str, Any]:
-    """What a reader needs to reproduce the run: device label, hardware, OS, versions,
-    endpoint (``core.run.hardware`` says what the hardware facts are)."""
-    env: dict[str, Any] = {
-        "label": label or host_label(),
-        "app": f"foundry-bench {__version__}",
-        "python": sys.version.split()[0],
-    }
-    try:
-        endpoint = provider.describe()
-    except Exception as exc:  # describing must never stop a run
-        endpoint = {"error": str(exc)}
-    eps = endpoint.get("execution_providers")
-    env.update(machine_facts(eps if isinstance(eps, list) else None))
-    versions: dict[str, str] = {}
-    from importlib import metadata
-
-    for dist in ("foundry-local-sdk", "onnxruntime", "onnxruntime-genai-core", "openai"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    env["versions"] = versions
-    env["endpoint"] = endpoint
-    return env
-
-
-def _messages(prompt: PromptSpec) -> list[dict[str, str]]:
-    messages = []
-    if prompt.system:
-        messages.append({"role": "system", "content": prompt.system})
-    messages.append({"role": "user", "content": prompt.text})
-    return messages
 
 
 def _default_endpoint(base_url: str, api_key: str | None, timeout_s: float) -> ChatEndpoint:
@@ -181,6 +146,7 @@ def run_benchmark(
         ],
         prompts=[p.to_dict() for p in plan.prompts],
         environment=environment(provider, settings.label),
+        sweep=plan.extra_record(),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (RESULTS_FILE, SAMPLES_FILE):
@@ -190,6 +156,7 @@ def run_benchmark(
             raise RunFolderInUse(f"{out_dir} already holds a run ({name}); choose a new folder")
     total = plan.total_requests()
     done = 0
+    clock0 = time.perf_counter()  # samples' start_s/end_s count from here
     write_results(out_dir, run)  # a folder that says "running" from the first moment
     writer = SampleWriter(out_dir / SAMPLES_FILE)
     try:
@@ -199,7 +166,7 @@ def run_benchmark(
                 break
             record.status = "running"
             yield ModelStarted(record, index, len(plan.models))
-            for event in _run_model(plan, spec, record, provider, endpoint_factory, cancel):
+            for event in _run_model(plan, spec, record, provider, endpoint_factory, cancel, clock0):
                 if isinstance(event, SampleDone):
                     done += 1
                     run.samples.append(event.sample)
@@ -240,6 +207,7 @@ def _run_model(
     provider: ModelProvider,
     endpoint_factory: EndpointFactory,
     cancel: threading.Event,
+    clock0: float,
 ) -> Iterator[Event]:
     settings = plan.settings
     try:
@@ -265,56 +233,11 @@ def _run_model(
         yield Log(logging.ERROR, f"{spec.id}: {record.error}")
         _release(provider, spec, prepared, record)
         return
-    monitor = prepared.monitor
-    n_ok = 0
-    first_error: str | None = None
-    cold = prepared.loaded_by_us
     try:
-        schedule = [(True, r) for r in range(1, settings.warmup_rounds + 1)]
-        schedule += [(False, r) for r in range(1, settings.rounds + 1)]
-        for warmup, round_no in schedule:
-            if monitor is not None and not warmup and round_no == 1:
-                monitor.timed_started()
-            for prompt in plan.prompts:
-                if cancel.is_set():
-                    return
-                measurement = _request(endpoint, prepared, prompt, settings, cancel)
-                sample = Sample.from_measurement(
-                    measurement,
-                    model=spec.id,
-                    prompt_id=prompt.id,
-                    round_no=round_no,
-                    warmup=warmup,
-                )
-                if cold and sample.status == "ok":
-                    # The first answer after the load: the "slow first response", kept apart.
-                    record.cold_ttft_s, record.cold_latency_s = sample.ttft_s, sample.latency_s
-                cold = False
-                yield SampleDone(sample, 0, 0)
-                if sample.status == "ok":
-                    n_ok += not warmup
-                    continue
-                first_error = first_error or sample.error
-                # A host process that died (crash, OOM kill) fails its model, not the run.
-                # Its sockets close a moment before its exit status exists: no answer at
-                # all gives it that moment.
-                grace = 0.0 if measurement.responded else HOST_EXIT_GRACE_S
-                ended = monitor.ended(grace) if monitor is not None else None
-                if ended or _is_fatal(measurement):
-                    record.status = "failed"
-                    record.error = ended or sample.error
-                    yield Log(
-                        logging.ERROR,
-                        f"{spec.id}: {record.error}; skipping its remaining requests",
-                    )
-                    return
-                yield Log(logging.WARNING, f"{sample.key}: {sample.status}: {sample.error}")
-        if n_ok == 0 and settings.rounds > 0 and not cancel.is_set():
-            record.status = "failed"
-            record.error = first_error or "no request succeeded"
+        yield from _run_phases(plan, spec, record, prepared, endpoint, cancel, clock0)
     finally:
-        if monitor is not None:
-            monitor.timed_stopped()
+        if prepared.monitor is not None:
+            prepared.monitor.timed_stopped()
         endpoint.close()
         _release(provider, spec, prepared, record)
 
@@ -330,6 +253,94 @@ def _release(
         record.cpu_percent, record.gpu_memory_mb = usage.cpu_percent, usage.gpu_memory_mb
 
 
+def _run_phases(
+    plan: RunPlan,
+    spec: ModelSpec,
+    record: ModelRecord,
+    prepared: PreparedModel,
+    endpoint: ChatEndpoint,
+    cancel: threading.Event,
+    clock0: float,
+) -> Iterator[Event]:
+    """The plan's phases (warm-ups one at a time, then the timed rounds) with their requests
+    in flight; a fatal failure (or a host process that died) stops the model, a cancel the
+    run."""
+    settings = plan.settings
+    monitor = prepared.monitor
+
+    def send(job: Job, stop: threading.Event) -> Measurement:
+        return _request(endpoint, prepared, job[0], settings, stop)
+
+    def probe(messages: list[dict[str, str]], max_tokens: int) -> Measurement:
+        return endpoint.chat(
+            prepared.request_model,
+            messages,
+            max_tokens=max_tokens,
+            temperature=0.0,
+            seed=settings.seed,
+            stream=True,
+            cancel=cancel,
+        )
+
+    n_ok = 0
+    first_error: str | None = None
+    cold = prepared.loaded_by_us
+    timed_started = False
+    for phase in plan.phases(spec, prepared, probe):
+        if isinstance(phase, PhaseNote):
+            yield Log(phase.level, f"{spec.id}: {phase.message}")
+            continue
+        if cancel.is_set():
+            return
+        warmup = phase.warmup
+        if monitor is not None and not warmup and not timed_started:
+            monitor.timed_started()
+            timed_started = True
+        flight = InFlight(phase.jobs, send, phase.concurrency, cancel)
+        for done in flight:
+            prompt, round_no = done.job
+            measurement = done.measurement
+            sample = Sample.from_measurement(
+                measurement,
+                model=spec.id,
+                prompt_id=prompt.id,
+                round_no=round_no,
+                warmup=warmup,
+                start_s=done.start_s - clock0,
+                end_s=done.end_s - clock0,
+            )
+            if cold and sample.status == "ok":
+                # The first answer after the load: the "slow first response", kept apart.
+                record.cold_ttft_s, record.cold_latency_s = sample.ttft_s, sample.latency_s
+            cold = False
+            yield SampleDone(sample, 0, 0)
+            if sample.status == "ok":
+                n_ok += not warmup
+                continue
+            first_error = first_error or sample.error
+            # A host process that died (crash, OOM kill) fails its model, not the run.
+            # Its sockets close a moment before its exit status exists: no answer at
+            # all gives it that moment.
+            grace = 0.0 if measurement.responded else HOST_EXIT_GRACE_S
+            ended = monitor.ended(grace) if monitor is not None else None
+            if ended or _is_fatal(measurement):
+                # The requests already in flight are still recorded; no new one is sent.
+                flight.halt()
+                if record.status != "failed":
+                    record.status, record.error = "failed", ended or sample.error
+                    yield Log(
+                        logging.ERROR,
+                        f"{spec.id}: {record.error}; skipping its remaining requests",
+                    )
+                continue
+            yield Log(logging.WARNING, f"{sample.key}: {sample.status}: {sample.error}")
+        if record.status == "failed" or cancel.is_set():
+            return
+    if n_ok == 0 and settings.rounds > 0:
+        record.status = "failed"
+        record.error = first_error or "no request succeeded"
+
+
 def _request(
     endpoint: ChatEndpoint,
     prepared: PreparedModel,
@@ -340,7 +351,7 @@ def _request(
     deterministic = settings.temperature == 0
     return endpoint.chat(
         prepared.request_model,
-        _messages(prompt),
+        messages_of(prompt),
         max_tokens=prompt.max_tokens or settings.max_tokens,
         temperature=settings.temperature,
         seed=settings.seed if deterministic or settings.seed is not None else None,

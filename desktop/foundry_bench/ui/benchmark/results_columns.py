@@ -32,6 +32,7 @@ class Col(IntEnum):
     MEMORY = 16
     PEAK_RSS = 17
     GPU_MEMORY = 18
+    THROUGHPUT = 19  # one number per model (the summary's), whatever the metric shown
 
 
 HEADERS = {
@@ -54,6 +55,7 @@ HEADERS = {
     Col.MEMORY: "Memory Δ (MB)",
     Col.PEAK_RSS: "Peak RSS (MB)",
     Col.GPU_MEMORY: "GPU memory (MB)",
+    Col.THROUGHPUT: "Throughput tok/s",
 }
 STAT_OF = {
     Col.MEAN: "mean",
@@ -67,12 +69,14 @@ STAT_OF = {
 }
 CI_OF = {Col.P50_CI: "p50_ci", Col.P95_CI: "p95_ci"}
 COUNT_OF = {Col.OK: "n_ok", Col.FAILED: "n_failed", Col.CANCELLED: "n_cancelled"}
-#: What loading the model cost, from its record (``ModelRecord``), not from the samples.
+#: One number per model beside the statistics: what loading it cost, from its record
+#: (``ModelRecord``), and its aggregate throughput, from its summary entry.
 RECORD_OF = {
     Col.LOAD: "load_time_s",
     Col.MEMORY: "memory_delta_mb",
     Col.PEAK_RSS: "peak_rss_mb",
     Col.GPU_MEMORY: "gpu_memory_mb",
+    Col.THROUGHPUT: "throughput_tps",
 }
 COUNT_TIPS = {
     Col.OK: "timed requests that ended ok",
@@ -84,4 +88,6 @@ RECORD_TIPS = {
     Col.MEMORY: "the process's memory growth while the model loaded",
     Col.PEAK_RSS: "the most memory the model's runtime host process held over its life",
     Col.GPU_MEMORY: "the most GPU memory in use while the model ran (NVIDIA only)",
+    Col.THROUGHPUT: "every completion token of the timed rounds over their wall time (with "
+    "requests in flight together, the aggregate rate); the highest is highlighted",
 }

@@ -193,8 +193,10 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         return float(value) * self.scale(self._metric).factor
 
     def _record_value(self, entry: dict[str, Any], col: Col) -> float | None:
-        value = getattr(self._records.get(entry["model"]), RECORD_OF[col], None)
-        return float(value) if isinstance(value, int | float) else None
+        key = RECORD_OF[col]
+        record = self._records.get(entry["model"])
+        value = entry.get(key) if col == Col.THROUGHPUT else getattr(record, key, None)
+        return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
     def _find_scales(self) -> dict[str, Scale]:
         """One scale per metric over every statistic of every row: p50 and p95 share it."""
@@ -206,6 +208,8 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         scales["load_time_s"] = time_scale(getattr(r, "load_time_s", None) for r in records)
         for name in ("memory_delta_mb", "peak_rss_mb", "gpu_memory_mb"):
             scales[name] = number_scale((getattr(r, name, None) for r in records), "MB")
+        rates = [self._record_value(e, Col.THROUGHPUT) for e in self._rows]
+        scales["throughput_tps"] = number_scale(rates, "tok/s")
         return scales
 
     def _status(self, entry: dict[str, Any]) -> str:
@@ -265,6 +269,11 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
                 continue
             pick = max if higher and col != Col.STD else min
             best[col] = pick(present, key=lambda pair: pair[0])[1]
+        rates = [
+            (v, e["model"]) for e in self._rows if (v := self._record_value(e, Col.THROUGHPUT))
+        ]
+        if len(rates) >= 2:
+            best[Col.THROUGHPUT] = max(rates, key=lambda pair: pair[0])[1]
         return best
 
 

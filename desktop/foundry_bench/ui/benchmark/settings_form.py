@@ -1,5 +1,5 @@
 """The run settings of a benchmark: rounds, warm-up, max tokens, temperature/seed, streaming,
-timeout and request deadline."""
+timeout, request deadline and concurrent requests."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foundry_bench.core.results.run_settings import MAX_TIMEOUT_S, RunSettings
+from foundry_bench.core.results.run_settings import MAX_CONCURRENCY, MAX_TIMEOUT_S, RunSettings
 
 
 def _spin(low: int, high: int) -> QSpinBox:
@@ -61,6 +61,10 @@ class RunSettingsForm(QWidget):
             "a request that takes longer than this in all ends as 'timeout',"
             " even while bytes keep coming"
         )
+        self.concurrency = _spin(1, MAX_CONCURRENCY)
+        self.concurrency.setToolTip(
+            "timed requests in flight at once, each timed on its own; warm-ups go one at a time"
+        )
         seed_row = QHBoxLayout()
         seed_row.setContentsMargins(0, 0, 0, 0)
         seed_row.addWidget(self.seed_box)
@@ -73,11 +77,12 @@ class RunSettingsForm(QWidget):
         form.addRow("Temperature", self.temperature)
         form.addRow("Timeout", self.timeout)
         form.addRow("Deadline", self.deadline)
+        form.addRow("Concurrent requests", self.concurrency)
         # Full-width rows: in the field column they would set the panel's minimum width.
         form.addRow(seed_row)
         form.addRow(self.stream)
         self.set_settings(defaults)
-        for spin in (self.rounds, self.warmup, self.max_tokens, self.seed):
+        for spin in (self.rounds, self.warmup, self.max_tokens, self.seed, self.concurrency):
             spin.valueChanged.connect(self.changed)
         for dspin in (self.temperature, self.timeout, self.deadline):
             dspin.valueChanged.connect(self.changed)
@@ -97,11 +102,11 @@ class RunSettingsForm(QWidget):
         self.stream.setChecked(s.stream)
         self.timeout.setValue(s.timeout_s)
         self.deadline.setValue(s.deadline_s)
+        self.concurrency.setValue(s.concurrency)
         self.blockSignals(False)
         self.changed.emit()
 
     def settings(self) -> RunSettings:
-        # Fields the form does not show (concurrency) keep the values it was given.
         return replace(
             self._base,
             rounds=self.rounds.value(),
@@ -112,4 +117,5 @@ class RunSettingsForm(QWidget):
             stream=self.stream.isChecked(),
             timeout_s=float(self.timeout.value()),
             deadline_s=float(self.deadline.value()),
+            concurrency=self.concurrency.value(),
         )

@@ -35,6 +35,7 @@ from foundry_bench.core import keychain
 from foundry_bench.core.paths import AppPaths
 from foundry_bench.core.redaction import API_KEY_ENV, has_credentials, redact_url
 from foundry_bench.core.results.run_settings import (
+    MAX_CONCURRENCY,
     MAX_LABEL_CHARS,
     RunSettings,
     host_label,
@@ -215,7 +216,7 @@ class SettingsDialog(QDialog):
         self.timeout.setSuffix(" s")
         self.timeout.setDecimals(1)
         self.timeout.setValue(defaults.timeout_s)
-        self.concurrency = _spin(1, 64, defaults.concurrency)
+        self.concurrency = _spin(1, MAX_CONCURRENCY, defaults.concurrency)
         self.label_edit = QLineEdit(defaults.label)
         self.label_edit.setMaxLength(MAX_LABEL_CHARS)
         self.label_edit.setPlaceholderText(host_label())
