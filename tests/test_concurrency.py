@@ -60,7 +60,7 @@ def test_throughput_scales_with_requests_in_flight_and_each_ttft_stays_true(
     # server alike: a loose bound here; benchmarks/timing_accuracy.py measures the error.)
     ttfts = [s.ttft_s for s in four["run"].timed_samples() if s.ttft_s is not None]
     assert len(ttfts) == 8 and all(TTFT_S <= t < TTFT_S + 0.1 for t in ttfts)
-    assert statistics.median(ttfts) - statistics.median(truth) < 0.03
+    assert statistics.median(ttfts) < statistics.median(truth) + 0.05
     timed = [s for s in four["run"].samples if not s.warmup]
     starts = sorted(s.start_s for s in timed if s.start_s is not None)
     # Four at a time: the first four left together, long before the first one ended.
