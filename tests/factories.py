@@ -11,10 +11,13 @@ runner does, so decode time, TPOT and throughput follow the design's definitions
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from foundry_local_sdk import FoundryLocalException
+from foundry_local_sdk.ep_types import EpDownloadResult, EpInfo
 
 from foundry_bench.core.results.records import (
     Measurement,
@@ -145,3 +148,40 @@ class FakeRegistrar:
         entry = ModelEntry(id=model_id, alias=model_id, source="local", path=str(folder))
         self.known[model_id] = entry
         return entry
+
+
+class FakeNativeEps:
+    """``discover_eps`` and ``download_and_register_eps`` of a machine with a GPU."""
+
+    def __init__(self, steps: int = 4, fail: str | None = None) -> None:
+        self.eps = {"CUDAExecutionProvider": False, "QNNExecutionProvider": False}
+        self.steps, self.fail = steps, fail
+        self.calls: list[list[str]] = []
+
+    def discover_eps(self) -> list[EpInfo]:
+        return [EpInfo(name=n, is_registered=r) for n, r in self.eps.items()]
+
+    def download_and_register_eps(
+        self, names: list[str], progress_callback: Callable[[str, float], None]
+    ) -> EpDownloadResult:
+        self.calls.append(names)
+        for name in names:
+            for i in range(1, self.steps + 1):
+                try:
+                    progress_callback(name, 100.0 * i / self.steps)
+                except Exception:  # the SDK's trampoline returns 1: the native side stops
+                    raise FoundryLocalException("EP download cancelled by callback") from None
+            if name == self.fail:
+                return EpDownloadResult(False, "Failed: no driver", [], [name])
+            self.eps[name] = True
+        return EpDownloadResult(True, "Completed", list(names), [])
+
+
+def fake_native_eps(runtime: Any, monkeypatch: Any) -> FakeNativeEps:
+    """Give ``runtime``'s SDK manager the execution providers of a machine with a GPU."""
+    fake = FakeNativeEps()
+    monkeypatch.setattr(runtime.manager, "discover_eps", fake.discover_eps)
+    monkeypatch.setattr(
+        runtime.manager, "download_and_register_eps", fake.download_and_register_eps
+    )
+    return fake

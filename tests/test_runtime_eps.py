@@ -6,13 +6,13 @@ in the callback is the SDK's signal to stop)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from foundry_local_sdk import FoundryLocalException
-from foundry_local_sdk.ep_types import EpDownloadResult, EpInfo
+from foundry_local_sdk.ep_types import EpDownloadResult
 
+from factories import FakeNativeEps, fake_native_eps
 from foundry_bench.core.run.model_entry import CatalogState
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.run.runtime_eps import (
@@ -25,41 +25,10 @@ from foundry_bench.core.run.runtime_errors import RuntimeFailure
 pytestmark = pytest.mark.runtime
 
 
-class FakeNativeEps:
-    """``discover_eps`` and ``download_and_register_eps`` of a machine with a GPU."""
-
-    def __init__(self, steps: int = 4, fail: str | None = None) -> None:
-        self.eps = {"CUDAExecutionProvider": False, "QNNExecutionProvider": False}
-        self.steps, self.fail = steps, fail
-        self.calls: list[list[str]] = []
-
-    def discover_eps(self) -> list[EpInfo]:
-        return [EpInfo(name=n, is_registered=r) for n, r in self.eps.items()]
-
-    def download_and_register_eps(
-        self, names: list[str], progress_callback: Callable[[str, float], None]
-    ) -> EpDownloadResult:
-        self.calls.append(names)
-        for name in names:
-            for i in range(1, self.steps + 1):
-                try:
-                    progress_callback(name, 100.0 * i / self.steps)
-                except Exception:  # the SDK's trampoline returns 1: the native side stops
-                    raise FoundryLocalException("EP download cancelled by callback") from None
-            if name == self.fail:
-                return EpDownloadResult(False, "Failed: no driver", [], [name])
-            self.eps[name] = True
-        return EpDownloadResult(True, "Completed", list(names), [])
-
-
 @pytest.fixture
 def native(monkeypatch: pytest.MonkeyPatch) -> tuple[FoundryRuntime, FakeNativeEps]:
     runtime = FoundryRuntime.get()
-    fake = FakeNativeEps()
-    monkeypatch.setattr(runtime.manager, "discover_eps", fake.discover_eps)
-    monkeypatch.setattr(
-        runtime.manager, "download_and_register_eps", fake.download_and_register_eps
-    )
+    fake = fake_native_eps(runtime, monkeypatch)
     monkeypatch.setattr(runtime, "_catalog_state", CatalogState(False, error="before"))
     return runtime, fake
 

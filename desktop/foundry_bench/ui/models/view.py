@@ -31,6 +31,7 @@ from foundry_bench.ui.base.workers import JobRunner
 from foundry_bench.ui.models import tasks
 from foundry_bench.ui.models.actions import ModelActions
 from foundry_bench.ui.models.adding import DROP_HINT, ModelAdding
+from foundry_bench.ui.models.hardware import HardwarePanel
 from foundry_bench.ui.models.table_model import (
     ModelRow,
     ModelsTableModel,
@@ -103,6 +104,7 @@ class ModelsView(QWidget):
         self.filter_box.setMaximumWidth(260)
         self.table = ModelsTable(self.proxy)
         self.try_it = TryItPanel(runner)
+        self.hardware = HardwarePanel(runner, notifier, runtime)
         self.try_it.prompt.setText(ui_settings.try_it_prompt or "Tell me about the sea.")
         self.adding = ModelAdding(self, runner, runtime, notifier, ui_settings)
         self.flow, self.import_flow = self.adding.flow, self.adding.importer
@@ -136,7 +138,10 @@ class ModelsView(QWidget):
         upper_layout.addWidget(hint)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
-        splitter.addWidget(self.try_it)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.try_it)
+        lower.addWidget(self.hardware)
+        splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
@@ -162,6 +167,7 @@ class ModelsView(QWidget):
         self.adding.import_rejected.connect(self.import_rejected.emit)
         self._runner.busy_changed.connect(self._update_actions)
         self.try_it.prompt.textChanged.connect(self._remember_prompt)
+        self.hardware.registered.connect(self.refresh)  # new variants in the catalog
         self.model.dataChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
         self.model_actions.loaded.connect(self.model_loaded.emit)
@@ -298,6 +304,7 @@ class ModelsView(QWidget):
     def _runtime_started(self, ready: tasks.RuntimeReady) -> None:
         self._runtime_url = ready.url
         self._runtime_failed = False
+        self.hardware.refresh()
         self._update_actions()
         self.runtime_ready.emit(ready.url)
         self.refresh()
