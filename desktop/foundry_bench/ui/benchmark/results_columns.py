@@ -33,6 +33,8 @@ class Col(IntEnum):
     PEAK_RSS = 17
     GPU_MEMORY = 18
     THROUGHPUT = 19  # one number per model (the summary's), whatever the metric shown
+    CPU = 20
+    COLD_TTFT = 21
 
 
 HEADERS = {
@@ -56,6 +58,8 @@ HEADERS = {
     Col.PEAK_RSS: "Peak RSS (MB)",
     Col.GPU_MEMORY: "GPU memory (MB)",
     Col.THROUGHPUT: "Throughput tok/s",
+    Col.CPU: "CPU (%)",
+    Col.COLD_TTFT: "Cold TTFT",
 }
 STAT_OF = {
     Col.MEAN: "mean",
@@ -77,6 +81,8 @@ RECORD_OF = {
     Col.PEAK_RSS: "peak_rss_mb",
     Col.GPU_MEMORY: "gpu_memory_mb",
     Col.THROUGHPUT: "throughput_tps",
+    Col.CPU: "cpu_percent",
+    Col.COLD_TTFT: "cold_ttft_s",
 }
 COUNT_TIPS = {
     Col.OK: "timed requests that ended ok",
@@ -88,6 +94,9 @@ RECORD_TIPS = {
     Col.MEMORY: "the process's memory growth while the model loaded",
     Col.PEAK_RSS: "the most memory the model's runtime host process held over its life",
     Col.GPU_MEMORY: "the most GPU memory in use while the model ran (NVIDIA only)",
+    Col.CPU: "the runtime host's mean CPU use over the timed rounds (100 = one core busy)",
+    Col.COLD_TTFT: "time to the first token of the first request after the load (a warm-up "
+    "when there are warm-up rounds; not in the statistics)",
     Col.THROUGHPUT: "every completion token of the timed rounds over their wall time (with "
     "requests in flight together, the aggregate rate); the highest is highlighted",
 }

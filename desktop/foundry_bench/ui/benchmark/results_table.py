@@ -83,8 +83,8 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         col = Col(section)
         label, _unit, _scale, higher = METRICS[self._metric]
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == Col.LOAD:
-                return self.scale("load_time_s").label(HEADERS[col])
+            if col in (Col.LOAD, Col.COLD_TTFT):
+                return self.scale(RECORD_OF[col]).label(HEADERS[col])
             return HEADERS[col]  # the unit is in the metric picker, which keeps columns narrow
         if role == Qt.ItemDataRole.ToolTipRole:
             if col in CI_OF:
@@ -205,7 +205,11 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
             values = [v for e in self._rows for k, v in _stats_of(e, metric).items() if k in _KEYS]
             scales[metric] = time_scale(values) if unit == "ms" else number_scale(values, unit)
         records = [self._records.get(e["model"]) for e in self._rows]
-        scales["load_time_s"] = time_scale(getattr(r, "load_time_s", None) for r in records)
+        for name in ("load_time_s", "cold_ttft_s"):
+            scales[name] = time_scale(getattr(r, name, None) for r in records)
+        scales["cpu_percent"] = number_scale(
+            (getattr(r, "cpu_percent", None) for r in records), "%"
+        )
         for name in ("memory_delta_mb", "peak_rss_mb", "gpu_memory_mb"):
             scales[name] = number_scale((getattr(r, name, None) for r in records), "MB")
         rates = [self._record_value(e, Col.THROUGHPUT) for e in self._rows]
@@ -253,9 +257,13 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         if col in (Col.MODEL, Col.STATUS):
             record = self._records.get(entry["model"])
             status = self._status(entry)
+            ran_on = ""
+            if record and (record.device or record.execution_provider):
+                parts = [p for p in (record.device, record.execution_provider) if p]
+                ran_on = f" (on {', '.join(parts)})"
             if record and record.error:
-                return f"{entry['model']}: {status}: {record.error}"
-            return f"{entry['model']}: {status}"
+                return f"{entry['model']}{ran_on}: {status}: {record.error}"
+            return f"{entry['model']}{ran_on}: {status}"
         return None
 
     def _find_best(self) -> dict[int, str]:
