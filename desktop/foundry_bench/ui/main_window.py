@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.models_view.add_folder_action)
+        file_menu.addAction(self.models_view.import_action)
         self.settings_action = file_menu.addAction("&Settings…", self.open_settings)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         file_menu.addSeparator()
