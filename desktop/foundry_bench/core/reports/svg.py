@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from foundry_bench.core.analysis.chart_data import WHISKER_RULE, box_stats
 from foundry_bench.core.analysis.stats import Values
 from foundry_bench.core.reports.svg_canvas import (
     AXIS_H,
@@ -42,8 +43,6 @@ from foundry_bench.core.reports.svg_canvas import (
 )
 
 P95_MARK = "#B2182B"
-#: Outlier dots drawn per model at most (more only make the file heavy, not the chart clearer).
-MAX_OUTLIERS = 150
 #: Points of an ECDF curve at most (quantiles at even steps: visually exact).
 MAX_ECDF_POINTS = 400
 
@@ -81,19 +80,16 @@ def box_plot(
         parts += _box(arr, axis, y, color(index))
     parts.append(
         f'<text x="{WIDTH - RIGHT_PAD}" y="20" text-anchor="end" fill="{MUTED}">'
-        f'box p25–p75 · line median · <tspan fill="{P95_MARK}">| p95</tspan></text>'
+        f'{esc(WHISKER_RULE)} · <tspan fill="{P95_MARK}">| p95</tspan></text>'
     )
     return "\n".join([*parts, "</svg>"])
 
 
 def _box(arr: np.ndarray, axis: Axis, y: float, fill: str) -> list[str]:
-    q1, med, q3, p95 = (float(v) for v in np.percentile(arr, [25, 50, 75, 95], method="linear"))
-    iqr = q3 - q1
-    inside = arr[(arr >= q1 - 1.5 * iqr) & (arr <= q3 + 1.5 * iqr)]
-    w_lo, w_hi = float(inside[0]), float(inside[-1])
-    outliers = arr[(arr < w_lo) | (arr > w_hi)]
-    if outliers.size > MAX_OUTLIERS:
-        outliers = outliers[np.linspace(0, outliers.size - 1, MAX_OUTLIERS).astype(int)]
+    b = box_stats(arr)
+    assert b is not None  # the caller skips empty rows
+    q1, med, q3, p95 = b.q1, b.p50, b.q3, b.p95
+    w_lo, w_hi, outliers = b.whisker_lo, b.whisker_hi, b.outlier_values
     h = ROW_H * 0.56
     top = y - h / 2
     x1, xm, x3 = axis.x(q1), axis.x(med), axis.x(q3)
@@ -123,7 +119,7 @@ def _box(arr: np.ndarray, axis: Axis, y: float, fill: str) -> list[str]:
         f'y2="{num(top + h + 3)}" stroke="{P95_MARK}" stroke-width="2"/>',
     ]
     parts += [
-        f'<circle cx="{num(axis.x(float(v)))}" cy="{num(y)}" r="2.2" fill="none" stroke="{fill}"/>'
+        f'<circle cx="{num(axis.x(v))}" cy="{num(y)}" r="2.2" fill="none" stroke="{fill}"/>'
         for v in outliers
     ]
     parts.append("</g>")

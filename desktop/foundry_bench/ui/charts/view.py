@@ -99,7 +99,7 @@ class ChartsView(QWidget):
         self.charts: dict[str, ChartPanel] = {
             "latency_histogram": HistogramChart(),
             "latency_box": BoxChart(
-                "latency_box", "Latency per model (box: quartiles)", "latency_ms", "latency (ms)"
+                "latency_box", "Latency per model", "latency_ms", "latency (ms)"
             ),
             "latency_ecdf": EcdfChart(),
             "ttft": BoxChart("ttft", "Time to first token", "ttft_ms", "TTFT (ms)"),

@@ -1,0 +1,70 @@
+"""Box plots show their outliers and say what the whiskers are; violins show the spread.
+
+The issue's case: a latency maximum of 25.4 ms on a box chart whose axis stopped at 17 ms,
+with nothing saying the whiskers stop at 1.5 IQR.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from factories import make_measured_sample, make_model_record, make_run
+from foundry_bench.core.analysis.chart_data import (
+    MAX_OUTLIERS,
+    WHISKER_RULE,
+    box_stats,
+    run_chart_data,
+)
+from foundry_bench.core.reports.svg import box_plot
+from foundry_bench.ui.charts.distribution import BoxChart
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def skewed_ms() -> list[float]:
+    """Latencies of 10-14 ms, and two slow requests of 24 and 25.4 ms."""
+    rng = np.random.default_rng(3)
+    return [*(10 + 4 * rng.random(60)), 24.0, 25.4]
+
+
+def test_box_stats_keep_the_outliers_and_a_violin():
+    b = box_stats(skewed_ms())
+    assert b is not None and b.whisker_hi < 17
+    assert b.outlier_values == (24.0, 25.4) and b.outliers == 2
+    assert len(b.violin_y) == len(b.violin_w) > 10
+    assert b.violin_y[0] == b.whisker_lo and b.violin_y[-1] == b.whisker_hi
+    assert max(b.violin_w) == pytest.approx(1.0) and min(b.violin_w) >= 0
+
+
+def test_many_outliers_are_thinned_but_keep_the_extremes():
+    values = [1.0] * 9000 + [float(v) for v in range(100, 1100)]  # q1 = q3 = 1: all beyond
+    b = box_stats(values)
+    assert b is not None and len(b.outlier_values) == MAX_OUTLIERS
+    assert b.outlier_values[0] == 100 and b.outlier_values[-1] == 1099
+
+
+def test_the_app_box_chart_draws_outliers_within_its_axis(qtbot):
+    samples = [
+        make_measured_sample("m", "p1", i, latency_s=v / 1000, ttft_s=0.002, completion_tokens=8)
+        for i, v in enumerate(skewed_ms(), start=1)
+    ]
+    data = run_chart_data(make_run(samples, models=[make_model_record("m")]))
+    chart = BoxChart("latency_box", "Latency per model", "latency_ms", "latency (ms)")
+    qtbot.addWidget(chart)
+    chart.resize(500, 400)
+    chart.set_data(data)
+    _x, y = chart.outliers.getData()
+    assert sorted(y) == pytest.approx([24.0, 25.4])
+    lo, hi = chart.vb.viewRange()[1]
+    assert hi >= 25.4 > 17
+    assert "1.5 IQR" in chart.title.text() and chart.title.toolTip().startswith(WHISKER_RULE)
+    assert not chart.violins[0].path().isEmpty()
+    legend = [label.text for _sample, label in chart.legend.items]
+    assert "beyond 1.5 IQR" in legend
+
+
+def test_the_report_box_plot_states_the_rule():
+    svg = box_plot([("m", np.array(skewed_ms()))], title="Latency", unit="ms")
+    assert "whiskers to the furthest value within 1.5 IQR" in svg
+    assert svg.count("<circle") == 2
