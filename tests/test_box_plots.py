@@ -56,7 +56,7 @@ def test_the_app_box_chart_draws_outliers_within_its_axis(qtbot):
     chart.set_data(data)
     _x, y = chart.outliers.getData()
     assert sorted(y) == pytest.approx([24.0, 25.4])
-    lo, hi = chart.vb.viewRange()[1]
+    _lo, hi = chart.vb.viewRange()[1]
     assert hi >= 25.4 > 17
     assert "1.5 IQR" in chart.title.text() and chart.title.toolTip().startswith(WHISKER_RULE)
     assert not chart.violins[0].path().isEmpty()
@@ -68,3 +68,22 @@ def test_the_report_box_plot_states_the_rule():
     svg = box_plot([("m", np.array(skewed_ms()))], title="Latency", unit="ms")
     assert "whiskers to the furthest value within 1.5 IQR" in svg
     assert svg.count("<circle") == 2
+
+
+def test_a_single_model_gets_no_legend_over_its_plot(qtbot):
+    from foundry_bench.ui.charts.distribution import HistogramChart
+
+    def data(models: tuple[str, ...]):
+        samples = [
+            make_measured_sample(m, "p1", i, latency_s=0.01 * i, ttft_s=0.001, completion_tokens=4)
+            for m in models
+            for i in range(1, 6)
+        ]
+        return run_chart_data(make_run(samples, models=[make_model_record(m) for m in models]))
+
+    chart = HistogramChart()
+    qtbot.addWidget(chart)
+    chart.set_data(data(("only",)))
+    assert not chart.legend.isVisible()
+    chart.set_data(data(("a", "b")))
+    assert chart.legend.isVisible()

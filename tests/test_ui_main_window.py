@@ -210,3 +210,35 @@ def test_the_log_also_goes_to_a_rotating_file_with_no_key_in_it(qtbot, window, m
     handler = window.log_file
     window.close()
     assert handler not in logger.handlers
+
+
+def test_a_first_start_fits_the_screen_tells_the_path_and_keeps_the_log_small(qtbot, window):
+    screen = window.screen().availableGeometry()
+    assert window.width() >= min(int(screen.width() * 0.9), 1600) - 1
+    assert window.first_steps.isVisible()
+    text = window.first_steps.label.text()
+    assert all(page in text for page in PAGES)
+    window.first_steps.label.linkActivated.emit("Quality")
+    assert window.sidebar.currentRow() == PAGES.index("Quality")
+    window.resize(1400, 1000)  # room for the log to grow (the offscreen screen is small)
+    qtbot.waitUntil(lambda: window.height() == 1000, timeout=3000)
+    quiet = window.log_dock.height()
+    assert quiet < 100
+    logging.getLogger("foundry_bench.ui").warning("something worth reading")
+    qtbot.waitUntil(lambda: window.log_dock.height() > quiet + 40, timeout=3000)
+    window.first_steps.dismiss()
+    assert window.ui_settings.first_steps_done and not window.first_steps.isVisible()
+
+
+def test_sidebar_glyphs_take_the_text_colour_of_the_palette(qtbot, window):
+    from PySide6.QtCore import QSize
+
+    window.set_palette("dark")
+    image = window.sidebar.item(PAGES.index("Benchmark")).icon().pixmap(QSize(32, 32)).toImage()
+    opaque = [
+        image.pixelColor(x, y)
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() > 200
+    ]
+    assert opaque and min(c.lightness() for c in opaque) > 150  # light on dark, not black

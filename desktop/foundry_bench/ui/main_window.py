@@ -10,7 +10,14 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -20,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QStackedWidget,
     QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -33,7 +41,7 @@ from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.settings import AppSettings, save_settings
 from foundry_bench.ui.base.log_panel import LogPanel
 from foundry_bench.ui.base.notifier import ERROR, Notifier
-from foundry_bench.ui.base.palette import apply_palette
+from foundry_bench.ui.base.palette import apply_palette, tinted_icon
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.settings_store import PALETTES, Palette, UiSettings
 from foundry_bench.ui.base.workers import JobContext, JobRunner
@@ -41,6 +49,7 @@ from foundry_bench.ui.benchmark.page import BenchmarkPage
 from foundry_bench.ui.context import AppContext
 from foundry_bench.ui.dialogs.about import AboutDialog
 from foundry_bench.ui.dialogs.settings import SettingsDialog
+from foundry_bench.ui.first_steps import FirstSteps
 from foundry_bench.ui.models.tasks import RuntimeAccess
 from foundry_bench.ui.models.view import ModelsView
 from foundry_bench.ui.quality.page import QualityPage
@@ -55,6 +64,10 @@ _PAGE_ICONS = (
     QStyle.StandardPixmap.SP_DialogApplyButton,
     QStyle.StandardPixmap.SP_FileDialogDetailedView,
 )
+_GLYPH_PAGE_ICONS = (_PAGE_ICONS[1], _PAGE_ICONS[3])  # one-colour glyphs, tinted
+#: The log dock's height until something worth reading (a warning, an error) arrives.
+LOG_QUIET_HEIGHT = 56
+LOG_HEIGHT = 150
 
 
 class MainWindow(QMainWindow):
@@ -142,13 +155,33 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setFixedWidth(150)
         self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        self._tint_sidebar()
+        self.first_steps = FirstSteps()
+        self.first_steps.setVisible(not self.ui_settings.first_steps_done)
+        self.first_steps.page_requested.connect(self.show_page)
+        self.first_steps.dismissed.connect(self._first_steps_done)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.first_steps)
+        right.addWidget(self.pages, 1)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
-        layout.addWidget(self.pages, 1)
+        layout.addLayout(right, 1)
         self.setCentralWidget(central)
+
+    def _tint_sidebar(self) -> None:
+        # The style's glyphs are black: on a dark palette they vanished. Text-coloured.
+        color = self.palette().color(QPalette.ColorRole.WindowText)
+        for row, icon in enumerate(_PAGE_ICONS):
+            item = self.sidebar.item(row)
+            if item is not None and icon in _GLYPH_PAGE_ICONS:
+                item.setIcon(tinted_icon(self.style().standardIcon(icon), color))
+
+    def _first_steps_done(self) -> None:
+        self.ui_settings.first_steps_done = True
 
     def _build_log_dock(self) -> None:
         self.log_dock = QDockWidget("Log", self)
@@ -159,7 +192,10 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
-        self.resizeDocks([self.log_dock], [150], Qt.Orientation.Vertical)
+        # Small while it has nothing to say; it grows at the first warning or error.
+        self.resizeDocks([self.log_dock], [LOG_QUIET_HEIGHT], Qt.Orientation.Vertical)
+        self._log_grown = False
+        self.log_panel.handler.bridge.record_emitted.connect(self._grow_log)
 
     def _build_status_bar(self) -> None:
         self.busy_label = plain_label()
@@ -212,11 +248,17 @@ class MainWindow(QMainWindow):
         )
         self.models_view.model.dataChanged.connect(self._show_runtime)
         self.models_view.model.modelReset.connect(self._show_runtime)
+        self.ctx.run_opened.connect(lambda _run, _dir: self.first_steps.dismiss())
+
+    def _grow_log(self, _text: str, level: int) -> None:
+        if level >= logging.WARNING and not self._log_grown:
+            self._log_grown = True
+            self.resizeDocks([self.log_dock], [LOG_HEIGHT], Qt.Orientation.Vertical)
 
     def _restore(self) -> None:
         geometry = self.ui_settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1200, 760)
+            self._fit_screen()
         state = self.ui_settings.window_state
         if state is not None:
             self.restoreState(state)
@@ -237,10 +279,19 @@ class MainWindow(QMainWindow):
         assert page is not None
         return page
 
+    def _fit_screen(self) -> None:
+        """A first start fills most of the screen (up to 1600 x 1000), centred on it."""
+        screen = self.screen().availableGeometry()
+        width = min(int(screen.width() * 0.9), 1600)
+        height = min(int(screen.height() * 0.9), 1000)
+        self.resize(max(width, 800), max(height, 560))
+        self.move(screen.center() - self.rect().center())
+
     def set_palette(self, name: Palette) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_palette(app, name, self)
+        self._tint_sidebar()
         self.ui_settings.palette = name
         self.palette_actions[name].setChecked(True)
 

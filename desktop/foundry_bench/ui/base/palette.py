@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 from foundry_bench.core.paths import resources_dir
@@ -118,3 +118,14 @@ def _repolish_styled(window: QWidget | None) -> None:
         if sheet:
             widget.setStyleSheet("")
             widget.setStyleSheet(sheet)
+
+
+def tinted_icon(icon: QIcon, color: QColor, size: int = 32) -> QIcon:
+    """``icon``'s shape in ``color``: the style's black glyphs (play, stop, seek, lists)
+    vanish on a dark palette; tinted with its text colour they read in both."""
+    pixmap = icon.pixmap(size, size)
+    painter = QPainter(pixmap)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(pixmap.rect(), color)
+    painter.end()
+    return QIcon(pixmap)

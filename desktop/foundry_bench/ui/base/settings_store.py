@@ -135,6 +135,14 @@ class UiSettings:
     # -- what the last session left ------------------------------------------------------
 
     @property
+    def first_steps_done(self) -> bool:
+        return self.backend.get("ui/first_steps_done") in (True, "true", "1", 1)
+
+    @first_steps_done.setter
+    def first_steps_done(self, value: bool) -> None:
+        self.backend.put("ui/first_steps_done", bool(value))
+
+    @property
     def ticked_models(self) -> list[str] | None:
         """The models ticked for a benchmark when the app last ran; None if never saved."""
         value = self.backend.get("benchmark/ticked_models")

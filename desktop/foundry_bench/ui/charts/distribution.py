@@ -53,6 +53,8 @@ class _PerModelLines(ChartPanel):
             for i, model in enumerate(models):
                 self.legend.addItem(self.legend_line(i), legend_label(model))
             self._legend_models = models
+            # One model needs no key on the plot (the strip above the charts names it).
+            self.legend.setVisible(len(models) > 1)
         self.models = models
         return self.lines[: len(models)]
 

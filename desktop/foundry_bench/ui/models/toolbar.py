@@ -6,8 +6,9 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QIcon, QPalette
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton, QWidget
 
+from foundry_bench.ui.base.palette import tinted_icon
 from foundry_bench.ui.models.table_model import ModelRow
-from foundry_bench.ui.models.widgets import GLYPH_ICONS, tinted_icon
+from foundry_bench.ui.models.widgets import GLYPH_ICONS
 
 
 class ModelsToolbar(QToolBar):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import (
-    QColor,
-    QIcon,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -24,6 +22,9 @@ from PySide6.QtWidgets import (
 from foundry_bench.ui.base.progress_delegate import ProgressDelegate
 from foundry_bench.ui.base.qt_models import ID_ROLE
 from foundry_bench.ui.models.table_model import Column
+
+#: Columns shown only while some listed model has a value in them.
+OPTIONAL_COLUMNS = (Column.PARAMETERS, Column.QUANTIZATION, Column.TOOLS)
 
 
 class Banner(QLabel):
@@ -90,6 +91,13 @@ class ModelsTable(QTableView):
         self.setItemDelegateForColumn(Column.STATUS, ProgressDelegate(self))
 
     def fit_columns(self) -> None:
+        # Columns only some models fill (imported models' parameters and quantization, tool
+        # calling) are hidden while no listed model has a value: Status stays in view.
+        model = self.model()
+        rows = model.rowCount() if model is not None else 0
+        for column in OPTIONAL_COLUMNS:
+            empty = model is None or all(not model.index(r, column).data() for r in range(rows))
+            self.setColumnHidden(column, empty)
         self.resizeColumnsToContents()
         # Room for "Downloading 100%" and its bar before any download starts.
         self.setColumnWidth(Column.STATUS, max(self.columnWidth(Column.STATUS), 100))
@@ -134,15 +142,6 @@ GLYPH_ICONS = (
     QStyle.StandardPixmap.SP_MediaPlay,
     QStyle.StandardPixmap.SP_MediaStop,
 )
-
-
-def tinted_icon(icon: QIcon, color: QColor, size: int = 32) -> QIcon:
-    pixmap = icon.pixmap(size, size)
-    painter = QPainter(pixmap)
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
-    painter.fillRect(pixmap.rect(), color)
-    painter.end()
-    return QIcon(pixmap)
 
 
 def empty_hint(*, has_rows: bool, server: bool, failed: bool, starting: bool) -> str:
