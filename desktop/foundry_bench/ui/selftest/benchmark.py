@@ -1,7 +1,8 @@
 """Self-test steps of the Benchmark page; run after the base steps.
 
-A short benchmark of the demo model through the page at the runtime's full speed, then every
-chart drawn once, with one ``chart <name>: <points> points`` line each.
+A short benchmark of the demo model through the page at the runtime's full speed, in a runtime
+host process (the frozen app runs itself with its host flag), then every chart drawn once,
+with one ``chart <name>: <points> points`` line each.
 """
 
 from __future__ import annotations
@@ -44,11 +45,15 @@ def step_run(ctx: SelfTestContext) -> None:
     model = run.models[0]
     if model.status != "ok":
         raise SelfTestFailure(f"{model.id}: {model.status}: {model.error}")
+    if model.peak_rss_mb is None or model.load_time_s is None:
+        # Only a runtime host process (the app started again with its host flag) has these.
+        raise SelfTestFailure(f"{model.id} was not benchmarked in a runtime host")
     entry = page.results.model.entries()[0]
     latency, tps = entry["latency_s"]["p50"], entry["output_tps"]["p50"]
     ctx.say(
         f"  {len(run.samples)} requests, latency p50 {latency * 1000:.0f} ms, "
-        f"{tps:.0f} output tokens/s (p50)"
+        f"{tps:.0f} output tokens/s (p50); runtime host: load {model.load_time_s:.3f} s, "
+        f"peak RSS {model.peak_rss_mb:.0f} MB"
     )
     ctx.notes["benchmark_run"] = finished[0]
 
