@@ -440,7 +440,7 @@ def test_json_with_quality_and_recommendation(run: Run) -> None:
     assert data["quality"][0] == {**QUALITY[0]}
     assert data["recommendation"]["best"] == "alpha"
     assert data["recommendation"]["constraints"] == {
-        "max_p95_ms": 500, "max_memory_mb": 600, "min_quality": 3.5,
+        "max_p95_ms": 500, "max_memory_mb": 600, "min_quality": 3.5, "min_checks_pass": None,
     }  # fmt: skip
     assert Run.from_dict(data).run_id == "run-1"  # still a valid results.json
     assert "quality" not in json.loads(to_json(run))

@@ -514,3 +514,27 @@ def test_export_and_import_sheet_from_the_page(open_now, make_page, run_dir, qtb
     scores = disk_scores(folder)
     assert sum(v == 4 for (k, c), v in scores.items() if c == "correctness") == 1
     assert any(page.session.ann.note(k) == 'a "quoted" note }, {' for k in page.session.order)
+
+
+def test_the_results_table_shows_each_models_checks_pass_rate(open_now, make_page, tmp_path, qtbot):
+    run = make_run()
+    for sample in run.samples:
+        if sample.status == "ok" and not sample.warmup:
+            passed = sample.model == "good-model" or sample.round == 1
+            sample.checks = [{"check": "contains", "passed": passed}]
+    folder = tmp_path / "checked"
+    write_results(folder, run)
+    page = make_page()
+    open_now(page, run, folder)
+    page.blind_box.setChecked(False)
+    s = page.session
+    for key in s.order:
+        s.ann.set_score(key, "correctness", 3)
+    s.annotations_changed.emit()
+    qtbot.waitUntil(lambda: len(page.summary_model.rows()) == 3, timeout=5000)
+    col = [c.header for c in page.summary_model.columns].index("Checks passed")
+    shown = {
+        page.summary_model.index(i, 0).data(): page.summary_model.index(i, col).data()
+        for i in range(page.summary_model.rowCount())
+    }
+    assert shown == {"fast-model": "50%", "good-model": "100%", "slow-model": "50%"}

@@ -34,6 +34,12 @@ def add_constraint_options(p: argparse.ArgumentParser) -> None:
         "--max-memory-mb", type=float, metavar="Y", help="memory growth at load <= Y MB"
     )
     group.add_argument("--min-quality", type=float, metavar="Z", help="mean quality >= Z (1-5)")
+    group.add_argument(
+        "--min-checks-pass",
+        type=float,
+        metavar="R",
+        help="share of automatic checks passed >= R (0-1, e.g. 0.9)",
+    )
 
 
 def constraints_of(args: argparse.Namespace) -> Constraints:
@@ -44,7 +50,10 @@ def constraints_of(args: argparse.Namespace) -> Constraints:
         value = getattr(args, name)
         if value is not None and not value >= 0:  # also rejects NaN
             raise BadInput(f"--{name.replace('_', '-')} must be >= 0 (got {value})")
-    return Constraints(args.max_p95_ms, args.max_memory_mb, args.min_quality)
+    rate = getattr(args, "min_checks_pass", None)
+    if rate is not None and not 0 <= rate <= 1:  # also rejects NaN
+        raise BadInput(f"--min-checks-pass must be a share from 0 to 1, like 0.9 (got {rate})")
+    return Constraints(args.max_p95_ms, args.max_memory_mb, args.min_quality, rate)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -29,9 +29,15 @@ class Constraints:
     max_p95_ms: float | None = None
     max_memory_mb: float | None = None
     min_quality: float | None = None
+    min_checks_pass: float | None = None  # share (0-1) of automatic checks passed
 
     def is_empty(self) -> bool:
-        return self.max_p95_ms is None and self.max_memory_mb is None and self.min_quality is None
+        return (
+            self.max_p95_ms is None
+            and self.max_memory_mb is None
+            and self.min_quality is None
+            and self.min_checks_pass is None
+        )
 
     def describe(self) -> list[str]:
         parts = []
@@ -41,6 +47,8 @@ class Constraints:
             parts.append(f"memory ≤ {self.max_memory_mb:g} MB")
         if self.min_quality is not None:
             parts.append(f"quality ≥ {self.min_quality:g}")
+        if self.min_checks_pass is not None:
+            parts.append(f"checks passed ≥ {self.min_checks_pass:.0%}")
         return parts
 
 
@@ -57,6 +65,7 @@ class Candidate:
     quality: float | None
     quality_ci: tuple[float, float] | None
     reasons: tuple[str, ...] = ()
+    checks_pass: float | None = None  # share of automatic checks passed
     notes: tuple[str, ...] = ()
 
 
@@ -121,6 +130,15 @@ def _candidate(
             reasons.append("no quality scores")
         elif quality < c.min_quality:
             reasons.append(f"quality {quality:.2f} under the {c.min_quality:g} minimum")
+    tally = entry.get("checks")
+    checks_pass = tally["passed"] / tally["total"] if tally and tally.get("total") else None
+    if c.min_checks_pass is not None:
+        if checks_pass is None:
+            reasons.append("no automatic checks ran")
+        elif checks_pass < c.min_checks_pass:
+            reasons.append(
+                f"checks passed {checks_pass:.0%} under the {c.min_checks_pass:.0%} minimum"
+            )
     failed = int(entry.get("n_failed") or 0)
     if failed and n_ok:
         notes.append(f"{failed} of {failed + n_ok} requests failed")
@@ -135,6 +153,7 @@ def _candidate(
         quality_ci=(float(ci[0]), float(ci[1])) if ci else None,
         reasons=tuple(reasons),
         notes=tuple(notes),
+        checks_pass=checks_pass,
     )
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from foundry_bench.core.analysis.columns import FloatArray, group_rows
+from foundry_bench.core.config.checks import checks_tally
 from foundry_bench.core.results.records import Run, Sample
 
 STAT_KEYS = ("n", "mean", "std", "min", "p50", "p90", "p95", "p99", "max")
@@ -209,19 +210,24 @@ def summarize(run: Run) -> list[dict[str, Any]]:
     timed samples: statistics over ``ok`` samples, ``n_cancelled`` counting those the user
     cancelled, ``n_failed`` the others and ``n_reasoned`` the ``ok`` answers that showed
     thinking; ``throughput_tps`` (one number) is every completion token of the timed phase
-    over its wall time.
+    over its wall time; ``"checks": {"passed", "total"}`` over the timed
+    answers' automatic checks (None without).
     """
     order: dict[str, int] = {m.id: i for i, m in enumerate(run.models)}
     cols = _Columns(run.samples, order)
+    checks: dict[str, list[object]] = {}
+    for s in [s for s in run.samples if s.checks is not None]:  # most runs have none: fast
+        if not s.warmup:
+            checks.setdefault(s.model, []).append(s.checks)
     summary = []
     for model, rows in zip(order, group_rows(cols.model, len(order)), strict=True):
         entry = _entry(cols, rows)
         entry["throughput_tps"] = throughput_tps(
             cols.tokens[rows], cols.start[rows], cols.end[rows]
         )
-        summary.append(
-            {"model": model, "status": _model_status(run, model, entry["n_ok"]), **entry}
-        )
+        status = _model_status(run, model, entry["n_ok"])
+        tally = checks_tally(checks.get(model, []))
+        summary.append({"model": model, "status": status, **entry, "checks": tally})
     return summary
 
 

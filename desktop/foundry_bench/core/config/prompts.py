@@ -1,8 +1,9 @@
 """``prompts.json``: the prompts of a benchmark.
 
-A list of strings and/or objects ``{"id", "text", "aspects", "system", "max_tokens"}`` (``text``
-required), or ``{"schema_version": 1, "prompts": [...]}``. A prompt without an ``id`` gets
-``p<position>`` (``p1``, ``p2``, ... in file order).
+A list of strings and/or objects ``{"id", "text", "aspects", "system", "max_tokens",
+"checks"}`` (``text`` required; ``checks``: ``core.config.checks``), or ``{"schema_version":
+1, "prompts": [...]}``. A prompt without an ``id`` gets ``p<position>`` (``p1``, ``p2``, ...
+in file order).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from foundry_bench.core.config._common import (
     read_json,
     unwrap,
 )
+from foundry_bench.core.config.checks import Check, parse_checks
 from foundry_bench.core.config.loading import Loaded
 
-PROMPT_FIELDS = ("id", "text", "aspects", "system", "max_tokens")
+PROMPT_FIELDS = ("id", "text", "aspects", "system", "max_tokens", "checks")
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,20 @@ class PromptSpec:
     aspects: tuple[str, ...] = ()
     system: str | None = None
     max_tokens: int | None = None
+    checks: tuple[Check, ...] = ()  # automatic checks of each answer (core.config.checks)
 
     def to_dict(self) -> dict[str, Any]:
         """The prompt as ``results.json`` stores it (and ``parse_prompts`` reads it back)."""
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "text": self.text,
             "aspects": list(self.aspects),
             "system": self.system,
             "max_tokens": self.max_tokens,
         }
+        if self.checks:
+            data["checks"] = [c.to_dict() for c in self.checks]
+        return data
 
 
 def load_prompts(path: Path) -> Loaded[PromptSpec]:
@@ -113,6 +119,7 @@ def _parse_prompt(ctx: Ctx, item: object, json_path: str, default_id: str) -> Pr
         max_tokens=_check_max_tokens(
             ctx, item.get("max_tokens"), json_field(json_path, "max_tokens")
         ),
+        checks=parse_checks(ctx, item.get("checks"), json_field(json_path, "checks")),
     )
 
 

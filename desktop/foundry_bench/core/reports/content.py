@@ -317,11 +317,6 @@ def summary_cells(run: Run, entry: Mapping[str, Any], scales: Scales | None = No
 
 
 QUALITY_HEADER = "Quality (1-5, 95% CI)"
-ARENA_NOTE = (
-    "Bradley-Terry ratings of the side-by-side votes on the Elo scale (400 points = 10:1 odds "
-    "of being preferred, mean 1000), a tie half a win each, with bootstrap 95% intervals; "
-    "people's votes only."
-)
 
 
 def candidate_cells(rec: Recommendation) -> tuple[list[str], list[list[str]]]:

@@ -22,13 +22,11 @@ from foundry_bench.core.analysis.recommend import Constraints, recommend
 from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_prompt
 from foundry_bench.core.quality.rows import (
     QualityRow,
-    arena_of,
     criteria_of,
     quality_by_model,
 )
 from foundry_bench.core.reports import svg as svg_charts
 from foundry_bench.core.reports.content import (
-    ARENA_NOTE,
     QUALITY_HEADER,
     SUMMARY_TEXT_COLUMNS,
     candidate_cells,
@@ -45,6 +43,7 @@ from foundry_bench.core.reports.content import (
     summary_header,
     table_scales,
 )
+from foundry_bench.core.reports.extras import arena_html, checks_html, extra_charts
 from foundry_bench.core.reports.reasoning import (
     REASONING_HEADER,
     REASONING_TEXT_COLUMNS,
@@ -172,6 +171,8 @@ request(s)</p>
 {% endfor %}</div>
 </section>
 
+{{ checks_html }}
+
 {% if quality_rows %}<section id="quality">
 <h2>Quality</h2>
 <p>Mean of every score (all criteria, all annotators) per model, and the mean per criterion.</p>
@@ -182,15 +183,7 @@ request(s)</p>
 <td class="num">{{ fmt_quality(q) }}</td>
 {% for c in criteria %}<td class="num">{{ fmt(q.criteria.get(c), 2) }}</td>{% endfor %}</tr>
 {% endfor %}</table></div>
-{% if arena %}<h3>Arena ranking</h3>
-<p>{{ arena_note }}</p>
-<div class="scroll"><table>
-<tr><th>Model</th><th>Rating</th><th>95% CI</th><th>Wins</th><th>Losses</th><th>Ties</th></tr>
-{% for e in arena %}<tr><td class="text">{{ e.model }}</td>
-<td class="num">{{ fmt(e.rating, 0) }}</td>
-<td class="num">{{ fmt(e.ci_low, 0) }}–{{ fmt(e.ci_high, 0) }}</td><td class="num">{{ e.wins }}</td>
-<td class="num">{{ e.losses }}</td><td class="num">{{ e.ties }}</td></tr>
-{% endfor %}</table></div>{% endif %}
+{{ arena_html }}
 </section>{% endif %}
 
 {% if prompt_rows %}<section id="per-prompt">
@@ -310,10 +303,7 @@ def charts(
                 items, title="Mean quality score (95% CI)", unit="score 1-5", digits=2, limit=5
             )
         )
-    arena = arena_of(quality)
-    if arena:
-        bars = [(e["model"], e["rating"], (e["ci_low"], e["ci_high"])) for e in arena]
-        out.append(svg_charts.bar_chart(bars, title="Arena rating (95% CI)", unit="Elo", digits=0))
+    out += extra_charts(summary, quality)
     return out
 
 
@@ -377,8 +367,8 @@ def render_html(
         quality_rows=quality or [],
         criteria=criteria_of(quality),
         prompt_header=prompt_header(prompt_scales),
-        arena=arena_of(quality),
-        arena_note=ARENA_NOTE,
+        checks_html=checks_html(summary),
+        arena_html=arena_html(quality),
         prompt_rows=prompt_rows,
         environment=[*environment_items(run.environment), *settings_items(run)],
         imported=model_details(run),

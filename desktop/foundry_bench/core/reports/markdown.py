@@ -17,7 +17,6 @@ from foundry_bench.core.quality.rows import (
     criteria_of,
 )
 from foundry_bench.core.reports.content import (
-    ARENA_NOTE,
     QUALITY_HEADER,
     SUMMARY_TEXT_COLUMNS,
     candidate_cells,
@@ -35,6 +34,7 @@ from foundry_bench.core.reports.content import (
     summary_rows,
     table_scales,
 )
+from foundry_bench.core.reports.extras import ARENA_NOTE, CHECKS_HEADER, checks_rows
 from foundry_bench.core.reports.reasoning import (
     REASONING_HEADER,
     REASONING_TEXT_COLUMNS,
@@ -166,6 +166,14 @@ def to_markdown(
                 for row in reasoning_rows(run, summary)
             ),
             "lrrrrrl",
+        )
+    checks = checks_rows(summary)
+    if checks:
+        lines += ["", "## Automatic checks", ""]
+        lines += md_table(
+            list(CHECKS_HEADER),
+            ([md_text(m), str(p), str(t), f"{r:.0%}"] for m, p, t, r in checks),
+            "lrrr",
         )
     lines += ["", "## Highlights", "", *highlights(run, summary, quality)]
     lines += _recommendation_section(recommend(run, quality, constraints))

@@ -101,6 +101,7 @@ class Sample:
     # Seconds since the run started as the request went to the client and came back.
     start_s: float | None = None
     end_s: float | None = None
+    checks: list[dict[str, Any]] | None = None  # [{"check", "passed"}]: core.config.checks
 
     @property
     def reasoned(self) -> bool:
@@ -175,6 +176,7 @@ class Sample:
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs.setdefault("error", None)
         kwargs.setdefault("started_at", "")
+        kwargs["checks"] = c if isinstance(c := kwargs.get("checks"), list) else None
         for name in ("key", "model", "prompt_id", "started_at"):
             if not isinstance(kwargs[name], str):
                 raise ValueError(f"sample field {name!r} must be a string")

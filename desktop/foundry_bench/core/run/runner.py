@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from foundry_bench.core.analysis.stats import summarize
+from foundry_bench.core.config.checks import check_outcome
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
 from foundry_bench.core.redaction import redact_message, redact_url
@@ -309,6 +310,7 @@ def _run_phases(
                 start_s=done.start_s - clock0,
                 end_s=done.end_s - clock0,
             )
+            sample.checks = check_outcome(prompt.checks, sample.status, sample.response)
             if cold and sample.status == "ok":
                 # The first answer after the load: the "slow first response", kept apart.
                 record.cold_ttft_s, record.cold_latency_s = sample.ttft_s, sample.latency_s

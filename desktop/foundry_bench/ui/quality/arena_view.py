@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from foundry_bench.core.reports.content import ARENA_NOTE
+from foundry_bench.core.reports.extras import ARENA_NOTE
 from foundry_bench.core.reports.text import truncate
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.charts.quality import still_plot

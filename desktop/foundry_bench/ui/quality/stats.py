@@ -36,6 +36,10 @@ class QualityStats:
     problem: str | None = None
 
 
+def _share(tally: dict[str, int] | None) -> float | None:
+    return tally["passed"] / tally["total"] if tally and tally.get("total") else None
+
+
 def model_labels(run: Run, blind: bool, seed: int) -> dict[str, str]:
     """Model names, or in blind mode "Model A", "Model B", ... in a seeded order (so the
     letters say nothing of the run's order)."""
@@ -67,7 +71,9 @@ def compute_stats(
         out.problem = str(exc)
         return out
     labels = model_labels(run, blind, seed)
-    latency = {e["model"]: e["latency_s"].get("p95") for e in (run.summary or summarize(run))}
+    speed = run.summary or summarize(run)
+    latency = {e["model"]: e["latency_s"].get("p95") for e in speed}
+    checks = {e["model"]: e.get("checks") for e in speed}
     out.criteria = [(c.id, c.label) for c in merged.criteria if not c.id.startswith(ASPECT_PREFIX)]
     out.has_judge = bool(merged.judges)
     out.n_people = len(merged.people)
@@ -80,6 +86,7 @@ def compute_stats(
                 "model_tip": "name hidden while blind scoring is on" if blind else model,
                 "by_criterion": {c["criterion"]: c for c in entry["criteria"]},
                 "p95_s": latency.get(model),
+                "checks_pass": _share(checks.get(model)),
             }
         )
     rows = agreement(merged)

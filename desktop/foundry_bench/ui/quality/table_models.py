@@ -162,6 +162,13 @@ def summary_columns(criteria: Sequence[tuple[str, str]], with_judge: bool) -> li
             header_tip="95th percentile of end-to-end latency in this run",
         ),
         Col(
+            "Checks passed",
+            lambda r: DASH if r.get("checks_pass") is None else f"{r['checks_pass']:.0%}",
+            sort=lambda r: r.get("checks_pass"),
+            numeric=True,
+            header_tip="share of the prompts' automatic checks (prompts.json) its answers passed",
+        ),
+        Col(
             "Answers with scores",
             lambda r: str(r["n_answers"]),
             sort=lambda r: r["n_answers"],
