@@ -101,7 +101,7 @@ class CriterionRow(QWidget):
             layout.addWidget(button)
             self.buttons.append(button)
         self._value: int | None = None
-        self._focused = False
+        self._focused = self._repainting = False
         self.set_focused(False)
 
     def set_value(self, value: int | None) -> None:
@@ -123,18 +123,28 @@ class CriterionRow(QWidget):
 
     def _paint(self) -> None:
         # Only the focused row paints a background: a tint of the highlight colour over the
-        # window colour, taken from the application palette so a palette switch repaints it.
+        # window colour of the application palette. Only that one role is set (an empty
+        # palette resolves nothing), so the text keeps following the app: a copy of the
+        # whole palette froze a light one, and dark mode showed white on pale blue.
         self.setAutoFillBackground(self._focused)
-        if not self._focused:
-            return
-        app_palette = QApplication.palette()
-        tint = QColor(app_palette.color(QPalette.ColorRole.Highlight))
-        tint.setAlpha(55)
-        palette = self.palette()
-        palette.setColor(
-            QPalette.ColorRole.Window, _blend(app_palette.color(QPalette.ColorRole.Window), tint)
-        )
+        palette = QPalette()
+        if self._focused:
+            app_palette = QApplication.palette()
+            tint = QColor(app_palette.color(QPalette.ColorRole.Highlight))
+            tint.setAlpha(55)
+            window = _blend(app_palette.color(QPalette.ColorRole.Window), tint)
+            palette.setColor(QPalette.ColorRole.Window, window)
         self.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # The app's palette changed (the row's own setPalette also lands here: guarded).
+        if event.type() == QEvent.Type.PaletteChange and not self._repainting:
+            self._repainting = True
+            try:
+                self._paint()  # the tint is of the new palette's colours
+            finally:
+                self._repainting = False
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.activated.emit()
