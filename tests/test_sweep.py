@@ -187,3 +187,24 @@ def test_the_sweep_command_writes_a_run_folder(
     assert run.sweep is not None and set(run.sweep["models"]["m"]) >= {"calibration", "context"}
     assert {s.prompt_id for s in run.samples} == {"p64-o8-d0-c1", "p256-o8-d0-c1", "p64-o8-d0-c2"}
     assert (out / "benchmark_report.md").exists()
+
+
+def test_cancel_during_calibration_stops_the_sweep_without_false_skips(tmp_path: Path) -> None:
+    import threading
+
+    cancel = threading.Event()
+    grid = SweepGrid((128, 512, 1024), (4,))
+    with ScriptedServer({"m": PREFILL}) as srv:
+        plan = SweepPlan(
+            models=[ModelSpec(id="m")],
+            prompts=[],
+            settings=RunSettings(rounds=2, warmup_rounds=0, max_tokens=4),
+            grid=grid,
+        )
+        events = run_benchmark(plan, ExternalProvider(srv.base_url), tmp_path, cancel=cancel)
+        for event in events:
+            if getattr(event, "message", "").startswith("m: calibrated"):
+                cancel.set()  # the points' prompts are fitted next: each probe now cancels
+    run = load_run(tmp_path)
+    assert run.status == "cancelled" and run.samples == []
+    assert run.sweep is not None and run.sweep["models"]["m"]["skipped"] == {}

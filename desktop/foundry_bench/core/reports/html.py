@@ -56,6 +56,7 @@ from foundry_bench.core.reports.resources import (
     has_resources,
     resource_rows,
 )
+from foundry_bench.core.reports.sweep_section import sweep_html
 from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, plain_text, stat_of
 from foundry_bench.core.results.records import Run
 
@@ -172,6 +173,8 @@ request(s)</p>
 </section>
 
 {{ checks_html }}
+
+{{ sweep }}
 
 {% if quality_rows %}<section id="quality">
 <h2>Quality</h2>
@@ -373,6 +376,7 @@ def render_html(
         environment=[*environment_items(run.environment), *settings_items(run)],
         imported=model_details(run),
         prompts=prompts if any(text != "–" for _, text in prompts) else [],
+        sweep=sweep_html(run),
     )
 
 

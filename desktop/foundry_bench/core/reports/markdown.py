@@ -47,6 +47,7 @@ from foundry_bench.core.reports.resources import (
     has_resources,
     resource_rows,
 )
+from foundry_bench.core.reports.sweep_section import sweep_markdown
 from foundry_bench.core.reports.text import (
     ANSWER_LIMIT,
     ERROR_LIMIT,
@@ -177,6 +178,7 @@ def to_markdown(
         )
     lines += ["", "## Highlights", "", *highlights(run, summary, quality)]
     lines += _recommendation_section(recommend(run, quality, constraints))
+    lines += sweep_markdown(run)
     if quality:
         lines += _quality_section(quality)
         lines += _arena_section(quality)

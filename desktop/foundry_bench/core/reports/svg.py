@@ -36,9 +36,9 @@ from foundry_bench.core.reports.svg_canvas import (
     esc,
     finite,
     grid_lines,
+    legend_entry,
     num,
     row_label,
-    short_label,
     svg_open,
 )
 
@@ -295,13 +295,7 @@ def ecdf_chart(
                 f'fill="{MUTED}">{frac:.0%}</text>'
             )
     for slot, (index, label, x, y) in enumerate(curves):
-        lx = 8 + (slot % 3) * 250
-        ly = TOP + 18 * (slot // 3) + 2
-        parts.append(
-            f'<rect x="{lx}" y="{ly}" width="14" height="4" fill="{color(index)}"/>'
-            f'<text x="{lx + 20}" y="{ly + 6}" fill="{TEXT}"><title>{esc(label)}</title>'
-            f"{esc(short_label(label))}</text>"
-        )
+        parts.append(legend_entry(slot, index, label))
         points = [f"M{num(axis.x(float(x[0])))},{num(py(0.0))}"]
         for xv, yv, prev in zip(x, y, np.concatenate([[0.0], y[:-1]]), strict=True):
             px = num(axis.x(float(xv)))

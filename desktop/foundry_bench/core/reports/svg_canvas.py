@@ -185,3 +185,14 @@ def empty_chart(title: str, message: str = "no data") -> str:
     parts = svg_open(70, title, message)
     parts.append(f'<text x="8" y="50" fill="{MUTED}">{esc(message)}</text>')
     return "\n".join([*parts, "</svg>"])
+
+
+def legend_entry(slot: int, index: int, label: str) -> str:
+    """Legend entry ``slot`` (three to a row, under the title) for series colour ``index``."""
+    lx = 8 + (slot % 3) * 250
+    ly = TOP + 18 * (slot // 3) + 2
+    return (
+        f'<rect x="{lx}" y="{ly}" width="14" height="4" fill="{color(index)}"/>'
+        f'<text x="{lx + 20}" y="{ly + 6}" fill="{TEXT}"><title>{esc(label)}</title>'
+        f"{esc(short_label(label))}</text>"
+    )

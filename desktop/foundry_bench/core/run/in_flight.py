@@ -31,15 +31,16 @@ J = TypeVar("J")
 _WAKE_S = 0.1
 
 
-class LinkedEvent(threading.Event):
-    """An event that also reads as set once its parent is (the run's cancel covers it)."""
+class AnyEvent(threading.Event):
+    """Set when it is set itself or any of ``parents`` is (a cancel covering one part of a
+    run, or joining the user's Cancel and a job's). Readers only call ``is_set``."""
 
-    def __init__(self, parent: threading.Event) -> None:
+    def __init__(self, *parents: threading.Event) -> None:
         super().__init__()
-        self._parent = parent
+        self._parents = parents
 
     def is_set(self) -> bool:
-        return super().is_set() or self._parent.is_set()
+        return super().is_set() or any(p.is_set() for p in self._parents)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class InFlight(Generic[J]):
         self._send = send
         self._concurrency = concurrency
         self._cancel = cancel
-        self._stop = LinkedEvent(cancel)  # cancels the requests in flight
+        self._stop = AnyEvent(cancel)  # cancels the requests in flight
         self._halted = False
         self._work: queue.SimpleQueue[J | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[Finished[J] | _Raised] = queue.SimpleQueue()

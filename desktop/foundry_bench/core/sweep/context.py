@@ -37,6 +37,8 @@ def probe_context(
     while len(probes) < MAX_PROBES:
         shape = cal.shape_for(target, 0)
         m = probe(shape.as_messages(0), 1)
+        if m.status == "cancelled":
+            break  # the run was cancelled: what was found so far stands
         counted = m.prompt_tokens if m.tokens_source == "usage" else None
         ok = m.status == "ok" and counted is not None and counted >= target * (1 - TRUNCATED)
         probes.append(

@@ -25,6 +25,7 @@ from foundry_bench.core.sweep.context import probe_context
 from foundry_bench.core.sweep.grid import Point, SweepGrid
 from foundry_bench.core.sweep.synthetic import (
     CalibrationError,
+    ProbeCancelled,
     PromptShape,
     calibrate,
     fit_point,
@@ -71,6 +72,8 @@ class SweepPlan(RunPlan):
         self.record["models"][model.id] = info
         try:
             cal = calibrate(probe)
+        except ProbeCancelled:
+            return
         except CalibrationError as exc:
             info["error"] = f"calibration failed: {exc}"
             yield PhaseNote(logging.ERROR, info["error"])
@@ -86,6 +89,8 @@ class SweepPlan(RunPlan):
                 shapes[point.id] = fit_point(
                     cal, probe, point.id, point.prompt_tokens, point.context_depth
                 )
+            except ProbeCancelled:
+                return
             except CalibrationError as exc:
                 info["skipped"][point.id] = str(exc)
                 yield PhaseNote(logging.WARNING, f"{point.id} skipped: {exc}")

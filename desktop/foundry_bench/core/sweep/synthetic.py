@@ -101,6 +101,10 @@ class CalibrationError(RuntimeError):
     """The server did not answer a calibration request with a prompt token count."""
 
 
+class ProbeCancelled(CalibrationError):
+    """The run was cancelled while the sweep was calibrating."""
+
+
 def filler(units: int, seed: int) -> str:
     rng = random.Random(seed)
     return " ".join(rng.choice(WORDS) for _ in range(max(units, 0)))
@@ -151,6 +155,8 @@ class Calibration:
 def count_tokens(probe: Probe, shape: PromptShape) -> int:
     """The server's prompt token count for ``shape`` (seed 0), or ``CalibrationError``."""
     m = probe(shape.as_messages(0), 1)
+    if m.status == "cancelled":
+        raise ProbeCancelled("cancelled")
     if m.status != "ok" or m.prompt_tokens is None or m.tokens_source != "usage":
         why = m.error or (
             "the answer had no usage counts" if m.status == "ok" else f"status {m.status}"

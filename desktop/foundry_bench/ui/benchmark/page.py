@@ -35,6 +35,8 @@ from foundry_bench.ui.benchmark.run import Progress, RunController
 from foundry_bench.ui.benchmark.samples_view import SamplesView
 from foundry_bench.ui.benchmark.setup import SetupPanel
 from foundry_bench.ui.benchmark.status import RunStrip
+from foundry_bench.ui.benchmark.sweep_panel import SweepPanel
+from foundry_bench.ui.benchmark.sweep_view import SweepView
 from foundry_bench.ui.benchmark.tick_memory import TickMemory
 from foundry_bench.ui.charts.view import ChartsView
 from foundry_bench.ui.context import AppContext
@@ -70,6 +72,8 @@ class BenchmarkPage(QWidget):
         self.charts = ChartsView(runner)
         self.results = ResultsView()
         self.samples = SamplesView()
+        self.sweep_panel = SweepPanel()
+        self.sweep_view = SweepView(runner)
         self.run_log = QPlainTextEdit()
         self.run_log.setReadOnly(True)
         self.run_log.setMaximumBlockCount(LOG_LINES)
@@ -93,12 +97,14 @@ class BenchmarkPage(QWidget):
     def _layout(self) -> None:
         self.side_tabs = QTabWidget()
         self.side_tabs.addTab(self.setup, "Setup")
+        self.side_tabs.addTab(self.sweep_panel, "Sweep")
         self.side_tabs.addTab(self.history, "History")
         self.side_tabs.setMinimumWidth(320)
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.results, "Results")
         self.bottom_tabs.addTab(self.samples, "Samples")
+        self.bottom_tabs.addTab(self.sweep_view, "Sweep")
         self.bottom_tabs.addTab(self.run_log, "Run log")
         right_split = QSplitter(Qt.Orientation.Vertical)
         right_split.addWidget(self.charts)
@@ -126,6 +132,8 @@ class BenchmarkPage(QWidget):
         self.strip.start_button.clicked.connect(self.start_run)
         self.strip.cancel_button.clicked.connect(self.cancel_run)
         self.setup.changed.connect(self._setup_changed)
+        self.sweep_panel.changed.connect(self._setup_changed)
+        self.sweep_panel.start_requested.connect(self.start_sweep)
         c = self.controller
         c.run_started.connect(self._run_started)
         c.model_status_changed.connect(self._model_status)
@@ -175,6 +183,7 @@ class BenchmarkPage(QWidget):
             self.strip.start_button.setToolTip(
                 problems[0] if problems else "Run the benchmark set up on the left"
             )
+            self.sweep_panel.check(self.setup.setup().models, self.setup.setup().settings)
 
     def _settings_saved(self, settings: AppSettings) -> None:
         self.history.set_runs_dir(self.ctx.runs_dir())
@@ -195,6 +204,18 @@ class BenchmarkPage(QWidget):
         # The device label is this machine's (File > Settings), whatever the setup came from.
         settings = replace(s.settings, label=self.ctx.app_settings.defaults.label)
         plan = RunPlan(models=s.models, prompts=s.prompts, settings=settings, run_id=new_run_id())
+        return self._launch(plan)
+
+    def start_sweep(self) -> bool:
+        """Start the Sweep tab's sweep with the Setup tab's models and settings."""
+        s = self.setup.setup()
+        settings = replace(s.settings, label=self.ctx.app_settings.defaults.label)
+        plan = self.sweep_panel.plan(s.models, settings)
+        if plan is None or self.controller.running:
+            return False
+        return self._launch(plan)
+
+    def _launch(self, plan: RunPlan) -> bool:
         out_dir = self.ctx.runs_dir() / str(plan.run_id)
         self._begin(plan)
         self.controller.start(plan, self.ctx.provider_factory(), out_dir)
@@ -218,8 +239,10 @@ class BenchmarkPage(QWidget):
         self.strip.reset_models(model_ids)
         self.strip.show_message("Starting…")
         self.setup.set_enabled_for_run(True)
+        self.sweep_panel.set_enabled_for_run(True)
         self.samples.reset(self._by_model, {p.id: p.text for p in plan.prompts})
         self.results.model.clear()
+        self.sweep_view.clear()
         # Nothing to compute yet: empty charts with the run's models, drawn at once.
         empty = SampleColumns()
         empty.set_order(model_ids, [p.id for p in plan.prompts])
@@ -286,6 +309,7 @@ class BenchmarkPage(QWidget):
         self.strip.current_label.setToolTip(f"Saved in {run_dir}")
         self.notifier.info(f"Benchmark {run.status}: results in {run_dir}")
         self.shown_run = (run, run_dir)
+        self._show_sweep(run)
         for record in run.models:  # the Models page shows the newest load, not an old one
             if record.load_time_s is not None:
                 self.ctx.models.set_load_time(record.id, record.load_time_s)
@@ -303,6 +327,7 @@ class BenchmarkPage(QWidget):
     def _end_run(self) -> None:
         self.strip.set_running(False)
         self.setup.set_enabled_for_run(False)
+        self.sweep_panel.set_enabled_for_run(False)
         self.history.busy_dir = None
         self._setup_changed()
 
@@ -333,6 +358,12 @@ class BenchmarkPage(QWidget):
         self.strip.eta_label.setText("")
         self.strip.show_message(f"Reopened run {loaded.run_dir.name} ({run.status})")
         self.shown_run = (run, loaded.run_dir)
+        self._show_sweep(run)
+
+    def _show_sweep(self, run: Run) -> None:
+        self.sweep_view.show_run(run)
+        if run.sweep is not None:
+            self.bottom_tabs.setCurrentWidget(self.sweep_view)
 
     def _run_opened(self, run: Run, run_dir: Path) -> None:
         self.ctx.ui_settings.last_run = str(run_dir)

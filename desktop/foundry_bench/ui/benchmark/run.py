@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from foundry_bench.core.reports.formats import write_reports
 from foundry_bench.core.results.records import Sample
+from foundry_bench.core.run.in_flight import AnyEvent
 from foundry_bench.core.run.providers import ProviderFactory
 from foundry_bench.core.run.runner import (
     Log,
@@ -43,20 +44,6 @@ JOB_KIND = "benchmark-run"
 BATCH_MS = 100
 
 
-class _EitherEvent(threading.Event):
-    """Set when any of its events is: the user's Cancel or the job's own cancellation.
-
-    The runner and the endpoint only call ``is_set()`` on their cancel event.
-    """
-
-    def __init__(self, *events: threading.Event) -> None:
-        super().__init__()
-        self._events = events
-
-    def is_set(self) -> bool:
-        return any(e.is_set() for e in self._events)
-
-
 def benchmark_task(
     plan: RunPlan, make_provider: ProviderFactory, out_dir: Path, stop: threading.Event
 ) -> Callable[[JobContext], Generator[object, None, RunDone | None]]:
@@ -64,7 +51,7 @@ def benchmark_task(
     after the reports are written."""
 
     def task(ctx: JobContext) -> Generator[object, None, RunDone | None]:
-        cancel = _EitherEvent(ctx.cancel, stop)
+        cancel = AnyEvent(ctx.cancel, stop)
         provider = make_provider()
         done: RunDone | None = None
         for event in run_benchmark(plan, provider, out_dir, cancel=cancel):
