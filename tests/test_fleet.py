@@ -370,3 +370,24 @@ def test_copies_of_one_run_shown_apart_by_their_folders(artifacts: Path, tmp_pat
     names = {d.name for d in fleet.devices}
     assert names == {"windows-laptop (copy-of-win)", "windows-laptop (win)"}
     assert len(fleet.cells) == 4
+
+
+def test_a_real_runs_checks_reach_the_fleet_and_its_constraint(tmp_path: Path) -> None:
+    """Samples that carry automatic check results: the run's own tally is the cell, and
+    ``--min-checks-pass`` is a constraint like the others."""
+    run = _device_run("box", 1.0, run_id="rc", started="1")
+    for i, sample in enumerate(run.samples):
+        passed = sample.model == "qwen-tiny" or i % 5 == 0
+        sample.checks = [{"check": "contains", "passed": passed}]
+    _write(tmp_path / "rc", run)
+    own = {e["model"]: e["checks"] for e in ensure_summary(load_run(tmp_path / "rc"))}
+    out = tmp_path / "fleet.json"
+    assert main(["fleet", str(tmp_path / "rc"), "--min-checks-pass", "0.9", "--format", "json",
+                 "--out", str(out)]) == 0  # fmt: skip
+    data = json.loads(out.read_text(encoding="utf-8"))
+    cells = {c["model"]: c for c in data["cells"]}
+    for model in ("phi-mini", "qwen-tiny"):
+        assert cells[model]["checks"] == own[model]
+    assert own["qwen-tiny"] == {"passed": 5, "total": 5}
+    assert not cells["phi-mini"]["meets_constraints"] and cells["qwen-tiny"]["meets_constraints"]
+    assert data["constraints"]["min_checks_pass"] == 0.9

@@ -10,6 +10,7 @@ under the reports' no-script Content-Security-Policy.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from foundry_bench import __version__
@@ -187,15 +188,10 @@ def fleet_to_dict(fleet: Fleet) -> dict[str, Any]:
         data["reasons"] = list(cell.reasons)
         return data
 
-    c = fleet.constraints
     return {
         "schema_version": FLEET_SCHEMA_VERSION,
         "app": f"foundry-bench {__version__}",
-        "constraints": {
-            "max_p95_ms": c.max_p95_ms,
-            "max_memory_mb": c.max_memory_mb,
-            "min_quality": c.min_quality,
-        },
+        "constraints": asdict(fleet.constraints),
         "devices": [
             {
                 "device": d.name,
