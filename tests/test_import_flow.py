@@ -283,3 +283,27 @@ def test_a_hostile_licence_in_the_gguf_cannot_rewrite_the_model_card(
     assert "<script>" not in card.split("---")[1]
     provenance = read_provenance(models_dir / "tiny-v1")
     assert provenance is not None and provenance.license == hostile  # kept, shown as text
+
+
+def test_a_cancel_after_the_conversion_finished_keeps_nothing(
+    gguf: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user pressed Cancel while the (real, finished) child's folder was being checked."""
+    from foundry_bench.core.imports import importer
+
+    registrar = FakeRegistrar()
+    cancel = threading.Event()
+    real = importer.run_conversion
+
+    def convert_then_cancel(*args: object, **kwargs: object) -> object:
+        cost = real(*args, **kwargs)  # type: ignore[arg-type]
+        cancel.set()
+        return cost
+
+    monkeypatch.setattr(importer, "run_conversion", convert_then_cancel)
+    monkeypatch.setenv("FAKE_CONVERTER", "ok")
+    with pytest.raises(ImportCancelled):
+        run_import(
+            prepared(gguf, models_dir, registrar), registrar, cancel, lambda _e: None, command=FAKE
+        )
+    assert leftovers(models_dir) == [] and registrar.known == {}

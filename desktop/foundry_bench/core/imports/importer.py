@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from foundry_bench.core.imports.conversion import CHILD_COMMAND, ConversionCost, run_conversion
-from foundry_bench.core.imports.errors import ImportFailure
+from foundry_bench.core.imports.errors import ImportCancelled, ImportFailure
 from foundry_bench.core.imports.protocol import ConversionEvent, ConversionJob, Precision
 from foundry_bench.core.imports.requirements import (
     Needs,
@@ -153,8 +153,11 @@ def run_import(
         raise ImportFailure(f"cannot write the model to {models_dir}: {problem}") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    on_event(ConversionEvent("step", "register", f"registering {prepared.model_id}", 100.0))
     try:
+        # A cancel that came after the conversion finished still means "keep nothing".
+        if cancel.is_set():
+            raise ImportCancelled("import cancelled; its partial output was removed")
+        on_event(ConversionEvent("step", "register", f"registering {prepared.model_id}", 100.0))
         entry = registrar.register(prepared.destination, prepared.model_id)
     except BaseException:
         shutil.rmtree(prepared.destination, ignore_errors=True)
