@@ -24,7 +24,7 @@ from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.host_process import HostCancelled, RuntimeHost
 from foundry_bench.core.run.providers import EmbeddedProvider
-from foundry_bench.core.run.runner import RunPlan, SampleDone, run_benchmark
+from foundry_bench.core.run.runner import ModelStarted, RunPlan, SampleDone, run_benchmark
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
 
 pytestmark = [
@@ -176,3 +176,18 @@ def test_a_model_chosen_by_alias_and_device(runtime: FoundryRuntime, tmp_path: P
     assert on_cpu.status == "ok" and on_cpu.device == "CPU"
     assert on_gpu.status == "failed"
     assert on_gpu.error is not None and "has no gpu variant here (variants: cpu)" in on_gpu.error
+
+
+def test_cancel_while_a_model_loads_in_its_host_skips_it(
+    runtime: FoundryRuntime, tmp_path: Path
+) -> None:
+    cancel = threading.Event()
+    provider = EmbeddedProvider(runtime, cancel)
+    for event in run_benchmark(_plan(DEMO_MODEL_ID, TWIN_ID), provider, tmp_path, cancel=cancel):
+        if isinstance(event, ModelStarted):
+            cancel.set()  # the user's Cancel, before its host has loaded it
+    run = load_run(tmp_path)
+    assert run.status == "cancelled"
+    assert [m.status for m in run.models] == ["skipped", "skipped"]
+    assert "cancelled while the runtime host started" in (run.models[0].error or "")
+    assert provider.hosts == [] and run.samples == []

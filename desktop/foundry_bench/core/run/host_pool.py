@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
-from foundry_bench.core.run.host_process import HostReady, RuntimeHost
+from foundry_bench.core.run.host_process import CancelFlag, HostReady, RuntimeHost
 from foundry_bench.core.run.model_entry import LoadResult
 from foundry_bench.core.run.runtime_errors import RuntimeFailure
 
@@ -33,7 +33,7 @@ class HostPool:
             return cls._shared
 
     def load(
-        self, model_id: str, source: str = "local", cancel: threading.Event | None = None
+        self, model_id: str, source: str = "local", cancel: CancelFlag | None = None
     ) -> LoadResult:
         """Start a host for ``model_id`` (a cold load); a model already hosted is reloaded."""
         self.unload(model_id)

@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from foundry_bench.core.paths import app_paths
 from foundry_bench.core.run.host_meter import HostMeter, HostUsage, exact_peak_from_wait4
@@ -35,6 +35,12 @@ START_TIMEOUT_S = 60.0
 LOAD_TIMEOUT_S = 900.0  # a multi-GB model from a slow disk
 STOP_TIMEOUT_S = 10.0
 HOST_LOG = "runtime-host.log"
+
+
+class CancelFlag(Protocol):
+    """A cancel event (``threading.Event``, or the GUI's either-of-two events)."""
+
+    def is_set(self) -> bool: ...
 
 
 class HostCancelled(RuntimeFailure):
@@ -109,7 +115,7 @@ class RuntimeHost:
 
     def start(
         self,
-        cancel: threading.Event | None = None,
+        cancel: CancelFlag | None = None,
         *,
         start_timeout_s: float = START_TIMEOUT_S,
         load_timeout_s: float = LOAD_TIMEOUT_S,
@@ -181,9 +187,7 @@ class RuntimeHost:
                 self._events.put(message)
         self._events.put(None)  # end of output: the host is ending
 
-    def _wait_for(
-        self, event: str, timeout_s: float, cancel: threading.Event | None
-    ) -> dict[str, Any]:
+    def _wait_for(self, event: str, timeout_s: float, cancel: CancelFlag | None) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         while True:
             if cancel is not None and cancel.is_set():

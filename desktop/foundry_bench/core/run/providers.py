@@ -18,7 +18,7 @@ from foundry_bench.core import keychain
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.redaction import redact_url, remember_url_secrets
 from foundry_bench.core.run.host_meter import HostUsage
-from foundry_bench.core.run.host_process import RuntimeHost
+from foundry_bench.core.run.host_process import CancelFlag, RuntimeHost
 from foundry_bench.core.run.model_entry import ModelEntry
 from foundry_bench.core.run.runtime import FoundryRuntime
 from foundry_bench.core.run.runtime_eps import execution_providers
@@ -139,7 +139,7 @@ class EmbeddedProvider:
 
     api_key: str | None = None
 
-    def __init__(self, runtime: FoundryRuntime, cancel: threading.Event | None = None) -> None:
+    def __init__(self, runtime: FoundryRuntime, cancel: CancelFlag | None = None) -> None:
         self.runtime = runtime
         self.cancel = cancel
         self._hosts: list[RuntimeHost] = []

@@ -214,7 +214,9 @@ def _run_model(
     try:
         prepared = provider.prepare(spec)
     except PrepareError as exc:
-        record.status, record.error = "failed", redact_message(str(exc))
+        # Cancelled while its runtime host was still loading it: not a failure of the model.
+        record.status = "skipped" if cancel.is_set() else "failed"
+        record.error = redact_message(str(exc))
         yield Log(logging.ERROR, f"{spec.id}: {exc}")
         return
     record.alias = prepared.alias

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from foundry_bench.core.reports.formats import write_reports
 from foundry_bench.core.results.records import Sample
 from foundry_bench.core.run.in_flight import AnyEvent
-from foundry_bench.core.run.providers import ProviderFactory
+from foundry_bench.core.run.providers import EmbeddedProvider, ProviderFactory
 from foundry_bench.core.run.runner import (
     Log,
     ModelDone,
@@ -53,6 +53,8 @@ def benchmark_task(
     def task(ctx: JobContext) -> Generator[object, None, RunDone | None]:
         cancel = AnyEvent(ctx.cancel, stop)
         provider = make_provider()
+        if isinstance(provider, EmbeddedProvider):
+            provider.cancel = cancel  # Cancel also stops a model still loading in its host
         done: RunDone | None = None
         for event in run_benchmark(plan, provider, out_dir, cancel=cancel):
             if isinstance(event, RunDone):
