@@ -103,12 +103,18 @@ def test_aggregate_throughput_scales_with_concurrency_in_the_sweep(tmp_path: Pat
         plan = SweepPlan(
             models=[ModelSpec(id="par"), ModelSpec(id="ser")],
             prompts=[],
-            settings=RunSettings(rounds=8, warmup_rounds=1, max_tokens=24, concurrency=4),
+            settings=RunSettings(rounds=4, warmup_rounds=1, max_tokens=24, concurrency=4),
             grid=grid,
             probe_context=False,
         )
         list(run_benchmark(plan, ExternalProvider(srv.base_url), tmp_path))
-    par, ser = sweep_results(load_run(tmp_path)) or []
+    run = load_run(tmp_path)
+    per_point = {(s.model, s.prompt_id) for s in run.timed_samples()}
+    assert len(per_point) == 4
+    at_four = [s for s in run.timed_samples() if s.prompt_id.endswith("-c4")]
+    assert len(at_four) == 2 * 4 * 4  # two models, four rounds for each of four slots
+    assert plan.total_requests() == len(run.samples)
+    par, ser = sweep_results(run) or []
     rate = {p.concurrency: p.throughput_tps for p in par.series("concurrency")}
     assert rate[4] / rate[1] > 3.0  # type: ignore[operator]
     flat = {p.concurrency: p for p in ser.series("concurrency")}

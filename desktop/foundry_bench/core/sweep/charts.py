@@ -19,6 +19,7 @@ class XYSeries:
     points: tuple[tuple[float, float], ...]
     fit: tuple[float, float] | None = None  # (intercept, slope): a line over the x range
     model_index: int = 0  # the model's place in the run: its colour
+    variant: int = 0  # a second series of the same model (another context depth): its marker
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,16 @@ def sweep_charts(results: Sequence[ModelSweep]) -> list[XYChart]:
             fit = (r.prefill.intercept_s * 1000.0, r.prefill.slope_s_per_token * 1000.0)
         prefill = [(p.achieved_prompt_tokens, p.ttft_p50_s) for p in r.series("prefill")]
         ttft.append(XYSeries(r.model, _pts(prefill, 1000.0), fit, index))
-        for depth in sorted({p.context_depth for p in r.series("decode")}):
+        depths = sorted({p.context_depth for p in r.series("decode")})
+        for variant, depth in enumerate(depths):
             points = [
                 (p.output_tokens, p.decode_tps)
                 for p in r.series("decode")
                 if p.context_depth == depth
             ]
-            label = r.model if depth == 0 else f"{r.model}, context {depth}"
-            decode.append(XYSeries(label, _pts(points), None, index))
+            # The depth first: a legend shortens long model ids from the end.
+            label = r.model if len(depths) == 1 else f"context {depth} · {r.model}"
+            decode.append(XYSeries(label, _pts(points), None, index, variant))
         conc = r.series("concurrency")
         rate.append(
             XYSeries(r.model, _pts([(p.concurrency, p.throughput_tps) for p in conc]), None, index)

@@ -62,6 +62,10 @@ class SweepPlan(RunPlan):
             "models": {},
         }
 
+    def requests_per_model(self) -> int:
+        s = self.settings
+        return sum(s.warmup_rounds + s.rounds * p.concurrency for p in self.grid.points)
+
     def extra_record(self) -> dict[str, Any] | None:
         return self.record
 
@@ -107,7 +111,10 @@ class SweepPlan(RunPlan):
                 continue
             spec = next(p for p in self.prompts if p.id == point.id)
             yield Phase(True, self._jobs(spec, shape, self.settings.warmup_rounds, 1), 1)
-            yield Phase(False, self._jobs(spec, shape, self.settings.rounds, 0), point.concurrency)
+            # Every slot in flight gets the rounds: N in flight send N x rounds requests, so a
+            # phase is long enough for its wall time (and throughput) to mean something.
+            timed = self._jobs(spec, shape, self.settings.rounds * point.concurrency, 0)
+            yield Phase(False, timed, point.concurrency)
 
     @staticmethod
     def _jobs(spec: PromptSpec, shape: PromptShape, rounds: int, salt: int) -> list[Job]:

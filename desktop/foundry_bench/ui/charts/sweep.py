@@ -14,6 +14,9 @@ from foundry_bench.core.analysis.chart_data import ChartData
 from foundry_bench.core.sweep.charts import XYChart
 from foundry_bench.ui.charts.base import ChartPanel, legend_label, model_color, short_label
 
+_SYMBOLS = ("o", "s", "t", "d")  # a marker per series of one model (its context depths)
+#: Room around the data, as a fraction of its span: no point sits on the plot's edge.
+_PAD = 0.06
 _HOVER_PX = 12  # how close (in pixels) the cursor must be to a point to name it
 
 
@@ -54,6 +57,7 @@ class SweepChart(ChartPanel):
             line.setData(
                 [x for x, _ in pts],
                 [y for _, y in pts],
+                symbol=_SYMBOLS[series.variant % len(_SYMBOLS)],
                 pen=pg.mkPen(color, width=2),
                 symbolBrush=color,
                 symbolPen=color,
@@ -88,7 +92,9 @@ class SweepChart(ChartPanel):
         finite = [v for v in xs + ys if math.isfinite(v)]
         if not xs or len(finite) != len(xs) + len(ys):
             return None
-        return min(xs), max(xs), 0.0, max(max(ys), 1e-9)
+        x0, x1, top = min(xs), max(xs), max(max(ys), 1e-9)
+        pad = (x1 - x0) * _PAD or 0.5
+        return x0 - pad, x1 + pad, 0.0, top * (1 + _PAD)
 
     def hover_text(self, x: float, y: float) -> str | None:
         if self.chart is None:
