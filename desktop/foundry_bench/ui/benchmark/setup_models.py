@@ -61,7 +61,8 @@ class ModelPickModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.id
+            # An alias with "device" in models.json runs that variant (core.run.variants).
+            return f"{row.id} ({row.spec.device.upper()})" if row.spec.device else row.id
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if row.checked else Qt.CheckState.Unchecked
         if role == ID_ROLE:
@@ -72,6 +73,8 @@ class ModelPickModel(QAbstractListModel):
                 details.append(f"served by {redact_url(row.spec.endpoint)}")
             if row.spec.notes:
                 details.append(row.spec.notes)
+            if row.spec.device:
+                details.append(f"its {row.spec.device.upper()} variant")
             return plain_tooltip(f"{row.id}\n" + "\n".join(details))
         return None
 

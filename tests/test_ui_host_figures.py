@@ -1,4 +1,4 @@
-"""The results table shows what each model's runtime host measured: CPU, cold start, device."""
+"""What the runtime hosts measured, in the Benchmark page: the results table and the run setup."""
 
 from __future__ import annotations
 
@@ -28,3 +28,15 @@ def test_cpu_cold_start_and_device_of_each_model(qapp):
     assert "one core" in model.headerData(
         Col.CPU, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
     )
+
+
+def test_the_run_setup_shows_an_alias_and_its_device(qtmodeltester):
+    from foundry_bench.core.config.models import ModelSpec
+    from foundry_bench.ui.benchmark.setup_models import ModelPickModel
+
+    model = ModelPickModel()
+    model.add_specs([ModelSpec("phi", device="gpu"), ModelSpec("phi-generic-cpu:1")])
+    qtmodeltester.check(model)
+    assert [model.index(i).data() for i in range(2)] == ["phi (GPU)", "phi-generic-cpu:1"]
+    assert "its GPU variant" in model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert [s.device for s in model.checked_specs()] == ["gpu", None]
