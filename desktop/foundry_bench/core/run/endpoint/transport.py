@@ -8,7 +8,8 @@ Between slices the read checks the event (and raises :class:`Cancelled`, which u
 request's overall deadline (:class:`DeadlinePassed`, which unwinds the same way).
 Foundry Local's web service writes with Nagle's algorithm on; with the client's delayed ACK every
 chunk after the headers was held ~40 ms, so the client sets TCP_NODELAY and re-arms
-TCP_QUICKACK before each read (Linux).
+TCP_QUICKACK before each read (Linux). Each read's chunked framing is coalesced into one chunk
+(:mod:`.rechunk`), so ``h11`` and everything above it run once per read, not once per token.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any, cast
 
 import httpcore2
 import httpx2
+
+from foundry_bench.core.run.endpoint.rechunk import Rechunker
 
 #: How often a blocked socket read wakes up to look at the cancel event.
 POLL_INTERVAL_S = 0.05
@@ -70,6 +73,7 @@ class _PollingStream(httpcore2.NetworkStream):
 
     def __init__(self, inner: httpcore2.NetworkStream) -> None:
         self._inner = inner
+        self._rechunk = Rechunker()
         self._sock: socket.socket | None = inner.get_extra_info("socket")
         if self._sock is not None:
             # Our own small writes (headers, then body) must not wait for an ACK.
@@ -89,6 +93,18 @@ class _PollingStream(httpcore2.NetworkStream):
                 self._sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        # The chunks of a streamed body, coalesced per read (module rechunk); a read whose
+        # bytes were all held back (half a chunk-size line) is followed by the next one,
+        # since an empty read would mean the connection closed.
+        while True:
+            data = self._read(max_bytes, timeout)
+            if not data:
+                return data
+            out = self._rechunk.feed(data)
+            if out:
+                return out
+
+    def _read(self, max_bytes: int, timeout: float | None) -> bytes:
         self._ack_at_once()
         call = current_call()
         if call is None:
