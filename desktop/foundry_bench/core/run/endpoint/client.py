@@ -3,15 +3,18 @@
 The request goes through the ``openai`` client (3.x, on ``httpx2``) with its retries turned
 off; the timings follow ``docs/design.md`` ("Metric definitions"):
 
-- t0 is taken in an ``httpx2`` request event hook, i.e. as the request leaves the client, not
-  while the ``openai`` client validates and builds it.
+- t0 is taken as the request's first bytes are written to the socket (``transport``), not
+  while the ``openai`` client validates and builds it (the ``httpx2`` request hook's stamp
+  stands in should nothing be written).
 - A stream is read as raw bytes, split into SSE lines here and parsed with one ``json.loads``
-  per ``data:`` line. Each network read is time-stamped once, as it returns; every event in
-  that read gets that arrival time. (The parsed ``openai`` stream costs ~9x more per chunk,
-  and ``httpx2``'s ``iter_lines`` would silently replace invalid UTF-8 and split a JSON chunk
-  at a raw U+2028, so neither is used.)
-- TTFT = t0 -> the read that brought the first chunk with non-empty ``delta.content``;
-  latency = t0 -> end of the body; ``itl_s`` = gaps between successive content chunks.
+  per ``data:`` line, bar the plain answer chunks of a learned shape (``sse.template``). Each
+  network read is time-stamped once, as it returns; every event in that read gets that
+  arrival time. (The parsed ``openai`` stream costs ~9x more per chunk, and ``httpx2``'s
+  ``iter_lines`` would silently replace invalid UTF-8 and split a JSON chunk at a raw U+2028,
+  so neither is used.)
+- TTFT = t0 -> the read that brought the first output chunk (thinking or answer), TTFA = t0
+  -> the first answer text; latency = t0 -> end of the body; ``itl_s`` = gaps between
+  successive output chunks.
 
 Timeouts and cancellation live one level down, in the socket reads: the ``httpx2`` transport is
 given an ``httpcore2`` network backend whose streams read in short slices (``POLL_INTERVAL_S``)

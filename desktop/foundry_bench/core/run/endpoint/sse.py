@@ -9,6 +9,7 @@ arrival time. A stream is split into SSE lines here and parsed with one ``json.l
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -76,6 +77,28 @@ def _stream_error(err: Any, n_events: int) -> str:
     )
 
 
+# JSON string text that needs no unescaping: no quote, backslash or control character.
+_PLAIN = re.compile(rb'[^"\\\x00-\x1f]*')
+_CONTENT_KEY = re.compile(rb'"content"\s*:\s*"')
+
+
+def template(payload: bytes, content: str) -> tuple[bytes, bytes] | None:
+    """The bytes before and after the text of a plain answer chunk (only ``delta.content``
+    set, no finish reason, usage or error), when they identify its shape: one ``"content"``
+    key, the text written without escapes. A later payload with exactly these bytes around
+    other text without quotes, backslashes or control characters is, to ``json.loads``, the
+    same chunk with that text, so the stream reader takes the text without parsing it."""
+    keys = list(_CONTENT_KEY.finditer(payload))
+    text = content.encode("utf-8", "surrogatepass")  # a lone surrogate came as an escape
+    if len(keys) != 1 or _PLAIN.fullmatch(text) is None:
+        return None
+    start = keys[0].end()
+    stop = start + len(text)
+    if payload[start:stop] != text or payload[stop : stop + 1] != b'"':
+        return None
+    return payload[:start], payload[stop:]
+
+
 def read_stream(
     response: httpx2.Response,
     m: Measurement,
@@ -97,6 +120,9 @@ def read_stream(
     thinking = Thinking()
     answering = False  # the answer proper has begun: content is answer text
     pending: list[bytes] = []
+    plain_match = _PLAIN.fullmatch
+    tpl_pre = tpl_post = b" "  # no shape learned yet: a stripped payload never starts so
+    n_pre = n_post = 1
     n_events = 0
     n_out = 0  # chunks with output (thinking or answer)
     last_at = 0.0
@@ -133,7 +159,19 @@ def read_stream(
                     continue
                 n_events += 1
                 try:
+                    # The fast path: a chunk of the shape learned below, with other text.
+                    if payload.startswith(tpl_pre) and payload.endswith(tpl_post):
+                        text = payload[n_pre : len(payload) - n_post]
+                        if text and plain_match(text) is not None:
+                            parts.append(text.decode("utf-8"))
+                            n_out += 1
+                            if n_out == max_chunks:
+                                raise StreamFault(limits.runaway_message(n_out))
+                            itl.append(now - last_at)
+                            last_at = now
+                            continue
                     obj = loads(payload.decode("utf-8"))
+                    plain = False
                     choices = obj.get("choices")
                     if choices:
                         choice = choices[0]
@@ -152,6 +190,7 @@ def read_stream(
                                     answering = thinking.state == ANSWER
                                     if answer_at is None:
                                         answer_at = now
+                                plain = answering and not thought
                                 n_out += 1
                                 if n_out == max_chunks:
                                     raise StreamFault(limits.runaway_message(n_out))
@@ -163,11 +202,17 @@ def read_stream(
                         reason = choice.get("finish_reason")
                         if reason:
                             finish = reason
+                            plain = False
                     chunk_usage = obj.get("usage")
                     if chunk_usage:
                         usage = chunk_usage
                     elif obj.get("error"):
                         raise StreamFault(_stream_error(obj["error"], n_events))
+                    elif plain:
+                        found = template(payload, content)
+                        if found is not None:
+                            tpl_pre, tpl_post = found
+                            n_pre, n_post = len(tpl_pre), len(tpl_post)
                 except UnicodeDecodeError as exc:
                     raise StreamFault(
                         f"invalid UTF-8 in stream chunk {n_events} "
