@@ -24,6 +24,7 @@ MODULES = (
     "benchmarks.soak",
     "benchmarks.annotations_save",
     "benchmarks.fleet_merge",
+    "benchmarks.json_nesting",
     "benchmarks.import_smollm2",
     "benchmarks.sweep_truth",
 )

@@ -230,7 +230,7 @@ CORRUPT_CASES = [
         "scores[0].score",
     ),
     (b'{"schema_version": 1, "run_id": "run-1", "annotator": "ana", "blind": NaN}', "NaN"),
-    (b"[" * 100_000, "nested too deeply"),
+    (b"[" * 100_000, "nested more than 64 levels deep"),
 ]
 
 

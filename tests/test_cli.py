@@ -105,7 +105,7 @@ def test_report_of_a_corrupt_results_file_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "results.json").write_text('{"schema_version": 1, "samples": [')
     result = cli("report", str(tmp_path / "results.json"))
     assert result.returncode == 2
-    assert "results.json: invalid JSON at line 1" in result.stderr
+    assert "results.json: line 1, column 35: invalid JSON" in result.stderr
 
 
 def _scripted_run(tmp_path: Path, endpoint_suffix: str = "") -> tuple[Path, Path, str]:

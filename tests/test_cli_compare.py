@@ -121,9 +121,12 @@ def test_compare_exit_code_of_the_real_process(runs) -> None:  # type: ignore[no
     ("argv", "message"),
     [
         (["compare", "{tmp}/nowhere", "{base}"], "no results.json or samples.jsonl"),
-        (["compare", "{base}", "{base}", "--fail-on-regression", "-5"], "must be a percentage"),
-        (["report", "{base}", "--max-p95-ms", "nan"], "--max-p95-ms must be >= 0"),
-        (["report", "{base}", "--min-quality", "-1"], "--min-quality must be >= 0"),
+        (
+            ["compare", "{base}", "{base}", "--fail-on-regression", "-5"],
+            "must be a finite percentage >= 0",
+        ),
+        (["report", "{base}", "--max-p95-ms", "nan"], "--max-p95-ms must be a finite number >= 0"),
+        (["report", "{base}", "--min-quality", "-1"], "--min-quality must be a finite number >= 0"),
     ],
 )
 def test_bad_input_exits_2(runs, capsys, tmp_path, argv, message) -> None:  # type: ignore[no-untyped-def]

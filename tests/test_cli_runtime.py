@@ -180,3 +180,33 @@ def test_models_load_is_a_cold_load_in_a_host(tmp_path: Path) -> None:
     assert loaded.returncode == 0, loaded.stderr
     assert f"loaded {DEMO_MODEL_ID} in" in loaded.stdout
     assert "runtime process peak" in loaded.stdout
+
+
+def _copy_demo(target: Path) -> Path:
+    shutil.copytree(demo_model_dir(), target)
+    return target
+
+
+def test_a_failed_re_registration_leaves_the_previous_one_working(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    good = _copy_demo(tmp_path / "good")
+    (good / "README.md").write_bytes(b"license: MIT \xff\xfe not UTF-8\n")  # a card, any bytes
+    first = cli(home, "models", "register", str(good), "--id", "kept:1")
+    assert first.returncode == 0, first.stderr
+
+    invalid = _copy_demo(tmp_path / "invalid")
+    (invalid / "genai_config.json").write_text('{"model": []}')
+    corrupt = _copy_demo(tmp_path / "corrupt")
+    config = json.loads((corrupt / "genai_config.json").read_text())
+    (corrupt / config["model"]["decoder"]["filename"]).write_bytes(b"not an onnx model" * 100)
+    for broken, message in ((invalid, "does not name a file"), (corrupt, "cannot load it")):
+        again = cli(home, "models", "register", str(broken), "--id", "kept:1")
+        assert again.returncode == 2 and message in again.stderr
+        assert "Traceback" not in again.stderr
+
+    listing = cli(home, "models", "list")
+    assert "kept:1" in listing.stdout, listing.stderr
+    load = cli(home, "models", "load", "kept:1")
+    assert load.returncode == 0 and "loaded kept:1 in" in load.stdout, load.stderr
+    same = cli(home, "models", "register", str(good), "--id", "kept:1")
+    assert same.returncode == 0 and str(good.resolve()) in same.stdout  # still the good folder

@@ -254,7 +254,7 @@ def test_non_finite_numbers_rejected(tmp_path: Path, token: str) -> None:
 
 def test_deep_nesting_and_huge_ints_are_config_errors(tmp_path: Path) -> None:
     deep = write(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000)
-    assert "nested too deeply" in str(error_of(load_prompts, deep))
+    assert "nested more than 64 levels deep" in str(error_of(load_prompts, deep))
     huge = write(tmp_path, "huge.json", '{"a": {"size_mb": ' + "9" * 5000 + "}}")
     assert "invalid JSON" in str(error_of(load_models, huge))
 

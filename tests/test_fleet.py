@@ -304,7 +304,7 @@ def test_every_format_writes_through_the_cli(artifacts: Path, tmp_path: Path, fm
 
 def test_bad_constraint_is_exit_2(artifacts: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fleet", str(artifacts), "--max-p95-ms", "nan"]) == 2
-    assert "--max-p95-ms must be >= 0" in capsys.readouterr().err
+    assert "--max-p95-ms must be a finite number >= 0" in capsys.readouterr().err
 
 
 def test_quality_is_the_runs_own_scores_and_a_min_quality_miss(artifacts: Path) -> None:

@@ -111,7 +111,7 @@ def test_samples_jsonl_survives_a_torn_last_line(tmp_path: Path) -> None:
         fh.write('{"key": "m|p1|2", "mod')  # the process died mid-line
     assert list(read_samples_jsonl(path)) == [s]
     run = load_run(tmp_path)  # no results.json: rebuilt from the samples
-    assert run.status == "failed" and [x.key for x in run.samples] == ["m|p1|1"]
+    assert run.status == "interrupted" and [x.key for x in run.samples] == ["m|p1|1"]
 
 
 def test_a_bad_line_in_the_middle_names_file_and_line(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_a_bad_line_in_the_middle_names_file_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"{", "invalid JSON at line 1, column 2"),
+        (b"{", "line 1, column 2: invalid JSON"),
         (b"\xff\xfe", "not UTF-8"),
         (b"[]", "expected a JSON object"),
         (b'{"schema_version": 99}', "schema_version 99 is not supported"),

@@ -51,9 +51,9 @@ def test_a_killed_run_has_the_status_the_loader_gives_it(tmp_path: Path) -> None
     folder = _save(_run("r1", "2026-01-02T00:00:00.000Z"), tmp_path / "r1", killed=True)
     listed = run_folder(folder)
     assert listed is not None and listed.rebuilt
-    assert listed.status == open_run_folder(folder).run.status == "failed"
+    assert listed.status == open_run_folder(folder).run.status == "interrupted"
     assert listed.started_at == "2026-01-02T00:00:00.000Z"  # from its first sample
-    assert listed.label == "r1  ·  2026-01-02 00:00  ·  failed"
+    assert listed.label == "r1  ·  2026-01-02 00:00  ·  interrupted"
 
 
 def test_runs_are_listed_by_their_start_not_by_folder_time(tmp_path: Path) -> None:
@@ -84,9 +84,9 @@ def test_every_reader_of_run_settings_refuses_the_same_values(tmp_path: Path) ->
     from foundry_bench.core.settings import SettingsError, load_settings
     from foundry_bench.ui.benchmark.setup_file import SetupError, parse_setup
 
-    bad = {"temperature": float("nan")}
+    bad = {"temperature": float("inf")}  # written as 1e999: valid JSON, an infinite number
     settings_file = tmp_path / "settings.json"
-    settings_file.write_text(json.dumps({"defaults": bad}), encoding="utf-8")
+    settings_file.write_text(_inf_as_number(json.dumps({"defaults": bad})), encoding="utf-8")
     with pytest.raises(SettingsError, match=r"\$\.defaults\.temperature must be a finite number"):
         load_settings(settings_file)
     setup = {"kind": "foundry-bench-setup", "schema_version": 1, "settings": bad}
@@ -94,12 +94,16 @@ def test_every_reader_of_run_settings_refuses_the_same_values(tmp_path: Path) ->
         parse_setup(setup, tmp_path / "setup.json")
     run = _run("r", "2026-01-01T00:00:00.000Z").to_dict()
     run["settings"] = bad
-    (tmp_path / "results.json").write_text(json.dumps(run), encoding="utf-8")
+    (tmp_path / "results.json").write_text(_inf_as_number(json.dumps(run)), encoding="utf-8")
     with pytest.raises(RunFileError, match=r"settings\.temperature must be a finite number"):
         load_run(tmp_path / "results.json")
     settings_file.write_text(json.dumps({"defaults": {"rounds": 10**9}}), encoding="utf-8")
     with pytest.raises(SettingsError, match=r"\$\.defaults\.rounds must be at most 100,000"):
         load_settings(settings_file)
+
+
+def _inf_as_number(text: str) -> str:
+    return text.replace("Infinity", "1e999")
 
 
 def test_one_provider_factory_for_every_caller(monkeypatch) -> None:  # type: ignore[no-untyped-def]

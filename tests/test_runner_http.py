@@ -17,6 +17,7 @@ import pytest
 
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.results.folders import run_folder
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import load_run
 from foundry_bench.core.run.providers import ExternalProvider
@@ -127,45 +128,97 @@ def test_measured_timings_match_the_servers_truth(tmp_path: Path) -> None:
         assert sample.tpot_s == pytest.approx(sample.decode_s / 24)
 
 
-def test_kill_9_keeps_every_finished_sample_and_report_rebuilds(tmp_path: Path) -> None:
+def _one_prompt_run(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """models.json (one model, "slow"), prompts.json (one prompt) and the run folder."""
     models = tmp_path / "models.json"
     prompts = tmp_path / "prompts.json"
     models.write_text(json.dumps({"slow": {}}))
-    prompts.write_text(json.dumps(["one", "two"]))
-    out = tmp_path / "run"
-    with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
-                *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "50"),
-                *("--warmup", "0", "--out", str(out)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            cwd=ROOT,
-        )
-        samples = out / "samples.jsonl"
-        _wait_for_samples(samples, 5, proc)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        if proc.stderr:
-            proc.stderr.close()
-        finished = len([r for r in srv.requests if r.finished.is_set() and r.status == 200])
-    lines = samples.read_text().splitlines()
-    assert len(lines) >= 5
-    assert len(lines) >= finished - 1  # at most the request in flight is lost
-    (out / "results.json").unlink()  # as if the kill came before the first write
-    report = subprocess.run(
-        [sys.executable, "-m", "foundry_bench", "report", str(out), "--format", "md"],
+    prompts.write_text(json.dumps(["one"]))
+    return models, prompts, tmp_path / "run"
+
+
+def _start_run(
+    models: Path, prompts: Path, url: str, out: Path, *, rounds: int, warmup: int
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
+            *("--prompts", str(prompts), "--endpoint", url, "--rounds", str(rounds)),
+            *("--warmup", str(warmup), "--out", str(out)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def _report(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "foundry_bench", "report", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=60,
     )
+
+
+def test_kill_9_mid_run_reports_every_sample_on_disk_as_interrupted(tmp_path: Path) -> None:
+    """The real leftovers of ``kill -9``: results.json as written at the start ("running",
+    models pending, no samples) and samples.jsonl with every finished request."""
+    models = tmp_path / "models.json"
+    prompts = tmp_path / "prompts.json"
+    models.write_text(json.dumps({"slow": {}, "never": {}}))
+    prompts.write_text(json.dumps(["one", "two"]))
+    out = tmp_path / "run"
+    scenario = Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)
+    with ScriptedServer({"slow": scenario, "never": scenario}) as srv:
+        proc = _start_run(models, prompts, srv.base_url, out, rounds=50, warmup=1)
+        samples = out / "samples.jsonl"
+        _wait_for_samples(samples, 8, proc)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        if proc.stderr:
+            proc.stderr.close()
+        finished = len([r for r in srv.requests if r.finished.is_set() and r.status == 200])
+    lines = [json.loads(line) for line in samples.read_text().splitlines()]
+    timed_ok = [s for s in lines if s["status"] == "ok" and not s["warmup"]]
+    assert len(lines) >= finished - 1  # at most the request in flight is lost
+    stored = json.loads((out / "results.json").read_text())
+    assert stored["status"] == "running" and stored["samples"] == []  # what the kill left
+
+    report = _report(str(out), "--format", "json")
     assert report.returncode == 0, report.stderr
-    assert "slow" in report.stdout
-    assert f"| {len(lines)} " in report.stdout  # the n column counts every finished sample
+    data = json.loads(report.stdout)
+    assert data["status"] == "interrupted"
+    assert len(data["samples"]) == len(lines)
+    rows = {row["model"]: row for row in data["summary"]}
+    assert rows["slow"]["n_ok"] == len(timed_ok) >= 6
+    assert {m["id"]: m["status"] for m in data["models"]} == {"slow": "ok", "never": "skipped"}
+    md = _report(str(out), "--format", "md")
+    assert md.returncode == 0, md.stderr
+    assert "**Status:** interrupted" in md.stdout
+    assert "**Recommended:** slow" in md.stdout
     assert len(load_run(out).samples) == len(lines)
+
+
+def test_a_run_in_another_live_process_is_running_not_interrupted(tmp_path: Path) -> None:
+    models, prompts, out = _one_prompt_run(tmp_path)
+    with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
+        proc = _start_run(models, prompts, srv.base_url, out, rounds=500, warmup=0)
+        try:
+            _wait_for_samples(out / "samples.jsonl", 2, proc)
+            report = _report(str(out), "--format", "json")
+            listed = run_folder(out)
+        finally:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["status"] == "running"
+    assert listed is not None and listed.status == "running"
+    assert load_run(out).status == "interrupted"  # now that it is gone
+    listed = run_folder(out)
+    assert listed is not None and listed.status == "interrupted"
 
 
 @contextlib.contextmanager
@@ -185,24 +238,10 @@ def _sigint_handled() -> Iterator[None]:
 
 
 def test_ctrl_c_exits_130_and_saves_the_run(tmp_path: Path) -> None:
-    models = tmp_path / "models.json"
-    prompts = tmp_path / "prompts.json"
-    models.write_text(json.dumps({"slow": {}}))
-    prompts.write_text(json.dumps(["one"]))
-    out = tmp_path / "run"
+    models, prompts, out = _one_prompt_run(tmp_path)
     with ScriptedServer({"slow": Scenario(ttft_s=0.05, gap_s=0.01, tokens=10)}) as srv:
         with _sigint_handled():
-            proc = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "foundry_bench", "run", "--models", str(models)),
-                    *("--prompts", str(prompts), "--endpoint", srv.base_url, "--rounds", "500"),
-                    *("--warmup", "0", "--out", str(out)),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                cwd=ROOT,
-            )
+            proc = _start_run(models, prompts, srv.base_url, out, rounds=500, warmup=0)
         samples = out / "samples.jsonl"
         _wait_for_samples(samples, 3, proc)
         proc.send_signal(signal.SIGINT)

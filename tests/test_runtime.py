@@ -67,7 +67,7 @@ def test_folder_without_genai_config(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("breakage", "message"),
     [
-        ("bad_config_json", "not valid JSON"),
+        ("bad_config_json", "genai_config.json: line 1, column 2: invalid JSON"),
         ("no_onnx", "does not name a file"),
         ("no_tokenizer", "no tokenizer.json"),
         ("no_template", "no chat template"),

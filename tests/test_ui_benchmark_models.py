@@ -147,7 +147,7 @@ def test_bad_setup_files_name_the_problem(data, message):
 def test_read_setup_reports_broken_json(tmp_path: Path):
     path = tmp_path / "s.json"
     path.write_text("{", encoding="utf-8")
-    with pytest.raises(SetupError, match="invalid JSON at line 1"):
+    with pytest.raises(SetupError, match="line 1, column 2: invalid JSON"):
         read_setup(path)
 
 
@@ -263,6 +263,6 @@ def test_a_killed_run_is_listed_and_reopened_from_its_samples(tmp_path: Path):
     folder = _save(run, tmp_path / "killed")
     (folder / "results.json").unlink()
     info = run_folder(folder)
-    assert info is not None and info.status == "failed" and info.requests == 24
+    assert info is not None and info.status == "interrupted" and info.requests == 24
     loaded = reopen_run(folder)
     assert loaded.charts.points["latency_ecdf"] == 12

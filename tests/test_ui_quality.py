@@ -228,7 +228,9 @@ def test_a_corrupt_file_is_left_untouched_until_the_user_chooses(
     page = make_page()
     open_now(page, run, folder)
     message = page.problem_label.text()
-    assert str(folder / ANNOTATIONS_FILE) in message and "invalid JSON at line 1" in message
+    assert (
+        str(folder / ANNOTATIONS_FILE) in message and "line 1, column 74: invalid JSON" in message
+    )
     assert "left exactly as it is" in message
     assert page.stack.currentIndex() == 1 and page.notifier.last_error
     press(page.scoring, Qt.Key.Key_4, Qt.Key.Key_Right, Qt.Key.Key_5)

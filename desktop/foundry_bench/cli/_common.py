@@ -7,12 +7,17 @@ found by ``compare --fail-on-regression``; 2 bad input (a message, never a trace
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
 from foundry_bench.cli.terminal import write_out
 from foundry_bench.core.results.folders import OpenedRun, open_run_folder
-from foundry_bench.core.results.run_settings import RunSettings, run_settings_problems
+from foundry_bench.core.results.run_settings import (
+    RunSettings,
+    is_finite_number,
+    run_settings_problems,
+)
 from foundry_bench.core.results.store import RunFileError
 
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -47,6 +52,12 @@ def checked(settings: RunSettings) -> RunSettings:
     return settings
 
 
+def check_option(option: str, value: float | None, what: str, high: float = math.inf) -> None:
+    """Refuse an option's NaN, infinity, negative value or one above ``high``, naming it."""
+    if value is not None and not (is_finite_number(value) and 0 <= value <= high):
+        raise BadInput(f"{option} must be {what} (got {value})")
+
+
 def open_run(path: Path) -> OpenedRun:
     try:
         return open_run_folder(path)
@@ -56,12 +67,12 @@ def open_run(path: Path) -> OpenedRun:
 
 def write_output(text: str, out: Path | None) -> None:
     if out:
-        from foundry_bench.core.fileio import atomic_write_text
+        from foundry_bench.core.fileio import atomic_write_text, write_error
 
         try:
             atomic_write_text(out, text)
         except OSError as exc:
-            raise BadInput(f"{out}: cannot write ({exc.strerror or exc})") from exc
+            raise BadInput(str(write_error(out, exc))) from exc
         print(f"wrote {out}", file=sys.stderr)
     else:
         write_out(text)

@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foundry_bench.cli._common import EXIT_OK, EXIT_REGRESSION, BadInput, open_run, write_output
+from foundry_bench.cli._common import (
+    EXIT_OK,
+    EXIT_REGRESSION,
+    BadInput,
+    check_option,
+    open_run,
+    write_output,
+)
 from foundry_bench.core.quality.rows import (
     QualityInputError,
     QualityRow,
@@ -47,12 +54,9 @@ def constraints_of(args: argparse.Namespace) -> Constraints:
     from foundry_bench.core.analysis.recommend import Constraints
 
     for name in CONSTRAINTS:
-        value = getattr(args, name)
-        if value is not None and not value >= 0:  # also rejects NaN
-            raise BadInput(f"--{name.replace('_', '-')} must be >= 0 (got {value})")
+        check_option(f"--{name.replace('_', '-')}", getattr(args, name), "a finite number >= 0")
     rate = getattr(args, "min_checks_pass", None)
-    if rate is not None and not 0 <= rate <= 1:  # also rejects NaN
-        raise BadInput(f"--min-checks-pass must be a share from 0 to 1, like 0.9 (got {rate})")
+    check_option("--min-checks-pass", rate, "a share from 0 to 1, like 0.9", 1.0)
     return Constraints(args.max_p95_ms, args.max_memory_mb, args.min_quality, rate)
 
 
@@ -74,8 +78,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from foundry_bench.core.reports.compare import render
 
     pct = args.fail_on_regression
-    if pct is not None and not pct >= 0:
-        raise BadInput(f"--fail-on-regression must be a percentage >= 0 (got {pct})")
+    check_option("--fail-on-regression", pct, "a finite percentage >= 0")
+    check_option("--seed", args.seed, "a whole number from 0 to 2**63 - 1", 2**63 - 1)
     opened_a, opened_b = open_run(args.run_a), open_run(args.run_b)
     result = compare_runs(
         opened_a.run,

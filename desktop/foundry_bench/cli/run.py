@@ -17,10 +17,11 @@ from foundry_bench.cli._common import EXIT_CANCELLED, EXIT_OK, BadInput, checked
 from foundry_bench.core.config.loading import ConfigError
 from foundry_bench.core.config.models import ModelSpec, load_models
 from foundry_bench.core.config.prompts import PromptSpec, load_prompts
+from foundry_bench.core.fileio import FileWriteError, write_error
 from foundry_bench.core.paths import app_paths, examples_dir
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.results.run_settings import RunSettings
-from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE
+from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, count_lines
 from foundry_bench.core.run.providers import (
     ModelProvider,
     PrepareError,
@@ -144,7 +145,7 @@ def execute(plan: RunPlan, provider: ModelProvider, out: Path | None, settings: 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"--out {out_dir}: cannot create the run folder ({exc})") from exc
+        raise BadInput(f"--out: {write_error(out_dir, exc)}; cannot create the run folder") from exc
     from foundry_bench.core.reports.formats import write_reports
 
     cancel = threading.Event()
@@ -161,9 +162,15 @@ def execute(plan: RunPlan, provider: ModelProvider, out: Path | None, settings: 
         progress.finish()
         print(f"cancelled; finished samples are saved in {out_dir}", file=sys.stderr)
         return EXIT_CANCELLED
+    except FileWriteError as exc:  # a full disk, a read-only folder
+        progress.finish()
+        raise BadInput(f"{exc}; the run stopped. {_kept(out_dir)}") from exc
     progress.finish()
     assert finished is not None
-    paths = write_reports(finished, out_dir, html=True)
+    try:
+        paths = write_reports(finished, out_dir, html=True)
+    except FileWriteError as exc:
+        raise BadInput(f"{exc}; the run finished but its reports were not written") from exc
     print_summary(finished, sys.stdout)
     print(f"run folder: {out_dir}")
     # The run's own files first (written as it went), then the reports made from them.
@@ -176,6 +183,17 @@ def execute(plan: RunPlan, provider: ModelProvider, out: Path | None, settings: 
     )
     print(f"open it in the app: `foundry-bench`, then {where}")
     return EXIT_OK
+
+
+def _kept(out_dir: Path) -> str:
+    """What a stopped run left behind, in words."""
+    lines = count_lines(out_dir / SAMPLES_FILE)
+    if not lines:
+        return "No sample was written."
+    return (
+        f"The {lines} sample(s) written so far are kept in {out_dir} "
+        f"(`foundry-bench report {out_dir}` reads them)."
+    )
 
 
 class Progress:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from foundry_bench.core.fileio import atomic_write_text
+from foundry_bench.core.jsonfile import JsonFileError, read_json_file
 from foundry_bench.core.paths import AppPaths
 from foundry_bench.core.redaction import has_credentials, redact_url
 from foundry_bench.core.results.run_settings import (
@@ -45,9 +46,9 @@ def load_settings(path: Path) -> AppSettings:
     if not path.exists():
         return AppSettings()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as exc:
-        raise SettingsError(f"{path}: cannot read settings ({exc})") from exc
+        data = read_json_file(path, "settings (a JSON object)")
+    except JsonFileError as exc:
+        raise SettingsError(f"cannot read the settings: {exc}") from exc
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected a JSON object")
     endpoint = data.get("endpoint")

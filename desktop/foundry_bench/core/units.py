@@ -70,6 +70,8 @@ def _digits(typical: float | None) -> int:
     if typical is None:
         return 1
     typical = float(f"{typical:.{SIGNIFICANT}g}")  # 0.9996 is written 1.00, not 1.000
+    if not math.isfinite(typical):  # a finite 1.8e308 s turned into ms, or rounded up
+        return 0
     return max(0, min(3, SIGNIFICANT - 1 - math.floor(math.log10(typical))))
 
 

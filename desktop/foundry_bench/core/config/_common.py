@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from foundry_bench.core.config.loading import CONTROL, ConfigError, printable
+from foundry_bench.core.jsonfile import JsonFileError, read_json_file
 
 SCHEMA_VERSION = 1
 # Sample keys are ``model|prompt_id|round``; an id holding the separator would make them ambiguous.
@@ -47,72 +48,12 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-class _NonFiniteNumber(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> float:
-    raise _NonFiniteNumber(name)
-
-
 def read_json(path: Path, expected: str) -> object:
-    if path.is_dir():
-        raise ConfigError(path, "this is a folder, not a file")
+    """A config file's JSON (keys given twice remembered), read by the app's one JSON reader."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "this is a folder, not a file") from None
-    except PermissionError:
-        raise ConfigError(path, "permission denied: the file cannot be read") from None
-    except OSError as exc:
-        raise ConfigError(path, f"the file cannot be read ({exc.strerror or exc})") from None
-
-    offset = 0
-    if raw.startswith(b"\xef\xbb\xbf"):  # utf-8-sig: accepted silently
-        raw, offset = raw[3:], 3
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ConfigError(path, "the file is UTF-16 text, not UTF-8; save it as UTF-8")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            path,
-            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {exc.start + offset} "
-            f"(line {line}) is not valid UTF-8; save the file as UTF-8",
-        ) from None
-    if not text.strip():
-        raise ConfigError(path, f"the file is empty; expected {expected}")
-
-    try:
-        return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            path, f"invalid JSON: {_explain_json_error(exc)}", line=exc.lineno, column=exc.colno
-        ) from None
-    except _NonFiniteNumber as exc:
-        raise ConfigError(
-            path, f"invalid JSON: {exc} is not a JSON number (use a finite number or null)"
-        ) from None
-    except RecursionError:
-        raise ConfigError(path, "invalid JSON: lists or objects are nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise ConfigError(path, f"invalid JSON: {exc}") from None
-
-
-def _explain_json_error(exc: json.JSONDecodeError) -> str:
-    msg = exc.msg
-    before = exc.doc[: exc.pos].rstrip()
-    at = exc.doc[exc.pos : exc.pos + 1]
-    if msg.startswith("Expecting") and before.endswith(","):
-        return f"{msg} (a trailing comma before this point?)"
-    if msg.startswith("Expecting") and at == "'":
-        return f"{msg} (JSON needs double quotes, not single quotes)"
-    if msg == "Extra data":
-        return "unexpected text after the end of the JSON value (a missing bracket or comma?)"
-    return msg
+        return read_json_file(path, expected, object_pairs_hook=_object_pairs)
+    except JsonFileError as exc:
+        raise ConfigError(path, exc.problem, line=exc.line, column=exc.column) from None
 
 
 # ---------------------------------------------------------------------------------------------

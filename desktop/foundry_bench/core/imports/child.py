@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
-import json
 import os
 import re
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from foundry_bench.core.imports.protocol import ConversionJob, encode_event
+from foundry_bench.core.jsonfile import read_json_file
 
 _LAYER_RE = re.compile(r"^Reading layer (\d+)")
 # Share of the whole job each phase takes (measured on SmolLM2-135M: the build dominates).
@@ -149,7 +149,7 @@ def carry_chat_template(source: Path, out: Path) -> None:
         return
     tok_config = out / "tokenizer_config.json"
     if tok_config.is_file():
-        data = json.loads(tok_config.read_text(encoding="utf-8"))
+        data = read_json_file(tok_config, "the tokenizer's configuration")
         if isinstance(data, dict) and data.get("chat_template"):
             return
     if (source / "chat_template.jinja").is_file():

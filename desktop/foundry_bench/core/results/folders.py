@@ -2,9 +2,9 @@
 
 The CLI, the Benchmark page's History and the Reports page (export and Compare) all go
 through here, so a folder has one status, one label and one place in the list everywhere.
-A folder is a run folder when it holds ``results.json`` or ``samples.jsonl``; one whose
-``results.json`` is missing (a killed run) is listed and opened as ``failed``, rebuilt from
-its samples, exactly as :func:`~foundry_bench.core.results.store.load_run` reads it.
+A folder is a run folder when it holds ``results.json`` or ``samples.jsonl``; its status is
+the one :func:`~foundry_bench.core.results.store.load_run` gives it (``interrupted`` for a
+run whose writer is gone, or whose ``results.json`` is missing: it is rebuilt from its samples).
 
 Listing reads only the head of a large ``results.json``: the run's status, start and models
 come before its samples, and a list of runs must not parse 100,000 samples per row.
@@ -12,20 +12,25 @@ come before its samples, and a list of runs must not parse 100,000 samples per r
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from foundry_bench.core.jsonfile import check_nesting, parse_json_text, read_json_file
+from foundry_bench.core.results.liveness import WriterStamp
 from foundry_bench.core.results.records import Run
+from foundry_bench.core.results.run_settings import RunSettings, parse_run_settings
+from foundry_bench.core.results.statuses import RunStatus, run_status_of
 from foundry_bench.core.results.store import (
     REBUILT_STATUS,
     RESULTS_FILE,
     SAMPLES_FILE,
     RunFileError,
+    count_lines,
     load_run,
+    settled_status,
 )
 
 FULL_PARSE_BYTES = 2_000_000
@@ -84,18 +89,21 @@ def run_folder(folder: Path) -> RunFolder | None:
             _first_sample_start(samples),
             REBUILT_STATUS,
             (),
-            _count_lines(samples),
+            count_lines(samples),
             rebuilt=True,
         )
-    requests = _count_lines(samples)
+    requests = count_lines(samples)
     try:
         if results.stat().st_size <= FULL_PARSE_BYTES:
-            run_id, started, status, models = _full_info(results)
+            head = _full_info(results)
         else:
-            run_id, started, status, models = _head_info(results)
-    except (OSError, ValueError, RecursionError):
+            head = _head_info(results)
+        status = settled_status(head.status, head.writer, folder, head.timeout_s)
+    except (OSError, ValueError):
         return RunFolder(folder, folder.name, "", UNREADABLE, (), requests)
-    return RunFolder(folder, run_id or folder.name, started, status or "?", models, requests)
+    return RunFolder(
+        folder, head.run_id or folder.name, head.started_at, status, head.models, requests
+    )
 
 
 def list_run_folders(runs_dir: Path) -> list[RunFolder]:
@@ -189,46 +197,52 @@ def delete_run_folder(folder: Path) -> Path:
     return folder
 
 
-def _count_lines(path: Path) -> int:
-    if not path.is_file():
-        return 0
-    count = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            count += chunk.count(b"\n")
-    return count
-
-
 def _first_sample_start(path: Path) -> str:
     try:
         with path.open("rb") as fh:
-            first = json.loads(fh.readline(HEAD_BYTES))
-    except (OSError, ValueError, RecursionError):
+            line = fh.readline(HEAD_BYTES)
+        check_nesting(line, path)
+        first = parse_json_text(line.decode("utf-8"), path)
+    except (OSError, ValueError):
         return ""
     value = first.get("started_at") if isinstance(first, dict) else None
     return value if isinstance(value, str) else ""
 
 
-def _full_info(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class _Head:
+    """The facts a list shows, read from the start of a ``results.json``."""
+
+    run_id: str
+    started_at: str
+    status: RunStatus
+    models: tuple[str, ...]
+    writer: WriterStamp | None
+    timeout_s: float
+
+
+def _full_info(path: Path) -> _Head:
+    data = read_json_file(path)
     if not isinstance(data, dict):
         raise ValueError("not an object")
     models = tuple(str(m.get("id")) for m in data.get("models") or [] if isinstance(m, dict))
-    return (
+    return _Head(
         str(data.get("run_id") or ""),
         str(data.get("started_at") or ""),
-        str(data.get("status") or ""),
+        run_status_of(data.get("status")),
         models,
+        WriterStamp.from_dict(data.get("writer")),
+        parse_run_settings(data.get("settings") or {}).timeout_s,
     )
 
 
-def _head_info(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
-    """run_id, started_at, status, model ids from a large results.json's first bytes."""
+def _head_info(path: Path) -> _Head:
+    """run_id, started_at, status, model ids, writer from a large results.json's first bytes."""
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES).decode("utf-8", errors="replace")
 
-    def field(name: str) -> str:
-        match = re.search(_FIELD.format(name), head)
+    def field(name: str, text: str = head) -> str:
+        match = re.search(_FIELD.format(name), text)
         return match.group(1) if match else ""
 
     models: tuple[str, ...] = ()
@@ -236,4 +250,16 @@ def _head_info(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
     end = head.find('"prompts":', start)
     if start >= 0 and end > start:
         models = tuple(re.findall(r'"id":\s*"([^"]*)"', head[start:end]))
-    return field("run_id"), field("started_at"), field("status"), models
+    writer = None
+    stamp = re.search(r'"writer":\s*(\{[^{}]*\})', head)
+    if stamp:
+        writer = WriterStamp.from_dict(parse_json_text(stamp.group(1), path))
+    timeout = re.search(r'"timeout_s":\s*([0-9.]+)[,\s]', head)
+    return _Head(
+        field("run_id"),
+        field("started_at"),
+        run_status_of(field("status") or None),
+        models,
+        writer,
+        float(timeout.group(1)) if timeout else RunSettings().timeout_s,
+    )

@@ -13,17 +13,18 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from foundry_bench.core.redaction import redact_message
+from foundry_bench.core.results.liveness import WriterStamp
 from foundry_bench.core.results.run_settings import (
     RunSettings,
     is_finite_number,
     parse_run_settings,
 )
+from foundry_bench.core.results.statuses import RunStatus, run_status_of
 
 SCHEMA_VERSION = 1
 
 SampleStatus = Literal["ok", "error", "timeout", "cancelled"]
 ModelStatus = Literal["ok", "failed", "skipped", "pending", "running"]
-RunStatus = Literal["running", "completed", "cancelled", "failed"]
 TokensSource = Literal["usage", "estimated"]
 
 
@@ -322,6 +323,7 @@ class Run:
     summary: list[dict[str, Any]] | None = None
     # A workload sweep's grid, calibration and context probes (``core.sweep``); None otherwise.
     sweep: dict[str, Any] | None = None
+    writer: WriterStamp | None = None  # the process writing the folder (while it runs)
 
     def model(self, model_id: str) -> ModelRecord | None:
         return next((m for m in self.models if m.id == model_id), None)
@@ -337,6 +339,7 @@ class Run:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "status": self.status,
+            "writer": self.writer.to_dict() if self.writer else None,
             "environment": self.environment,
             "settings": asdict(self.settings),
             "models": [asdict(m) for m in self.models],
@@ -369,7 +372,8 @@ class Run:
             run_id=str(data.get("run_id") or "unknown"),
             started_at=str(data.get("started_at") or ""),
             finished_at=data.get("finished_at"),
-            status=_run_status(data.get("status")),
+            status=run_status_of(data.get("status")),
+            writer=WriterStamp.from_dict(data.get("writer")),
             environment=dict(data.get("environment") or {}),
             settings=parse_run_settings(data.get("settings") or {}),
             models=[ModelRecord.from_dict(m) for m in data.get("models") or []],
@@ -380,14 +384,6 @@ class Run:
             summary=None,
             sweep=data.get("sweep") or None,
         )
-
-
-def _run_status(value: object) -> RunStatus:
-    if value is None:
-        return "completed"
-    if value not in ("running", "completed", "cancelled", "failed"):
-        raise ValueError(f"status {value!r} is not completed|cancelled|failed")
-    return value
 
 
 def _unique_keys(samples: list[Sample]) -> list[Sample]:

@@ -75,7 +75,7 @@ class InFlight(Generic[J]):
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be 1 or more, got {concurrency}")
-        self._jobs = list(jobs)
+        self._jobs = jobs  # indexed as they are sent: a plan's jobs are made on demand
         self._next = 0
         self._send = send
         self._concurrency = concurrency

@@ -8,9 +8,9 @@ per model once its prompts were calibrated with untimed probe requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
@@ -28,8 +28,34 @@ Probe = Callable[[list[dict[str, str]], int], Measurement]
 @dataclass(frozen=True)
 class Phase:
     warmup: bool
-    jobs: list[Job]
+    jobs: Sequence[Job]
     concurrency: int
+
+
+class Rounds(Sequence[Job]):
+    """``rounds`` rounds of ``prompts`` in order (round 1 of every prompt, then round 2...),
+    each job made when it is asked for: 100,000 rounds of 1,000 prompts would be a list of
+    10**8 jobs, so no option can make the plan exhaust memory."""
+
+    def __init__(self, prompts: Sequence[PromptSpec], rounds: int) -> None:
+        self._prompts, self._rounds = prompts, rounds
+
+    def __len__(self) -> int:
+        return len(self._prompts) * self._rounds
+
+    @overload
+    def __getitem__(self, index: int) -> Job: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Job]: ...
+    def __getitem__(self, index: int | slice) -> Job | list[Job]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        round_index, prompt_index = divmod(index, len(self._prompts))
+        return self._prompts[prompt_index], round_index + 1
 
 
 @dataclass(frozen=True)
@@ -66,10 +92,8 @@ class RunPlan:
     ) -> Iterator[Phase | PhaseNote]:
         """The phases of one model, in order (``probe`` is for plans that calibrate)."""
         s = self.settings
-        yield Phase(True, [(p, r) for r in range(1, s.warmup_rounds + 1) for p in self.prompts], 1)
-        yield Phase(
-            False, [(p, r) for r in range(1, s.rounds + 1) for p in self.prompts], s.concurrency
-        )
+        yield Phase(True, Rounds(self.prompts, s.warmup_rounds), 1)
+        yield Phase(False, Rounds(self.prompts, s.rounds), s.concurrency)
 
     def extra_record(self) -> dict[str, Any] | None:
         """What the plan adds to ``results.json`` (a sweep's grid and calibration), live."""

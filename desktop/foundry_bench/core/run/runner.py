@@ -24,7 +24,9 @@ from foundry_bench.core.analysis.stats import summarize
 from foundry_bench.core.config.checks import check_outcome
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
+from foundry_bench.core.fileio import FileWriteError, write_error
 from foundry_bench.core.redaction import redact_message, redact_url
+from foundry_bench.core.results.liveness import WriterStamp
 from foundry_bench.core.results.records import Measurement, ModelRecord, Run, Sample, utc_now
 from foundry_bench.core.results.run_settings import RunSettings
 from foundry_bench.core.results.store import RESULTS_FILE, SAMPLES_FILE, SampleWriter, write_results
@@ -148,8 +150,12 @@ def run_benchmark(
         prompts=[p.to_dict() for p in plan.prompts],
         environment=environment(provider, settings.label),
         sweep=plan.extra_record(),
+        writer=WriterStamp.current(),
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(out_dir, exc) from exc
     for name in (RESULTS_FILE, SAMPLES_FILE):
         if (out_dir / name).exists():
             # Appending a second run to a folder's samples.jsonl would mix two runs under
@@ -160,6 +166,7 @@ def run_benchmark(
     clock0 = time.perf_counter()  # samples' start_s/end_s count from here
     write_results(out_dir, run)  # a folder that says "running" from the first moment
     writer = SampleWriter(out_dir / SAMPLES_FILE)
+    stopping = False  # an exception is on its way out: a failed last write must not hide it
     try:
         yield RunStarted(run, out_dir, total)
         for index, (spec, record) in enumerate(zip(plan.models, run.models, strict=True)):
@@ -179,10 +186,14 @@ def run_benchmark(
             yield ModelDone(record)
         run.status = "cancelled" if cancel.is_set() else "completed"
     except (GeneratorExit, KeyboardInterrupt):
-        run.status = "cancelled"
+        run.status, stopping = "cancelled", True
+        raise
+    except FileWriteError as exc:  # a full disk or a read-only folder: no traceback to log
+        run.status, stopping = "failed", True
+        run.environment["error"] = str(exc)
         raise
     except Exception as exc:
-        run.status = "failed"
+        run.status, stopping = "failed", True
         log.exception("run %s failed", run.run_id)
         run.environment["error"] = f"{type(exc).__name__}: {exc}"
         raise
@@ -197,7 +208,13 @@ def run_benchmark(
                 record.status = "failed" if crashed else "ok"
         run.finished_at = utc_now()
         run.summary = summarize(run)
-        write_results(out_dir, run)
+        run.writer = None  # finished: nobody writes the folder any more
+        try:
+            write_results(out_dir, run)
+        except FileWriteError as exc:
+            if not stopping:  # else it would hide the error on its way out (a disk still full)
+                raise
+            log.warning("%s", exc)
     yield RunDone(run, out_dir)
 
 

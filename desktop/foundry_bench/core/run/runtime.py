@@ -313,45 +313,56 @@ class FoundryRuntime:
         and unloaded; a model that cannot load is unregistered again, so nothing half-made
         stays behind.
         """
-        from foundry_local_sdk import ModelInfoBuilder
-
         validate_model_id(model_id)
-        folder = folder.expanduser().resolve()
-        validate_model_folder(folder)
+        folder = validate_model_folder(folder)
         local = self._local_catalog()
         with self._lock:
             existing = local.get_model_variant(model_id)
+            previous: Path | None = None  # the folder registered under this id before
             if existing is not None:
                 try:
-                    same = Path(existing.get_path()).resolve() == folder
+                    previous = Path(existing.get_path()).resolve()
                 except Exception:
-                    same = False
-                if same:
+                    previous = None
+                if previous == folder:
                     return self._entry(existing, "local")
                 if existing.is_loaded:
                     existing.unload()
                 local.unregister_model(model_id)
                 log.info("re-registering %s from %s", model_id, folder)
-            builder = ModelInfoBuilder()
             try:
-                builder.set_string_property("task", "chat-completion")
-                builder.set_string_property("license", license_of(folder) or "unknown")
-                model = local.register_model(folder, model_id, builder)
-            except Exception as exc:
-                raise RuntimeFailure(f"cannot register {folder} as {model_id}: {exc}") from exc
-            finally:
-                builder.close()
-            if verify_load:
-                try:
-                    model.load()
-                    model.unload()
-                except Exception as exc:
-                    local.unregister_model(model_id)
-                    raise ModelFolderError(
-                        f"{folder}: registered but the runtime cannot load it ({exc}); "
-                        "registration undone"
-                    ) from exc
+                model = self._register_folder(local, folder, model_id, verify_load)
+            except RuntimeFailure:
+                if previous is not None:
+                    # A failed re-registration leaves the one before it working.
+                    self._register_folder(local, previous, model_id, verify_load=False)
+                raise
             return self._entry(model, "local")
+
+    @staticmethod
+    def _register_folder(local: Any, folder: Path, model_id: str, verify_load: bool) -> Any:
+        from foundry_local_sdk import ModelInfoBuilder
+
+        builder = ModelInfoBuilder()
+        try:
+            builder.set_string_property("task", "chat-completion")
+            builder.set_string_property("license", license_of(folder) or "unknown")
+            model = local.register_model(folder, model_id, builder)
+        except Exception as exc:
+            raise RuntimeFailure(f"cannot register {folder} as {model_id}: {exc}") from exc
+        finally:
+            builder.close()
+        if verify_load:
+            try:
+                model.load()
+                model.unload()
+            except Exception as exc:
+                local.unregister_model(model_id)
+                raise ModelFolderError(
+                    f"{folder}: registered but the runtime cannot load it ({exc}); "
+                    "registration undone"
+                ) from exc
+        return model
 
     def ensure_demo_model(self) -> ModelEntry:
         """Register the bundled demo model (first use, or after the app moved)."""

@@ -41,6 +41,7 @@ _RUN_STATUS_COLORS = {
     "cancelled": STATUS_COLORS["skipped"],
     "failed": STATUS_COLORS["failed"],
     "running": STATUS_COLORS["running"],
+    "interrupted": STATUS_COLORS["failed"],  # its process died: the samples on disk are kept
 }
 
 
@@ -84,6 +85,8 @@ class RunHistoryModel(RowTableModel[folders.RunFolder]):
             return str(info.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             rebuilt = "\nno results.json: rebuilt from samples.jsonl" if info.rebuilt else ""
+            if info.status == "interrupted":
+                rebuilt += "\nits process ended before the run did; every sample on disk is kept"
             return f"{info.path}\nmodels: {', '.join(info.models) or 'unknown'}{rebuilt}"
         if role == Qt.ItemDataRole.ForegroundRole and col == HCol.STATUS:
             color = _RUN_STATUS_COLORS.get(info.status)

@@ -24,6 +24,7 @@ from foundry_bench.core.config.loading import ConfigError
 from foundry_bench.core.config.models import ModelSpec, parse_models
 from foundry_bench.core.config.prompts import PromptSpec, parse_prompts
 from foundry_bench.core.fileio import atomic_write_text
+from foundry_bench.core.jsonfile import JsonFileError, read_json_file
 from foundry_bench.core.results.run_settings import (
     FIELD_LABELS,
     RunSettings,
@@ -85,13 +86,9 @@ def write_text(path: Path, text: str) -> Path:
 
 def read_setup(path: Path) -> Setup:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SetupError(
-            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SetupError(f"{path}: cannot read ({exc})") from None
+        data = read_json_file(path, "a benchmark setup")
+    except JsonFileError as exc:
+        raise SetupError(str(exc)) from None
     return parse_setup(data, path)
 
 
