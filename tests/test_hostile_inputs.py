@@ -124,15 +124,23 @@ def test_the_window_starts_with_defaults_when_settings_json_is_nested_too_deep(
 def test_the_cli_runs_with_defaults_when_settings_json_is_nested_too_deep(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from foundry_bench.cli.run import _app_settings
     from foundry_bench.core.paths import HOME_ENV, app_paths
-    from foundry_bench.core.settings import AppSettings
 
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
-    app_paths().ensure().settings_file.write_bytes(DEEP)
-    assert _app_settings() == AppSettings()
+    settings_file = app_paths().ensure().settings_file
+    settings_file.write_bytes(DEEP)
+    models, prompts = tmp_path / "models.json", tmp_path / "prompts.json"
+    models.write_text(json.dumps({"m": {}}))
+    prompts.write_text(json.dumps(["hi"]))
+    code = main(
+        [
+            *("run", "--models", str(models), "--prompts", str(prompts), "--rounds", "1"),
+            *("--endpoint", "http://127.0.0.1:9/v1", "--out", str(tmp_path / "run")),
+        ]
+    )
     err = capsys.readouterr().err
-    assert "settings.json: line 1: " in err and TOO_DEEP in err and "using defaults" in err
+    assert code == 0 and "Traceback" not in err  # the run went on: its model failed to connect
+    assert f"{settings_file}: line 1: " in err and TOO_DEEP in err and "using defaults" in err
 
 
 # --- options refused at the door --------------------------------------------------------------
