@@ -141,6 +141,7 @@ def parse(html: str) -> Collector:
 SAFE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "b",
     "section", "div", "span", "table", "tr", "th", "td", "ul", "li", "figure", "footer",
+    "wbr",  # a line-break opportunity inside a model id (no attributes, no content)
     # SVG
     "svg", "desc", "rect", "line", "text", "tspan", "circle", "path", "g",
 }  # fmt: skip
@@ -208,9 +209,13 @@ def test_html_tables_match_the_markdown(run: Run) -> None:
     assert env["Versions"] == "foundry-local-sdk 0.5.1, onnxruntime 1.22.0"
     assert env["Endpoint"] == "kind embedded, url http://127.0.0.1:5273/v1"
     assert env["Rounds"] == "20" and env["Max tokens"] == "64" and env["Seed"] == "42"
+    # Criteria are rows, by readable name; models are the columns (a few, not 15 criteria).
     quality = _table_rows(html, "quality")
-    assert quality[0] == ["Model", "Scores", "Quality (1-5, 95% CI)", "correctness", "clarity",
-                          "<b>crit</b>"]  # fmt: skip
+    assert quality[0] == ["Criterion", *MODELS, HOSTILE_MODEL]
+    assert [r[0] for r in quality[1:]] == [
+        "Quality (1-5, 95% CI)", "Scores", "Correctness", "Clarity", "<b>crit</b>",
+    ]  # fmt: skip
+    assert quality[1][1] == "4.30 (4.00–4.60)" and quality[3][1:4] == ["4.40", "3.20", "4.00"]
 
 
 def test_html_charts(run: Run) -> None:

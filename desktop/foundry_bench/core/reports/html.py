@@ -10,19 +10,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jinja2
 import numpy as np
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from foundry_bench import __version__
 from foundry_bench.core.analysis.recommend import Constraints, recommend
 from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_prompt
 from foundry_bench.core.quality.rows import (
     QualityRow,
-    criteria_of,
     quality_by_model,
 )
 from foundry_bench.core.reports import svg as svg_charts
@@ -44,6 +44,7 @@ from foundry_bench.core.reports.content import (
     table_scales,
 )
 from foundry_bench.core.reports.extras import arena_html, checks_html, extra_charts
+from foundry_bench.core.reports.quality_table import quality_table
 from foundry_bench.core.reports.reasoning import (
     REASONING_HEADER,
     REASONING_TEXT_COLUMNS,
@@ -59,6 +60,15 @@ from foundry_bench.core.reports.resources import (
 from foundry_bench.core.reports.sweep_section import sweep_html
 from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, plain_text, stat_of
 from foundry_bench.core.results.records import Run
+
+_BREAK_AFTER = re.compile(r"(?<=[-:_/.])(?=\w)")
+
+
+def breakable(text: object) -> Markup:
+    """``text`` escaped, with a line-break opportunity after each ``-``, ``:``, ``_``, ``/``
+    and ``.``: a model id wraps between its parts, never in the middle of a word."""
+    return Markup("<wbr>").join(escape(part) for part in _BREAK_AFTER.split(str(text)))
+
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 #: Answers shown in the per-prompt table are cut here (the CSV has them whole).
@@ -82,13 +92,15 @@ table { border-collapse: collapse; background: #fff; font-size: 13px; }
 th, td { border: 1px solid #dde1e6; padding: 4px 8px; vertical-align: top; }
 th { background: #eef1f5; text-align: left; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.text { max-width: 36em; overflow-wrap: anywhere; white-space: pre-wrap; }
+td.text { max-width: 36em; overflow-wrap: break-word; white-space: pre-wrap; }
+td.long { max-width: 36em; overflow-wrap: anywhere; white-space: pre-wrap; }
+th { overflow-wrap: break-word; }
 tr.no td { color: #777; }
 .yes { color: #0a7a4f; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
-  gap: 12px; align-items: start; }
+  gap: 12px; align-items: stretch; }
 .charts figure { margin: 0; background: #fff; border: 1px solid #dde1e6; border-radius: 8px;
-  padding: 6px; }
+  padding: 6px; display: flex; flex-direction: column; justify-content: center; }
 svg.chart { width: 100%; height: auto; display: block; }
 ul { padding-left: 1.3em; }
 li { overflow-wrap: anywhere; }
@@ -115,7 +127,8 @@ PAGE_START = """<!DOCTYPE html>
 TEMPLATE = (
     """
 {%- macro cells(row) %}{% for cell, num in row -%}
-<td class="{{ 'num' if num else 'text' }}">{{ cell }}</td>
+<td class="{{ 'num' if num else ('long' if num is none else 'text') }}">
+{{- cell | breakable if loop.first and not num else cell }}</td>
 {%- endfor %}{% endmacro -%}
 """
     + PAGE_START
@@ -180,11 +193,9 @@ request(s)</p>
 <h2>Quality</h2>
 <p>Mean of every score (all criteria, all annotators) per model, and the mean per criterion.</p>
 <div class="scroll"><table>
-<tr><th>Model</th><th>Scores</th><th>{{ quality_header }}</th>
-{% for c in criteria %}<th>{{ c }}</th>{% endfor %}</tr>
-{% for q in quality_rows %}<tr><td class="text">{{ q.model }}</td><td class="num">{{ q.n }}</td>
-<td class="num">{{ fmt_quality(q) }}</td>
-{% for c in criteria %}<td class="num">{{ fmt(q.criteria.get(c), 2) }}</td>{% endfor %}</tr>
+<tr>{% for h in quality_table[0] %}<th>{{ h | breakable }}</th>{% endfor %}</tr>
+{% for row in quality_table[1] %}<tr><td class="text">{{ row[0] }}</td>
+{% for cell in row[1:] %}<td class="num">{{ cell }}</td>{% endfor %}</tr>
 {% endfor %}</table></div>
 {{ arena_html }}
 </section>{% endif %}
@@ -328,16 +339,17 @@ def render_html(
     answers = first_answers(run)
     by_prompt = summarize_by_prompt(run)
     prompt_scales = table_scales(run, by_prompt)
-    prompt_rows = []
+    prompt_rows: list[list[tuple[str, bool | None]]] = []
     for e in by_prompt:
         cells = prompt_cells(e, answers.get((e["model"], e["prompt_id"])), prompt_scales)
-        row = [(c, 1 < i < len(cells) - 1) for i, c in enumerate(cells)]
-        row[-1] = (plain_text(cells[-1], HTML_ANSWER_LIMIT), False)
-        prompt_rows.append(row)
+        kinds: list[bool | None] = [1 < i < len(cells) - 1 for i in range(len(cells) - 1)]
+        texts = [*cells[:-1], plain_text(cells[-1], HTML_ANSWER_LIMIT)]
+        prompt_rows.append(list(zip(texts, [*kinds, None], strict=True)))  # None: long text
     prompts = [(plain_text(pid), plain_text(text)) for pid, text in map(prompt_text, run.prompts)]
     rec = recommend(run, quality, constraints)
     candidate_header, candidate_rows = candidate_cells(rec)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["breakable"] = breakable
     return env.from_string(TEMPLATE).render(
         csp=CSP,
         style=Markup(STYLE),
@@ -368,7 +380,7 @@ def render_html(
         charts=[Markup(svg) for svg in _safe_charts(run, summary, quality)],
         quality_header=QUALITY_HEADER,
         quality_rows=quality or [],
-        criteria=criteria_of(quality),
+        quality_table=quality_table(run, quality or []),
         prompt_header=prompt_header(prompt_scales),
         checks_html=checks_html(summary),
         arena_html=arena_html(quality),

@@ -35,6 +35,7 @@ from foundry_bench.core.reports.content import (
     table_scales,
 )
 from foundry_bench.core.reports.extras import ARENA_NOTE, CHECKS_HEADER, checks_rows
+from foundry_bench.core.reports.quality_table import criterion_labels
 from foundry_bench.core.reports.reasoning import (
     REASONING_HEADER,
     REASONING_TEXT_COLUMNS,
@@ -66,10 +67,11 @@ from foundry_bench.core.results.records import Run
 # --- Markdown ----------------------------------------------------------------------------
 
 
-def _quality_section(quality: Sequence[QualityRow]) -> list[str]:
+def _quality_section(run: Run, quality: Sequence[QualityRow]) -> list[str]:
     rows = list(quality or [])
     criteria = criteria_of(rows)
-    header = ["Model", "Scores", QUALITY_HEADER, *criteria]
+    labels = criterion_labels(run, criteria)
+    header = ["Model", "Scores", QUALITY_HEADER, *(labels[c] for c in criteria)]
     body = (
         [
             md_text(r["model"]),
@@ -180,7 +182,7 @@ def to_markdown(
     lines += _recommendation_section(recommend(run, quality, constraints))
     lines += sweep_markdown(run)
     if quality:
-        lines += _quality_section(quality)
+        lines += _quality_section(run, quality)
         lines += _arena_section(quality)
 
     by_prompt = summarize_by_prompt(run)

@@ -174,11 +174,28 @@ def grid_lines(
     return parts
 
 
+def label_lines(label: str) -> list[str]:
+    """A row label on one line, or two split after a ``-``, ``:``, ``_``, ``.``, ``/`` or space
+    (model ids are long: ``foundry-bench-demo-generic-cpu:1`` was cut to "...generi..."); only
+    what does not fit two lines is shortened."""
+    text = " ".join(label.split())
+    if len(text) <= LABEL_CHARS:
+        return [text]
+    cut = max(text.rfind(sep, 0, LABEL_CHARS) for sep in "-:_./ ")
+    if cut < LABEL_CHARS // 3:
+        cut = LABEL_CHARS - 1
+    head, tail = text[: cut + 1], text[cut + 1 :].lstrip()
+    return [head.rstrip(), truncate(tail, LABEL_CHARS)] if tail else [truncate(head, LABEL_CHARS)]
+
+
 def row_label(label: str, y: float) -> str:
-    return (
-        f'<text x="{LABEL_W - 8}" y="{num(y + 4)}" text-anchor="end" fill="{TEXT}">'
-        f"<title>{esc(label)}</title>{esc(short_label(label))}</text>"
+    lines = label_lines(label)
+    x, top = LABEL_W - 8, y + 4 - 7 * (len(lines) - 1)
+    spans = "".join(
+        f'<tspan x="{x}" y="{num(top + 14 * i)}">{esc(line)}</tspan>'
+        for i, line in enumerate(lines)
     )
+    return f'<text text-anchor="end" fill="{TEXT}"><title>{esc(label)}</title>{spans}</text>'
 
 
 def empty_chart(title: str, message: str = "no data") -> str:
