@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from conftest import Tripwire
@@ -26,6 +28,7 @@ from foundry_bench.core.run.host_process import HostCancelled, RuntimeHost
 from foundry_bench.core.run.providers import EmbeddedProvider
 from foundry_bench.core.run.runner import ModelStarted, RunPlan, SampleDone, run_benchmark
 from foundry_bench.core.run.runtime import DEMO_MODEL_ID, FoundryRuntime
+from waiting import wait_until
 
 pytestmark = [
     pytest.mark.runtime,
@@ -191,3 +194,44 @@ def test_cancel_while_a_model_loads_in_its_host_skips_it(
     assert [m.status for m in run.models] == ["skipped", "skipped"]
     assert "cancelled while the runtime host started" in (run.models[0].error or "")
     assert provider.hosts == [] and run.samples == []
+
+
+PARENT = """
+import sys
+from foundry_bench.core.run.host_process import RuntimeHost
+host = RuntimeHost(sys.argv[1])
+host.start()
+print(host.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_host_ends_when_its_parent_is_killed(runtime: FoundryRuntime) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, DEMO_MODEL_ID],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        host_pid = int(parent.stdout.readline())
+        os.kill(parent.pid, signal.SIGKILL)  # no chance to stop its host
+        parent.wait(10)
+        # The host's stdin closed with its parent: it unloads and exits by itself.
+        wait_until(lambda: not psutil.pid_exists(host_pid) or _zombie(host_pid), timeout_s=15)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(10)
+        assert parent.stdin is not None and parent.stdout is not None
+        parent.stdin.close()
+        parent.stdout.close()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

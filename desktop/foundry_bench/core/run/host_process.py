@@ -35,6 +35,7 @@ START_TIMEOUT_S = 60.0
 LOAD_TIMEOUT_S = 900.0  # a multi-GB model from a slow disk
 STOP_TIMEOUT_S = 10.0
 HOST_LOG = "runtime-host.log"
+HOST_LOG_MAX_BYTES = 5_000_000
 
 
 class CancelFlag(Protocol):
@@ -147,6 +148,10 @@ class RuntimeHost:
     def _spawn(self) -> None:
         logs = app_paths().logs_dir
         logs.mkdir(parents=True, exist_ok=True)
+        log_file = logs / HOST_LOG
+        with contextlib.suppress(OSError):  # keep one old log, not an ever-growing one
+            if log_file.stat().st_size > HOST_LOG_MAX_BYTES:
+                os.replace(log_file, log_file.with_name(HOST_LOG + ".1"))
         args = [*host_command(), HOST_FLAG, self.model_id, SOURCE_FLAG, self.source]
         extra: dict[str, Any] = {}
         if sys.platform == "win32":
@@ -155,7 +160,7 @@ class RuntimeHost:
             )
         else:
             extra["start_new_session"] = True  # the terminal's Ctrl-C is for the parent
-        with open(logs / HOST_LOG, "ab") as stderr:
+        with open(log_file, "ab") as stderr:
             self._proc = subprocess.Popen(
                 args,
                 stdin=subprocess.PIPE,
