@@ -220,6 +220,31 @@ def test_invalid_json_results_is_left_out_naming_the_file(
     assert len(_csv_rows(captured.out)) == 6
 
 
+def test_killed_run_is_merged_from_its_samples(tmp_path: Path) -> None:
+    """A killed run: results.json holds only its start, samples.jsonl every finished sample."""
+    run = _device_run("killed-box", 1.0, run_id="rk", started="2026-12-01T10:00:00Z")
+    folder = tmp_path / "rk"
+    folder.mkdir()
+    started = make_run(
+        [],
+        models=[m.id for m in run.models],
+        run_id="rk",
+        started_at=run.started_at,
+        status="running",
+        environment=dict(run.environment),
+    )
+    write_results(folder, started)
+    with (folder / SAMPLES_FILE).open("w", encoding="utf-8") as fh:
+        for sample in run.samples:
+            fh.write(json.dumps(sample.to_dict()) + "\n")
+    fleet = load_fleet([folder])
+    cell = fleet.cell("killed-box", "phi-mini")
+    assert cell is not None
+    own = next(e for e in ensure_summary(run) if e["model"] == "phi-mini")
+    assert cell.value("n_ok") == own["n_ok"] == 5
+    assert cell.value("p95_latency_ms") == own["latency_s"]["p95"] * 1000
+
+
 def test_run_rebuilt_from_samples_alone_is_named_by_its_folder(tmp_path: Path) -> None:
     run = _device_run("lost", 1.0, run_id="rs", started="x")
     folder = tmp_path / "box-7"
