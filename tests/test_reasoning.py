@@ -174,11 +174,14 @@ def test_reports_show_ttfa_where_a_model_reasons(
     assert "| rc\\_openai | 2 of 2 |" in section and "plain" not in section
     assert "p50 TTFA (ms)" in section and "usage" in section
     assert "<h3>Reasoning</h3>" in html and "p50 TTFA (ms)" in html
+    assert "Time to first answer token" in html  # its box plot
     assert "ttfa_s_p50" in render(mixed_run, "summary-csv")
     assert "reasoning_tokens" in render(mixed_run, "csv").splitlines()[0]
     plain = _run(tmp_path, server, ["plain"])
     assert "## Reasoning" not in render(plain, "md")
-    assert "<h3>Reasoning</h3>" not in render(plain, "html")
+    plain_html = render(plain, "html")
+    assert "<h3>Reasoning</h3>" not in plain_html
+    assert "Time to first answer token" not in plain_html
 
 
 def test_the_results_table_offers_ttfa_while_a_model_reasons(qtbot, mixed_run: Run) -> None:  # type: ignore[no-untyped-def]

@@ -265,8 +265,9 @@ def _safe_charts(
 def charts(
     run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
 ) -> list[str]:
-    """The report's SVG charts: latency and TTFT box plots, the latency ECDF, median output
-    tokens/s with its 95% CI, and quality with its CI when scores exist."""
+    """The report's SVG charts: latency and TTFT box plots (and TTFA where a model reasons),
+    the latency ECDF, median output tokens/s with its 95% CI, and quality with its CI when
+    scores exist."""
     models = [str(e.get("model")) for e in summary]
     latency = _timed_values(run, "latency_s")
     ttft = _timed_values(run, "ttft_s")
@@ -289,6 +290,16 @@ def charts(
             svg_charts.box_plot(
                 [(m, np.asarray(ttft.get(m, []))) for m in models],
                 title="Time to first token",
+                unit="ms",
+                scale=1000.0,
+            )
+        )
+    if has_reasoning(run):  # what a user waits for when the thinking is hidden
+        ttfa = _timed_values(run, "ttfa_s")
+        out.append(
+            svg_charts.box_plot(
+                [(m, np.asarray(ttfa.get(m, []))) for m in models],
+                title="Time to first answer token (after any thinking)",
                 unit="ms",
                 scale=1000.0,
             )
