@@ -285,25 +285,14 @@ def charts(
             scale=1000.0,
         ),
     ]
-    if any(ttft.values()):
-        out.append(
-            svg_charts.box_plot(
-                [(m, np.asarray(ttft.get(m, []))) for m in models],
-                title="Time to first token",
-                unit="ms",
-                scale=1000.0,
-            )
-        )
-    if has_reasoning(run):  # what a user waits for when the thinking is hidden
-        ttfa = _timed_values(run, "ttfa_s")
-        out.append(
-            svg_charts.box_plot(
-                [(m, np.asarray(ttfa.get(m, []))) for m in models],
-                title="Time to first answer token (after any thinking)",
-                unit="ms",
-                scale=1000.0,
-            )
-        )
+    # TTFA only where a model reasons: what a user waits for when the thinking is hidden.
+    times = [(ttft, "Time to first token")]
+    if has_reasoning(run):
+        times.append((_timed_values(run, "ttfa_s"), "Time to first answer token (after thinking)"))
+    for values, title in times:
+        if any(values.values()):
+            series = [(m, np.asarray(values.get(m, []))) for m in models]
+            out.append(svg_charts.box_plot(series, title=title, unit="ms", scale=1000.0))
     tps = []
     for entry in summary:
         ci = stat_of(entry, "output_tps", "p50_ci")
