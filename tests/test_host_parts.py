@@ -203,3 +203,16 @@ def test_one_run_can_hold_an_alias_on_cpu_and_gpu() -> None:
     assert provider._variant(ModelSpec("phi", device="cpu")).id == "phi-generic-cpu:1"
     with pytest.raises(PrepareError, match=r"no npu variant here \(variants: cpu, gpu\)"):
         provider._variant(ModelSpec("phi", device="npu"))
+
+
+def test_a_host_that_cannot_be_started_fails_its_model_with_a_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from foundry_bench.core.run import host_process
+    from foundry_bench.core.run.runtime_errors import RuntimeFailure
+
+    monkeypatch.setattr(host_process, "host_command", lambda: ["/nonexistent/foundry-bench"])
+    host = host_process.RuntimeHost("m:1")
+    with pytest.raises(RuntimeFailure, match="cannot start a runtime process for m:1"):
+        host.start()
+    assert host.stop() is None

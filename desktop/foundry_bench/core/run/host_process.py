@@ -147,7 +147,6 @@ class RuntimeHost:
 
     def _spawn(self) -> None:
         logs = app_paths().logs_dir
-        logs.mkdir(parents=True, exist_ok=True)
         log_file = logs / HOST_LOG
         with contextlib.suppress(OSError):  # keep one old log, not an ever-growing one
             if log_file.stat().st_size > HOST_LOG_MAX_BYTES:
@@ -160,15 +159,20 @@ class RuntimeHost:
             )
         else:
             extra["start_new_session"] = True  # the terminal's Ctrl-C is for the parent
-        with open(log_file, "ab") as stderr:
-            self._proc = subprocess.Popen(
-                args,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=_child_env(),
-                **extra,
-            )
+        try:
+            logs.mkdir(parents=True, exist_ok=True)
+            with open(log_file, "ab") as stderr:
+                self._proc = subprocess.Popen(
+                    args,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    env=_child_env(),
+                    **extra,
+                )
+        except OSError as exc:  # the executable is gone, no process left, a full logs disk
+            message = f"cannot start a runtime process for {self.model_id}: {exc}"
+            raise RuntimeFailure(message) from exc
         try:
             self.meter = HostMeter(self._proc.pid)
         except Exception as exc:  # psutil cannot see it: it died at once
