@@ -266,3 +266,26 @@ def test_a_killed_run_is_listed_and_reopened_from_its_samples(tmp_path: Path):
     assert info is not None and info.status == "interrupted" and info.requests == 24
     loaded = reopen_run(folder)
     assert loaded.charts.points["latency_ecdf"] == 12
+
+
+def test_showing_a_big_run_measures_only_the_first_rows(qtbot, monkeypatch):
+    """Fitting the samples table's columns read every cell of 1,000 rows (Qt's default),
+    which held the GUI thread for seconds on a reopened 100,000-sample run."""
+    from factories import make_measured_sample
+    from foundry_bench.ui.benchmark.samples_view import FIT_ROWS, SamplesView
+
+    view = SamplesView()
+    qtbot.addWidget(view)
+    view.show()
+    samples = [
+        make_measured_sample("m", "p1", i, latency_s=0.02, ttft_s=0.004, completion_tokens=9)
+        for i in range(1, 5001)
+    ]
+    calls = []
+    real = SamplesTableModel.cell
+    monkeypatch.setattr(
+        SamplesTableModel, "cell", lambda self, *a: calls.append(1) or real(self, *a)
+    )
+    view.reset({"m": samples}, {})
+    assert view.model.rowCount() == 5000
+    assert len(calls) <= FIT_ROWS * 100  # the first rows only (1,000 rows made 80,000 calls)

@@ -347,7 +347,8 @@ class BenchmarkPage(QWidget):
         """This page's part of reopening a run: charts, table, samples, badges."""
         run = loaded.run
         self.live.stop()
-        self.charts.set_data(loaded.charts)
+        # In steps: a 100,000-sample run's charts each take a turn of the event loop.
+        self.charts.set_data(loaded.charts, staggered=True, live=False)
         self.charts_updated.emit(loaded.charts)
         self.results.model.set_summary(loaded.summary, run.models)
         self.samples.reset(loaded.by_model, loaded.prompts)

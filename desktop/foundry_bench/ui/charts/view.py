@@ -141,15 +141,18 @@ class ChartsView(QWidget):
         splitter.setSizes([1000] * len(names))  # side by side charts share the width evenly
         return splitter
 
-    def set_data(self, data: ChartData, *, staggered: bool = False) -> None:
-        """Show ``data``. ``staggered`` (a live run) draws the visible charts one per turn of
-        the event loop, so the window paints one chart at a time and stays responsive."""
+    def set_data(
+        self, data: ChartData, *, staggered: bool = False, live: bool | None = None
+    ) -> None:
+        """Show ``data``. ``staggered`` draws the visible charts one per turn of the event
+        loop, so the window paints one chart at a time and stays responsive; ``live`` (by
+        default: as staggered, a run going on) keeps the axes steady as the data grow."""
         self.data = data
         self.legend.set_models(data.models)
         self._stale = set(self.charts)
         for name, chart in self.charts.items():
             chart.points = data.points.get(name, 0)
-        self._live = staggered
+        self._live = staggered if live is None else live
         if staggered:
             self._queue = self._tab_charts(self.tabs.currentIndex())
             self._drain.start()
