@@ -108,6 +108,8 @@ def test_models_register_list_load_remove(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr  # idempotent
     listing = cli(home, "models", "list")
     assert "my-model:2" in listing.stdout and DEMO_MODEL_ID in listing.stdout
+    demo_line = next(line for line in listing.stdout.splitlines() if DEMO_MODEL_ID in line)
+    assert demo_line.split()[3] == "CPU"  # the device a models.json "device" matches
     load = cli(home, "models", "load", "my-model:2")
     assert load.returncode == 0 and "loaded my-model:2 in" in load.stdout
     removed = cli(home, "models", "remove", "my-model:2")

@@ -63,11 +63,15 @@ def _list(runtime, *, with_catalog: bool) -> int:  # type: ignore[no-untyped-def
             entries += state.models
         else:
             print(f"({state.error})", file=sys.stderr)
-    print(f"{'id':44} {'alias':28} {'source':8} {'disk MB':>8} {'loaded':6}")
+    from foundry_bench.core.run.variants import entry_device
+
+    print(f"{'id':44} {'alias':28} {'source':8} {'device':6} {'disk MB':>8} {'loaded':6}")
     for e in entries:
         disk = f"{e.disk_mb:.1f}" if e.disk_mb is not None else "-"
+        device = entry_device(e)[0] or "-"  # a models.json "device" picks a variant by this
         print(
-            f"{e.id[:44]:44} {e.alias[:28]:28} {e.source:8} {disk:>8} {'yes' if e.loaded else ''}"
+            f"{e.id[:44]:44} {e.alias[:28]:28} {e.source:8} {device[:6]:6} {disk:>8} "
+            f"{'yes' if e.loaded else ''}"
         )
         if e.provenance is not None:
             license_text = f"licence {e.license}, " if e.license else ""
