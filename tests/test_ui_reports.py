@@ -160,6 +160,11 @@ def test_recommendation_follows_the_constraints(qtbot, qtmodeltester, window, pa
     with qtbot.waitSignal(panel.recommendation_ready, timeout=10000) as ready:
         panel.max_p95.setValue(0)  # back to "no limit"
     assert ready.args[0].recommendation.best == "alpha"
+    with qtbot.waitSignal(panel.recommendation_ready, timeout=10000) as ready:
+        panel.constraints_form.min_checks.setValue(90)  # the run has no automatic checks
+    assert panel.constraints().min_checks_pass == 0.9
+    assert ready.args[0].recommendation.best is None
+    assert "no automatic checks ran" in model.index(0, 5).data()
 
 
 def test_compare_two_runs(qtbot, qtmodeltester, window, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
