@@ -62,9 +62,9 @@ _PAGE_ICONS = (
     QStyle.StandardPixmap.SP_DriveHDIcon,
     QStyle.StandardPixmap.SP_MediaSeekForward,
     QStyle.StandardPixmap.SP_DialogApplyButton,
-    QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    QStyle.StandardPixmap.SP_FileIcon,  # a coloured page: the list glyph was black on dark
 )
-_GLYPH_PAGE_ICONS = (_PAGE_ICONS[1], _PAGE_ICONS[3])  # one-colour glyphs, tinted
+_GLYPH_PAGE_ICONS = (_PAGE_ICONS[1],)  # one-colour glyphs on a clear ground, tinted
 #: The log dock's height until something worth reading (a warning, an error) arrives.
 LOG_QUIET_HEIGHT = 56
 LOG_HEIGHT = 150
