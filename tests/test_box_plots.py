@@ -37,6 +37,12 @@ def test_box_stats_keep_the_outliers_and_a_violin():
     assert max(b.violin_w) == pytest.approx(1.0) and min(b.violin_w) >= 0
 
 
+@pytest.mark.parametrize("n", [5, 12, 40, 5000])
+def test_a_violin_of_any_size_has_one_width_per_value(n):
+    b = box_stats(np.random.default_rng(n).lognormal(0.0, 0.3, n))
+    assert b is not None and len(b.violin_y) == len(b.violin_w) >= 10
+
+
 def test_many_outliers_are_thinned_but_keep_the_extremes():
     values = [1.0] * 9000 + [float(v) for v in range(100, 1100)]  # q1 = q3 = 1: all beyond
     b = box_stats(values)

@@ -97,7 +97,8 @@ def _violin(inside: FloatArray) -> tuple[tuple[float, ...], tuple[float, ...]]:
     bins = int(min(VIOLIN_POINTS, max(8, 2 * np.sqrt(inside.size))))
     counts, edges = np.histogram(inside, bins=bins, range=(lo, hi))
     kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)  # a Gaussian of 1.5 bins
-    smooth = np.convolve(counts.astype(np.float64), kernel / kernel.sum(), mode="same")
+    full = np.convolve(counts.astype(np.float64), kernel / kernel.sum(), mode="full")
+    smooth = full[kernel.size // 2 : kernel.size // 2 + bins]  # "same", for any bin count
     centres = (edges[:-1] + edges[1:]) / 2
     y = np.concatenate(([lo], centres, [hi]))
     w = np.concatenate(([smooth[0]], smooth, [smooth[-1]])) / max(float(smooth.max()), 1e-12)
