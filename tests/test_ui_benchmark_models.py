@@ -231,6 +231,8 @@ def test_run_history_tasks_and_model(qtmodeltester, tmp_path: Path):
     model.set_runs(runs)
     qtmodeltester.check(model)
     assert model.index(0, HCol.STARTED).data() == "2025-02-01 00:00:00"
+    # The first column says what the run was: its name, when, and with which models.
+    assert model.index(0, HCol.NAME).data() == "new\n2025-02-01 00:00 · fast +3 more"
     assert model.index(0, HCol.STATUS).data() == "completed"
     loaded = reopen_run(tmp_path / "old")
     assert [e["model"] for e in loaded.summary] == ["fast", "slow", "broken"]

@@ -63,6 +63,12 @@ _HEADERS = {
 }
 
 
+def _models_text(models: tuple[str, ...]) -> str:
+    if not models:
+        return "no models"
+    return models[0] + (f" +{len(models) - 1} more" if len(models) > 1 else "")
+
+
 class RunHistoryModel(RowTableModel[folders.RunFolder]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__([_HEADERS[c] for c in HCol], parent)
@@ -70,6 +76,9 @@ class RunHistoryModel(RowTableModel[folders.RunFolder]):
     def cell(self, info: folders.RunFolder, column: int, role: int) -> Any:
         col = HCol(column)
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            if col == HCol.NAME and role == Qt.ItemDataRole.DisplayRole:
+                # The narrow panel shows this column first: what the run was, not its id only.
+                return f"{info.name}\n{info.started_text[:16] or '?'} · {_models_text(info.models)}"
             if col == HCol.NAME:
                 return info.name
             if col == HCol.STARTED:
@@ -153,6 +162,8 @@ class RunHistoryView(QWidget):
         self.proxy = sort_proxy(self.model, self)
         self.table = row_table(self.proxy, sortable=True, fit_columns=True)
         self.table.sortByColumn(HCol.STARTED, Qt.SortOrder.DescendingOrder)
+        lines = self.fontMetrics().lineSpacing()
+        self.table.verticalHeader().setDefaultSectionSize(2 * lines + 8)  # the two-line run cell
         self.table.horizontalHeader().setSectionResizeMode(
             HCol.NAME, QHeaderView.ResizeMode.Interactive
         )
