@@ -292,3 +292,17 @@ def test_a_running_run_is_running_only_while_its_writer_may_live(
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["status"] == expected
     assert len(data["samples"]) == 1  # from samples.jsonl: results.json holds none
+
+
+def test_the_plan_makes_its_jobs_on_demand_in_the_order_of_rounds() -> None:
+    from foundry_bench.core.config.prompts import PromptSpec
+    from foundry_bench.core.run.plan import Rounds
+
+    prompts = [PromptSpec(id=f"p{i}", text="x") for i in range(3)]
+    small = Rounds(prompts, 2)
+    assert list(small) == [(p, r) for r in (1, 2) for p in prompts]
+    assert small[-1] == (prompts[2], 2) and small[1:3] == [(prompts[1], 1), (prompts[2], 1)]
+    with pytest.raises(IndexError):
+        small[6]
+    huge = Rounds([PromptSpec(id=f"p{i}", text="x") for i in range(1000)], 100_000)
+    assert len(huge) == 10**8 and huge[10**8 - 1][1] == 100_000  # no list of 10**8 jobs
