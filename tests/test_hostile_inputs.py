@@ -296,13 +296,13 @@ def test_a_running_run_is_running_only_while_its_writer_may_live(
 
 def test_the_plan_makes_its_jobs_on_demand_in_the_order_of_rounds() -> None:
     from foundry_bench.core.config.prompts import PromptSpec
-    from foundry_bench.core.run.plan import Rounds
+    from foundry_bench.core.run.plan import rounds_of
 
     prompts = [PromptSpec(id=f"p{i}", text="x") for i in range(3)]
-    small = Rounds(prompts, 2)
+    small = rounds_of(prompts, 2)
     assert list(small) == [(p, r) for r in (1, 2) for p in prompts]
     assert small[-1] == (prompts[2], 2) and small[1:3] == [(prompts[1], 1), (prompts[2], 1)]
     with pytest.raises(IndexError):
         small[6]
-    huge = Rounds([PromptSpec(id=f"p{i}", text="x") for i in range(1000)], 100_000)
+    huge = rounds_of([PromptSpec(id=f"p{i}", text="x") for i in range(1000)], 100_000)
     assert len(huge) == 10**8 and huge[10**8 - 1][1] == 100_000  # no list of 10**8 jobs

@@ -32,16 +32,16 @@ class Phase:
     concurrency: int
 
 
-class Rounds(Sequence[Job]):
-    """``rounds`` rounds of ``prompts`` in order (round 1 of every prompt, then round 2...),
-    each job made when it is asked for: 100,000 rounds of 1,000 prompts would be a list of
-    10**8 jobs, so no option can make the plan exhaust memory."""
+class OnDemand(Sequence[Job]):
+    """``count`` jobs, job ``i`` made by ``make(i)`` when it is asked for: no option can make
+    a plan exhaust memory (100,000 rounds of 1,000 prompts would be a list of 10**8 jobs, and
+    a sweep's synthetic prompts are long texts)."""
 
-    def __init__(self, prompts: Sequence[PromptSpec], rounds: int) -> None:
-        self._prompts, self._rounds = prompts, rounds
+    def __init__(self, count: int, make: Callable[[int], Job]) -> None:
+        self._count, self._make = count, make
 
     def __len__(self) -> int:
-        return len(self._prompts) * self._rounds
+        return self._count
 
     @overload
     def __getitem__(self, index: int) -> Job: ...
@@ -49,13 +49,22 @@ class Rounds(Sequence[Job]):
     def __getitem__(self, index: slice) -> list[Job]: ...
     def __getitem__(self, index: int | slice) -> Job | list[Job]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            return [self[i] for i in range(*index.indices(self._count))]
         if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+            index += self._count
+        if not 0 <= index < self._count:
             raise IndexError(index)
-        round_index, prompt_index = divmod(index, len(self._prompts))
-        return self._prompts[prompt_index], round_index + 1
+        return self._make(index)
+
+
+def rounds_of(prompts: Sequence[PromptSpec], rounds: int) -> OnDemand:
+    """``rounds`` rounds of ``prompts`` in order: round 1 of every prompt, then round 2..."""
+
+    def job(index: int) -> Job:
+        round_index, prompt_index = divmod(index, len(prompts))
+        return prompts[prompt_index], round_index + 1
+
+    return OnDemand(len(prompts) * rounds, job)
 
 
 @dataclass(frozen=True)
@@ -92,8 +101,8 @@ class RunPlan:
     ) -> Iterator[Phase | PhaseNote]:
         """The phases of one model, in order (``probe`` is for plans that calibrate)."""
         s = self.settings
-        yield Phase(True, Rounds(self.prompts, s.warmup_rounds), 1)
-        yield Phase(False, Rounds(self.prompts, s.rounds), s.concurrency)
+        yield Phase(True, rounds_of(self.prompts, s.warmup_rounds), 1)
+        yield Phase(False, rounds_of(self.prompts, s.rounds), s.concurrency)
 
     def extra_record(self) -> dict[str, Any] | None:
         """What the plan adds to ``results.json`` (a sweep's grid and calibration), live."""

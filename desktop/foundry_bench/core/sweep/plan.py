@@ -19,7 +19,7 @@ from typing import Any
 
 from foundry_bench.core.config.models import ModelSpec
 from foundry_bench.core.config.prompts import PromptSpec
-from foundry_bench.core.run.plan import Job, Phase, PhaseNote, Probe, RunPlan
+from foundry_bench.core.run.plan import Job, OnDemand, Phase, PhaseNote, Probe, RunPlan
 from foundry_bench.core.run.providers import PreparedModel
 from foundry_bench.core.sweep.context import probe_context
 from foundry_bench.core.sweep.grid import Point, SweepGrid
@@ -117,15 +117,14 @@ class SweepPlan(RunPlan):
             yield Phase(False, timed, point.concurrency)
 
     @staticmethod
-    def _jobs(spec: PromptSpec, shape: PromptShape, rounds: int, salt: int) -> list[Job]:
-        jobs: list[Job] = []
-        for round_no in range(1, rounds + 1):
+    def _jobs(spec: PromptSpec, shape: PromptShape, rounds: int, salt: int) -> OnDemand:
+        def job(index: int) -> Job:  # made when sent: a long synthetic text per round
+            round_no = index + 1
             seed = zlib.crc32(f"{spec.id}|{salt}|{round_no}".encode())
             system, text = shape.messages(seed)
-            jobs.append(
-                (PromptSpec(spec.id, text, system=system, max_tokens=spec.max_tokens), round_no)
-            )
-        return jobs
+            return PromptSpec(spec.id, text, system=system, max_tokens=spec.max_tokens), round_no
+
+        return OnDemand(rounds, job)
 
 
 def _context_note(found: dict[str, Any]) -> str:
