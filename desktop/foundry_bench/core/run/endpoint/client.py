@@ -8,8 +8,8 @@ off; the timings follow ``docs/design.md`` ("Metric definitions"):
   stands in should nothing be written).
 - A stream is read as raw bytes, split into SSE lines here and parsed with one ``json.loads``
   per ``data:`` line, bar the plain answer chunks of a learned shape (``sse.template``). Each
-  network read is time-stamped once, as it returns; every event in that read gets that
-  arrival time. (The parsed ``openai`` stream costs ~9x more per chunk, and ``httpx2``'s
+  event is time-stamped as the reader reaches it, the first of a read as the read returns.
+  (The parsed ``openai`` stream costs ~9x more per chunk, and ``httpx2``'s
   ``iter_lines`` would silently replace invalid UTF-8 and split a JSON chunk at a raw U+2028,
   so neither is used.)
 - TTFT = t0 -> the read that brought the first output chunk (thinking or answer), TTFA = t0

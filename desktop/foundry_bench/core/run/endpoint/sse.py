@@ -1,7 +1,7 @@
 """Reading an answer: the SSE stream line by line, or a whole JSON body, into a Measurement.
 
-Each network read is time-stamped once, as it returns; every event in that read gets that
-arrival time. A stream is split into SSE lines here and parsed with one ``json.loads`` per
+Each event is time-stamped as the reader reaches it, the first of a read as the read returns.
+A stream is split into SSE lines here and parsed with one ``json.loads`` per
 ``data:`` line (the parsed ``openai`` stream costs ~9x more per chunk, and ``httpx2``'s
 ``iter_lines`` would silently replace invalid UTF-8 and split a JSON chunk at a raw U+2028).
 """
@@ -153,6 +153,10 @@ def read_stream(
             for line in lines:
                 if not line.startswith(b"data:"):
                     continue  # blank line, comment, event:/id:/retry: fields
+                # Each event is stamped as the reader reaches it: a read that brought a
+                # whole answer (a client that was not scheduled while it came) still gives
+                # its events distinct times, as per-chunk reads did before the rechunking.
+                now = perf_counter()
                 payload = line[5:].strip()
                 if payload == b"[DONE]":
                     done_at = now
