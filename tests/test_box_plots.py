@@ -93,3 +93,22 @@ def test_a_single_model_gets_no_legend_over_its_plot(qtbot):
     assert not chart.legend.isVisible()
     chart.set_data(data(("a", "b")))
     assert chart.legend.isVisible()
+
+
+def test_a_tiny_tpot_box_is_drawn_in_microseconds(qtbot):
+    samples = [
+        make_measured_sample(
+            "m", "p1", i, latency_s=0.0105 + i * 1e-5, ttft_s=0.002, completion_tokens=201
+        )
+        for i in range(1, 9)
+    ]
+    data = run_chart_data(make_run(samples, models=[make_model_record("m")]))
+    chart = BoxChart("tpot", "Time per output token", "tpot_ms", "TPOT (ms)")
+    qtbot.addWidget(chart)
+    chart.set_data(data)
+    assert chart.item.getAxis("left").labelText == "TPOT (µs)"
+    b = chart.stats[0]
+    assert b is not None and 40 < b.p50 < 46  # 42.6 µs, not 0.0426 ms
+    assert "µs" in chart.hover_text(0.0, b.p50)
+    _lo, hi = chart.vb.viewRange()[1]
+    assert hi > b.maximum

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
@@ -9,6 +11,7 @@ from PySide6.QtGui import QPainterPath, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from foundry_bench.core.analysis.chart_data import WHISKER_RULE, BoxStats, ChartData, Series
+from foundry_bench.core.units import Scale, time_scale
 from foundry_bench.ui.charts.base import (
     LEGEND_ROOM,
     ChartPanel,
@@ -102,6 +105,19 @@ class HistogramChart(_PerModelLines):
         return "\n".join(lines)
 
 
+def _scaled(b: BoxStats, f: float) -> BoxStats:
+    """``b`` with every value multiplied by ``f`` (milliseconds to the axis unit)."""
+    return replace(
+        b,
+        **{k: getattr(b, k) * f for k in _BOX_VALUES},
+        outlier_values=tuple(v * f for v in b.outlier_values),
+        violin_y=tuple(v * f for v in b.violin_y),
+    )
+
+
+_BOX_VALUES = ("q1", "p50", "q3", "whisker_lo", "whisker_hi", "p95", "minimum", "maximum")
+
+
 def violin_path(x: float, b: BoxStats) -> QPainterPath:
     """The outline of ``b``'s violin centred on ``x``, in data coordinates."""
     path = QPainterPath()
@@ -125,6 +141,8 @@ class BoxChart(ChartPanel):
         super().__init__(name, f"{title} · whiskers: 1.5 IQR", parent)
         self.title.setToolTip(WHISKER_RULE + "; violin: how the values spread between them")
         self.metric_key = metric
+        self.axis_name = unit_label.rsplit(" (", 1)[0]  # the unit comes from the values
+        self.unit = Scale("ms", 1e3)
         self.item.setLabel("left", unit_label)
         self.item.setMouseEnabled(x=False, y=True)
         self.exact_x = True
@@ -145,7 +163,15 @@ class BoxChart(ChartPanel):
         self.theme_changed()
 
     def update_items(self, data: ChartData) -> None:
-        self.models, self.stats = data.models, data.boxes[self.metric_key]
+        raw = data.boxes[self.metric_key]  # milliseconds
+        # The axis takes the unit the values suit (a 40 µs TPOT is not "0.04 ms").
+        unit = time_scale(b.p50 / 1000 for b in raw if b is not None)
+        if unit != self.unit:
+            self.unit = unit
+            self.item.setLabel("left", unit.label(self.axis_name))
+        factor = unit.factor / 1000
+        self.models = data.models
+        self.stats = tuple(None if b is None else _scaled(b, factor) for b in raw)
         rows = [(i, b) for i, b in enumerate(self.stats) if b is not None]
         x = np.array([i for i, _ in rows], dtype=np.float64)
         boxes = [b for _, b in rows]
@@ -213,11 +239,15 @@ class BoxChart(ChartPanel):
         b = self.stats[i]
         if b is None:
             return f"{short_label(self.models[i], 30)}: no data"
+
+        def v(value: float) -> str:
+            return f"{value:.3g} {self.unit.unit}"
+
         return (
             f"{short_label(self.models[i], 30)} (n={b.n})\n"
-            f"p50 {fmt_ms(b.p50)} · p95 {fmt_ms(b.p95)}\n"
-            f"quartiles {fmt_ms(b.q1)} – {fmt_ms(b.q3)}\n"
-            f"min {fmt_ms(b.minimum)} · max {fmt_ms(b.maximum)}"
+            f"p50 {v(b.p50)} · p95 {v(b.p95)}\n"
+            f"quartiles {v(b.q1)} – {v(b.q3)}\n"
+            f"min {v(b.minimum)} · max {v(b.maximum)}"
             + (f"\n{b.outliers} beyond the whiskers" if b.outliers else "")
         )
 
