@@ -10,8 +10,10 @@ Figures:
 - drawing all 8 charts once the data are there (setData + paint of each): < 1 s;
 - loading ``results.json`` and computing summary and chart data (the worker's part);
 - the whole reopen, click to last chart drawn, file loading included, and the longest
-  GUI-thread stall meanwhile (for information: they include what the other pages do when the
-  window's current run changes).
+  GUI-thread stall meanwhile, in two parts: from the click until the run is shown (the workers
+  load it; other pages react to the new current run), then while each chart is drawn with the
+  event loop running between charts, as tab switches draw them (drawing all eight in one go
+  would itself be a stall of the benchmark's making).
 
 ``python -m benchmarks.render_100k [--quick]``
 """
@@ -129,7 +131,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     from foundry_bench.ui.benchmark.history_tasks import reopen_run
 
     best_draw = best_total = best_load = float("inf")
-    worst_stall = 0.0
+    worst_open_stall = worst_draw_stall = 0.0
 
     def draw_all() -> None:
         for name in page.charts.charts:
@@ -160,10 +162,17 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             started = time.perf_counter()
             page.history.open_run(folder)
             ctx.wait_until(lambda box=shown: bool(box), "the reopened run", 60)
-            draw_all()
-            best_total = min(best_total, time.perf_counter() - started)
             heartbeat.stop()
-            worst_stall = max(worst_stall, heartbeat.max_stall_ms)
+            worst_open_stall = max(worst_open_stall, heartbeat.max_stall_ms)
+            heartbeat = Heartbeat()
+            heartbeat.start()
+            for name in page.charts.charts:
+                if page.charts.show_chart(name).plot.grab().isNull():
+                    raise RuntimeError(f"chart {name} did not render")
+                app.processEvents()
+            heartbeat.stop()
+            worst_draw_stall = max(worst_draw_stall, heartbeat.max_stall_ms)
+            best_total = min(best_total, time.perf_counter() - started)
             page.run_shown.disconnect()
     finally:
         window.close()
@@ -171,7 +180,20 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         _row("100k-sample run: draw all 8 charts", best_draw * 1000, "ms", "< 1000", best_draw < 1),
         _row("100k-sample run: load + compute (worker)", best_load * 1000, "ms", "(info)", True),
         _row("100k-sample run: reopen, click to last chart", best_total * 1e3, "ms", "(info)", 1),
-        _row("100k-sample run: GUI stall while reopening", worst_stall, "ms", "(info)", True),
+        _row(
+            "100k-sample run: GUI stall, click to run shown",
+            worst_open_stall,
+            "ms",
+            "< 100",
+            worst_open_stall < 100,
+        ),
+        _row(
+            "100k-sample run: GUI stall, drawing chart by chart",
+            worst_draw_stall,
+            "ms",
+            "< 100",
+            worst_draw_stall < 100,
+        ),
     ]
 
 
