@@ -51,7 +51,7 @@ class GuardedStream:
             text = ("\r" if redraw else "") + terminal_text(text[1:] if redraw else text)
         return self._stream.write(text)
 
-    def write_bytes(self, data: str) -> None:
+    def write_exact(self, data: str) -> None:
         """``data`` exactly (keys masked) where the stream is not a terminal: reports to a pipe."""
         if self._tty:
             self.write(data)
@@ -74,9 +74,9 @@ def write_out(text: str) -> None:
     """A report or listing to standard output (exact on a pipe, escaped on a terminal)."""
     stream = sys.stdout
     if isinstance(stream, GuardedStream):
-        stream.write_bytes(text)
+        stream.write_exact(text)
     else:
-        GuardedStream(stream).write_bytes(text)
+        GuardedStream(stream).write_exact(text)
     sys.stdout.flush()
 
 

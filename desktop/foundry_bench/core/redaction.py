@@ -179,10 +179,9 @@ def redact_message(text: str) -> str:
     return text
 
 
-def scrub_secrets(text: str, extra: Iterable[str] = ()) -> str:
+def scrub_secrets(text: str) -> str:
     """``text`` with every known key value masked (raw and as it appears inside JSON)."""
     secrets = known_secrets()
-    secrets += [s for s in extra if s and _maskable(s)]
     if not secrets or not text:
         return text
     return _replace_all(text, secrets)

@@ -94,7 +94,6 @@ def provider_factory(
     bundled demo model (the CLI's offline default; the app does that at start).
     """
     if endpoint:
-        remember_url_secrets(endpoint)
         return lambda: ExternalProvider(
             endpoint, api_key if api_key is not None else keychain.api_key()
         )
