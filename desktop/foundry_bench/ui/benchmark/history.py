@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from foundry_bench.core.results import folders
+from foundry_bench.ui.base.gui_gc import building_long_lived
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.base.workers import JobRunner
-from foundry_bench.ui.benchmark.history_tasks import reopen_run
+from foundry_bench.ui.benchmark.history_tasks import LoadedRun, reopen_run
 from foundry_bench.ui.benchmark.results_table import STATUS_COLORS
 
 Confirm = Callable[[str, str], bool]
@@ -225,7 +226,7 @@ class RunHistoryView(QWidget):
     def open_run(self, path: Path) -> None:
         self._runner.start(
             "run-history-open",
-            lambda ctx: reopen_run(path),
+            lambda ctx: _reopen(path),
             label=f"Open run {path.name}",
             on_finish=self.run_loaded.emit,
         )
@@ -295,3 +296,8 @@ class RunHistoryView(QWidget):
         editable = path is not None and path != self.busy_dir
         self.rename_button.setEnabled(editable)
         self.delete_button.setEnabled(editable)
+
+
+def _reopen(path: Path) -> LoadedRun:
+    with building_long_lived():
+        return reopen_run(path)

@@ -27,6 +27,7 @@ from foundry_bench.core.analysis.columns import SampleColumns
 from foundry_bench.core.results.records import Run, Sample
 from foundry_bench.core.run.runner import RunPlan, new_run_id
 from foundry_bench.core.settings import AppSettings
+from foundry_bench.ui.base.gui_gc import building_long_lived
 from foundry_bench.ui.benchmark.history import RunHistoryView
 from foundry_bench.ui.benchmark.history_tasks import LoadedRun, loaded_from
 from foundry_bench.ui.benchmark.live import LiveCharts, Snapshot
@@ -373,7 +374,7 @@ class BenchmarkPage(QWidget):
         # Opened elsewhere (the Reports page): its charts are computed in a worker.
         self.ctx.runner.start(
             "benchmark-show-run",
-            lambda _job: loaded_from(run, run_dir),
+            lambda _job: _loaded_from(run, run_dir),
             label=f"Show run {run_dir.name}",
             on_finish=self._show_opened,
         )
@@ -392,3 +393,8 @@ class BenchmarkPage(QWidget):
     def show_samples_of(self, model_id: str) -> None:
         self.samples.show_model(model_id)
         self.bottom_tabs.setCurrentWidget(self.samples)
+
+
+def _loaded_from(run: Run, run_dir: Path) -> LoadedRun:
+    with building_long_lived():
+        return loaded_from(run, run_dir)

@@ -27,6 +27,7 @@ from foundry_bench.core.quality.files import load_annotations
 from foundry_bench.core.quality.session_state import PAIRS, SINGLE
 from foundry_bench.core.results.folders import open_run_folder
 from foundry_bench.core.results.records import Run
+from foundry_bench.ui.base.gui_gc import building_long_lived
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import ROW_ROLE
 from foundry_bench.ui.base.workers import JobContext
@@ -205,7 +206,8 @@ class QualityPage(QWidget):
 
     def load_run_folder(self, folder: Path) -> None:
         def task(ctx: JobContext) -> tuple[Run, Path]:
-            opened = open_run_folder(folder)
+            with building_long_lived():  # the current run from now on
+                opened = open_run_folder(folder)
             return opened.run, opened.run_dir
 
         def done(result: tuple[Run, Path]) -> None:

@@ -21,6 +21,7 @@ from foundry_bench.core.reports.formats import FORMATS
 from foundry_bench.core.results.folders import OpenedRun
 from foundry_bench.core.results.records import Run
 from foundry_bench.ui.base.file_dialogs import AskFolder, AskSavePath, folder_asker, save_path_asker
+from foundry_bench.ui.base.gui_gc import building_long_lived
 from foundry_bench.ui.base.notifier import Notifier
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.tables import row_table
@@ -195,7 +196,8 @@ class ExportPanel(QWidget):
 
     def open_folder(self, folder: Path) -> None:
         def task(ctx: JobContext) -> OpenedRun:
-            return open_run(folder)
+            with building_long_lived():  # the current run from now on
+                return open_run(folder)
 
         self._runner.start(
             "report-open", task, label=f"Open run {folder.name}", on_finish=self._opened
