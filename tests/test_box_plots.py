@@ -112,3 +112,51 @@ def test_a_tiny_tpot_box_is_drawn_in_microseconds(qtbot):
     assert "µs" in chart.hover_text(0.0, b.p50)
     _lo, hi = chart.vb.viewRange()[1]
     assert hi > b.maximum
+
+
+def test_the_report_box_plot_draws_a_violin_between_the_whiskers():
+    values = np.array(skewed_ms())
+    svg = box_plot([("m", values), ("few", np.array([1.0, 2.0]))], title="Latency", unit="ms")
+    assert svg.count('class="violin"') == 1  # two values make no shape
+    points = svg.split('class="violin" d="M')[1].split(' Z"')[0].split(" L")
+    xs = [float(p.split(",")[0]) for p in points]
+    b = box_stats(values)
+    assert b is not None and len(points) == 2 * len(b.violin_y)
+    # It spans the whiskers, never the outliers at 24 and 25.4 ms.
+    outlier_x = [float(c.split('cx="')[1].split('"')[0]) for c in svg.split("<circle")[1:]]
+    assert max(xs) < min(outlier_x)
+    assert "shape: violin" in svg  # the chart says what the shape is
+
+
+@pytest.mark.parametrize(
+    ("latency_s", "unit", "low", "high"),
+    [(0.00042, "µs", 300, 600), (0.0105, "ms", 8, 14), (12.5, "s", 9, 16)],
+)
+def test_every_latency_chart_takes_the_unit_its_values_suit(qtbot, latency_s, unit, low, high):
+    """Histogram, ECDF, timeline and per-prompt bars: a 0.4 ms answer is drawn in µs, a
+    12.5 s one in s (they were all fixed to ms)."""
+    from foundry_bench.ui.charts.distribution import EcdfChart, HistogramChart
+    from foundry_bench.ui.charts.throughput import PerPromptChart
+    from foundry_bench.ui.charts.timeline import TimelineChart
+
+    samples = [
+        make_measured_sample(
+            "m", "p1", i, latency_s=latency_s * (1 + i / 100), ttft_s=latency_s / 4
+        )
+        for i in range(1, 21)
+    ]
+    data = run_chart_data(make_run(samples, models=[make_model_record("m")]))
+    charts = [
+        (HistogramChart(), "bottom", lambda c: c.edges),
+        (EcdfChart(), "bottom", lambda c: c.series[0].x),
+        (TimelineChart(), "left", lambda c: c.timelines[0].ok.y),
+        (PerPromptChart(), "left", lambda c: c.p50[0]),
+    ]
+    for chart, side, drawn in charts:
+        qtbot.addWidget(chart)
+        chart.set_data(data)
+        assert chart.item.getAxis(side).labelText.endswith(f"({unit})"), chart.name
+        values = np.asarray(drawn(chart))
+        assert values.size and low <= float(np.median(values)) <= high, chart.name
+    hist = charts[0][0]
+    assert hist.hover_text(float(hist.edges[1]), 1.0).split("\n")[0].endswith(unit)

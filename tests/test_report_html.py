@@ -367,3 +367,23 @@ def test_chromium_renders_the_charts_without_console_errors(run: Run, tmp_path: 
     assert dom.stdout.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 5
     assert "<script" not in dom.stdout and "<img" not in dom.stdout
     assert "Recommended: llama-3.2-1b-instruct" in dom.stdout
+
+
+@pytest.mark.parametrize(("latency_s", "unit"), [(0.0004, "µs"), (0.02, "ms"), (12.5, "s")])
+def test_report_time_charts_take_the_unit_their_values_suit(latency_s: float, unit: str) -> None:
+    """The box plots and the ECDF were drawn in ms whatever the values (12.5 s as 12,500 ms)."""
+    from foundry_bench.core.analysis.stats import ensure_summary
+    from foundry_bench.core.reports.html import charts
+
+    samples = [
+        make_measured_sample(
+            "m", "p1", i, latency_s=latency_s * (1 + i / 100), ttft_s=latency_s / 3
+        )
+        for i in range(1, 21)
+    ]
+    run = make_run(samples, models=[make_model_record("m")])
+    latency_box, ecdf, ttft_box = charts(run, ensure_summary(run), None)[:3]
+    for svg in (latency_box, ecdf, ttft_box):
+        assert f" of {unit} per model" in svg
+        ticks = [float(t) for t in re.findall(r">(-?[\d.]+)</text>", svg)]
+        assert ticks and max(ticks) < 1000  # 12.5 s is not drawn as 12,500

@@ -242,3 +242,12 @@ def test_sidebar_glyphs_take_the_text_colour_of_the_palette(qtbot, window):
         if image.pixelColor(x, y).alpha() > 200
     ]
     assert opaque and min(c.lightness() for c in opaque) > 150  # light on dark, not black
+
+
+def test_no_page_keeps_the_window_taller_than_a_768_px_laptop_screen(qtbot, window):
+    """A 1366x768 laptop leaves about 720 px for a window; the Quality page's three stacked
+    panes made its minimum 882 px, so the window could not fit."""
+    for page in PAGES:
+        window.show_page(page)
+        qtbot.wait(10)
+        assert window.minimumSizeHint().height() <= 720, page

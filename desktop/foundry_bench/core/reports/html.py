@@ -60,6 +60,7 @@ from foundry_bench.core.reports.resources import (
 from foundry_bench.core.reports.sweep_section import sweep_html
 from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, plain_text, stat_of
 from foundry_bench.core.results.records import Run
+from foundry_bench.core.units import arrays_time_scale
 
 _BREAK_AFTER = re.compile(r"(?<=[-:_/.])(?=\w)")
 
@@ -262,6 +263,12 @@ def _safe_charts(
         return []
 
 
+def _time_unit(groups: Sequence[tuple[str, np.ndarray]]) -> dict[str, Any]:
+    """The unit of a chart of durations in seconds, from its values: µs, ms or s."""
+    scale = arrays_time_scale(values for _, values in groups)
+    return {"unit": scale.unit, "scale": scale.factor}
+
+
 def charts(
     run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
 ) -> list[str]:
@@ -271,18 +278,11 @@ def charts(
     models = [str(e.get("model")) for e in summary]
     latency = _timed_values(run, "latency_s")
     ttft = _timed_values(run, "ttft_s")
+    groups = [(m, np.asarray(latency.get(m, []))) for m in models]
     out = [
-        svg_charts.box_plot(
-            [(m, np.asarray(latency.get(m, []))) for m in models],
-            title="End-to-end latency",
-            unit="ms",
-            scale=1000.0,
-        ),
+        svg_charts.box_plot(groups, title="End-to-end latency", **_time_unit(groups)),
         svg_charts.ecdf_chart(
-            [(m, np.asarray(latency.get(m, []))) for m in models],
-            title="Latency, cumulative share of requests",
-            unit="ms",
-            scale=1000.0,
+            groups, title="Latency, cumulative share of requests", **_time_unit(groups)
         ),
     ]
     # TTFA only where a model reasons: what a user waits for when the thinking is hidden.
@@ -292,7 +292,7 @@ def charts(
     for values, title in times:
         if any(values.values()):
             series = [(m, np.asarray(values.get(m, []))) for m in models]
-            out.append(svg_charts.box_plot(series, title=title, unit="ms", scale=1000.0))
+            out.append(svg_charts.box_plot(series, title=title, **_time_unit(series)))
     tps = []
     for entry in summary:
         ci = stat_of(entry, "output_tps", "p50_ci")

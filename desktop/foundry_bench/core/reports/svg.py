@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from foundry_bench.core.analysis.chart_data import WHISKER_RULE, box_stats
+from foundry_bench.core.analysis.chart_data import WHISKER_RULE, BoxStats, box_stats
 from foundry_bench.core.analysis.stats import Values
 from foundry_bench.core.reports.svg_canvas import (
     AXIS_H,
@@ -54,7 +54,8 @@ def box_plot(
     groups: Sequence[tuple[str, Values]], *, title: str, unit: str, scale: float = 1.0
 ) -> str:
     """Horizontal box plots, one row per group: box from p25 to p75, a line at the median,
-    whiskers to the furthest value within 1.5 IQR (Tukey), dots beyond, and a red tick at p95.
+    whiskers to the furthest value within 1.5 IQR (Tukey), dots beyond, a red tick at p95, and
+    behind them a violin (how the values spread between the whiskers).
 
     ``scale`` multiplies every value (1000 turns seconds into milliseconds).
     """
@@ -65,7 +66,7 @@ def box_plot(
     axis, ticks = axis_for([float(np.min(a)) for a in data] + [float(np.max(a)) for a in data])
     height = TOP + ROW_H * len(rows) + AXIS_H + 18
     bottom = TOP + ROW_H * len(rows)
-    desc = f"Box plots of {unit} per model; red tick: p95"
+    desc = f"Box and violin plots of {unit} per model; red tick: p95"
     parts = svg_open(height, title, desc)
     parts += grid_lines(axis, ticks, TOP, bottom, unit)
     for index, (label, arr) in enumerate(rows):
@@ -80,7 +81,7 @@ def box_plot(
         parts += _box(arr, axis, y, color(index))
     parts.append(
         f'<text x="{WIDTH - RIGHT_PAD}" y="20" text-anchor="end" fill="{MUTED}">'
-        f'{esc(WHISKER_RULE)} · <tspan fill="{P95_MARK}">| p95</tspan></text>'
+        f'{esc(WHISKER_RULE)} · shape: violin · <tspan fill="{P95_MARK}">| p95</tspan></text>'
     )
     return "\n".join([*parts, "</svg>"])
 
@@ -97,8 +98,8 @@ def _box(arr: np.ndarray, axis: Axis, y: float, fill: str) -> list[str]:
         f"n {arr.size} · median {med:.4g} · p25 {q1:.4g} · p75 {q3:.4g} · p95 {p95:.4g} · "
         f"max {float(arr[-1]):.4g}"
     )
-    parts = [
-        f"<g><title>{esc(tip)}</title>",
+    parts = [f"<g><title>{esc(tip)}</title>", *_violin(b, axis, y, fill)]
+    parts += [
         f'<line x1="{num(axis.x(w_lo))}" y1="{num(y)}" x2="{num(x1)}" y2="{num(y)}" '
         f'stroke="{TEXT}"/>',
         f'<line x1="{num(x3)}" y1="{num(y)}" x2="{num(axis.x(w_hi))}" y2="{num(y)}" '
@@ -124,6 +125,25 @@ def _box(arr: np.ndarray, axis: Axis, y: float, fill: str) -> list[str]:
     ]
     parts.append("</g>")
     return parts
+
+
+def _violin(b: BoxStats, axis: Axis, y: float, fill: str) -> list[str]:
+    """The violin behind a box: the density of the values between the whiskers, as wide as
+    the row allows at its widest (the app's chart draws the same outline)."""
+    if not b.violin_y:
+        return []
+    half = ROW_H * 0.46
+    upper = [
+        f"{num(axis.x(v))},{num(y - half * w)}" for v, w in zip(b.violin_y, b.violin_w, strict=True)
+    ]
+    lower = [
+        f"{num(axis.x(v))},{num(y + half * w)}"
+        for v, w in zip(reversed(b.violin_y), reversed(b.violin_w), strict=True)
+    ]
+    return [
+        f'<path class="violin" d="M{" L".join(upper + lower)} Z" fill="{fill}" '
+        f'fill-opacity="0.12" stroke="{fill}" stroke-opacity="0.5"/>'
+    ]
 
 
 # --- bars --------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from PySide6.QtGui import QPainterPath, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from foundry_bench.core.analysis.chart_data import WHISKER_RULE, BoxStats, ChartData, Series
-from foundry_bench.core.units import Scale, time_scale
 from foundry_bench.ui.charts.base import (
     LEGEND_ROOM,
     ChartPanel,
@@ -20,15 +19,12 @@ from foundry_bench.ui.charts.base import (
     set_bars,
     short_label,
 )
+from foundry_bench.ui.charts.time_axis import TimeAxis
 
 _EMPTY = np.zeros(0, dtype=np.float64)
 BOX_WIDTH = 0.22
 #: Half the width of the widest point of a violin, in category units (neighbours never touch).
 VIOLIN_HALF = 0.42
-
-
-def fmt_ms(value: float) -> str:
-    return f"{value:.0f} ms" if abs(value) >= 100 else f"{value:.3g} ms"
 
 
 class _PerModelLines(ChartPanel):
@@ -67,7 +63,7 @@ class HistogramChart(_PerModelLines):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("latency_histogram", "Latency distribution", parent)
-        self.item.setLabel("bottom", "latency (ms)")
+        self.axis = TimeAxis(self.item, "bottom", "latency")
         self.item.setLabel("left", "requests")
         self.edges = _EMPTY
         self.counts: tuple[np.ndarray, ...] = ()
@@ -81,7 +77,8 @@ class HistogramChart(_PerModelLines):
         )
 
     def update_items(self, data: ChartData) -> None:
-        self.edges, self.counts = data.hist_edges, data.hist_counts
+        self.edges = data.hist_edges * self.axis.follow([data.hist_edges])
+        self.counts = data.hist_counts
         for line, counts in zip(self.lines_for(data.models), data.hist_counts, strict=True):
             if counts.size and self.edges.size == counts.size + 1:
                 line.setData(self.edges, counts.astype(np.float64))
@@ -98,7 +95,7 @@ class HistogramChart(_PerModelLines):
         if self.edges.size < 2 or not self.edges[0] <= x <= self.edges[-1]:
             return None
         i = min(int(np.searchsorted(self.edges, x, side="right")) - 1, self.edges.size - 2)
-        lines = [f"{fmt_ms(self.edges[i])} – {fmt_ms(self.edges[i + 1])}"]
+        lines = [f"{self.axis.text(self.edges[i])} – {self.axis.text(self.edges[i + 1])}"]
         for model, counts in zip(self.models, self.counts, strict=True):
             if counts.size > i:
                 lines.append(f"{short_label(model, 30)}: {int(counts[i])}")
@@ -141,9 +138,7 @@ class BoxChart(ChartPanel):
         super().__init__(name, f"{title} · whiskers: 1.5 IQR", parent)
         self.title.setToolTip(WHISKER_RULE + "; violin: how the values spread between them")
         self.metric_key = metric
-        self.axis_name = unit_label.rsplit(" (", 1)[0]  # the unit comes from the values
-        self.unit = Scale("ms", 1e3)
-        self.item.setLabel("left", unit_label)
+        self.axis = TimeAxis(self.item, "left", unit_label.rsplit(" (", 1)[0])
         self.item.setMouseEnabled(x=False, y=True)
         self.exact_x = True
         self.boxes = pg.BarGraphItem(x=_EMPTY, y0=_EMPTY, height=_EMPTY, width=BOX_WIDTH)
@@ -165,11 +160,7 @@ class BoxChart(ChartPanel):
     def update_items(self, data: ChartData) -> None:
         raw = data.boxes[self.metric_key]  # milliseconds
         # The axis takes the unit the values suit (a 40 µs TPOT is not "0.04 ms").
-        unit = time_scale(b.p50 / 1000 for b in raw if b is not None)
-        if unit != self.unit:
-            self.unit = unit
-            self.item.setLabel("left", unit.label(self.axis_name))
-        factor = unit.factor / 1000
+        factor = self.axis.follow([np.array([b.p50 for b in raw if b is not None])])
         self.models = data.models
         self.stats = tuple(None if b is None else _scaled(b, factor) for b in raw)
         rows = [(i, b) for i, b in enumerate(self.stats) if b is not None]
@@ -240,9 +231,7 @@ class BoxChart(ChartPanel):
         if b is None:
             return f"{short_label(self.models[i], 30)}: no data"
 
-        def v(value: float) -> str:
-            return f"{value:.3g} {self.unit.unit}"
-
+        v = self.axis.text
         return (
             f"{short_label(self.models[i], 30)} (n={b.n})\n"
             f"p50 {v(b.p50)} · p95 {v(b.p95)}\n"
@@ -266,7 +255,7 @@ class EcdfChart(_PerModelLines):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("latency_ecdf", "Latency ECDF", parent)
-        self.item.setLabel("bottom", "latency (ms)")
+        self.axis = TimeAxis(self.item, "bottom", "latency")
         self.item.setLabel("left", "share of requests ≤ latency")
         self.exact_y = True
         self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-8, -8))
@@ -276,8 +265,9 @@ class EcdfChart(_PerModelLines):
         return pg.PlotDataItem(pen=pg.mkPen(model_color(index), width=2))
 
     def update_items(self, data: ChartData) -> None:
-        self.series = data.ecdf
-        for line, series in zip(self.lines_for(data.models), data.ecdf, strict=True):
+        factor = self.axis.follow(s.x for s in data.ecdf)
+        self.series = tuple(replace(s, x=s.x * factor) for s in data.ecdf)
+        for line, series in zip(self.lines_for(data.models), self.series, strict=True):
             line.setData(series.x, series.y)
 
     def data_bounds(self) -> tuple[float, float, float, float] | None:
@@ -289,7 +279,7 @@ class EcdfChart(_PerModelLines):
         return lo, hi, 0.0, 1.02
 
     def hover_text(self, x: float, y: float) -> str | None:
-        lines = [f"≤ {fmt_ms(x)}"]
+        lines = [f"≤ {self.axis.text(x)}"]
         for model, s in zip(self.models, self.series, strict=True):
             if len(s):
                 k = int(np.searchsorted(s.x, x, side="right"))

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from foundry_bench.core.analysis.chart_data import ChartData, Estimate, ci_error_bars
 from foundry_bench.ui.charts.base import ChartPanel, model_color, set_bars, short_label
-from foundry_bench.ui.charts.distribution import fmt_ms
+from foundry_bench.ui.charts.time_axis import TimeAxis
 
 _EMPTY = np.zeros(0, dtype=np.float64)
 BAR_WIDTH = 0.6
@@ -74,7 +74,7 @@ class PerPromptChart(ChartPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("per_prompt", "Median latency per prompt", parent)
-        self.item.setLabel("left", "latency p50 (ms)")
+        self.axis = TimeAxis(self.item, "left", "latency p50")
         self.item.setMouseEnabled(x=False, y=True)
         self.exact_x = True
         self.bars = pg.BarGraphItem(x=_EMPTY, height=_EMPTY, width=0.1)
@@ -90,7 +90,9 @@ class PerPromptChart(ChartPanel):
 
     def update_items(self, data: ChartData) -> None:
         self.models, self.prompts = data.models, data.prompts
-        self.p50, self.counts = data.per_prompt.p50_ms, data.per_prompt.counts
+        self.counts = data.per_prompt.counts
+        p50 = data.per_prompt.p50_ms
+        self.p50 = p50 * self.axis.follow([p50[self.counts > 0]])
         models, prompts = np.nonzero(self.counts)
         x = np.array(
             [self._bar_x(int(m), int(p)) for m, p in zip(models, prompts, strict=True)],
@@ -125,5 +127,6 @@ class PerPromptChart(ChartPanel):
             return None
         return (
             f"{self.prompts[prompt]} · {short_label(self.models[model], 30)}\n"
-            f"p50 {fmt_ms(float(self.p50[model, prompt]))} (n={int(self.counts[model, prompt])})"
+            f"p50 {self.axis.text(float(self.p50[model, prompt]))} "
+            f"(n={int(self.counts[model, prompt])})"
         )

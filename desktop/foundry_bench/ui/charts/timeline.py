@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
@@ -15,7 +17,7 @@ from foundry_bench.ui.charts.base import (
     model_color,
     short_label,
 )
-from foundry_bench.ui.charts.distribution import fmt_ms
+from foundry_bench.ui.charts.time_axis import TimeAxis
 
 _EMPTY = np.zeros(0, dtype=np.float64)
 HOVER_PIXELS = 8
@@ -27,7 +29,7 @@ class TimelineChart(ChartPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("timeline", "Timeline of every request", parent)
         self.item.setLabel("bottom", "seconds since the run started")
-        self.item.setLabel("left", "latency (ms)")
+        self.axis = TimeAxis(self.item, "left", "latency")
         self.item.showGrid(x=True, y=True, alpha=0.2)
         self.legend = self.make_legend(columns=3)
         self.ok: list[pg.ScatterPlotItem] = []
@@ -58,7 +60,9 @@ class TimelineChart(ChartPanel):
             item.setData(x=_EMPTY, y=_EMPTY)
 
     def update_items(self, data: ChartData) -> None:
-        self.models, self.timelines = data.models, data.timeline
+        self.models = data.models
+        factor = self.axis.follow(s.y for t in data.timeline for s in (t.ok, t.warmup, t.failed))
+        self.timelines = tuple(_scaled(t, factor) for t in data.timeline)
         self._items_for(len(self.models))
         for ok, warm, t in zip(self.ok, self.warmup, self.timelines, strict=False):
             ok.setData(x=t.ok.x, y=t.ok.y)
@@ -97,7 +101,17 @@ class TimelineChart(ChartPanel):
                 if d[k] <= HOVER_PIXELS and (best is None or d[k] < best[0]):
                     label = (
                         f"{short_label(self.models[i], 30)}{kind}\n"
-                        f"at {series.x[k]:.2f} s · {fmt_ms(float(series.y[k]))}"
+                        f"at {series.x[k]:.2f} s · {self.axis.text(float(series.y[k]))}"
                     )
                     best = (float(d[k]), label)
         return best[1] if best else None
+
+
+def _scaled(t: Timeline, factor: float) -> Timeline:
+    """``t`` with its latencies in the axis unit (they come in milliseconds)."""
+    return replace(
+        t,
+        ok=replace(t.ok, y=t.ok.y * factor),
+        warmup=replace(t.warmup, y=t.warmup.y * factor),
+        failed=replace(t.failed, y=t.failed.y * factor),
+    )

@@ -210,10 +210,8 @@ class QualityPage(QWidget):
                 opened = open_run_folder(folder)
             return opened.run, opened.run_dir
 
-        def done(result: tuple[Run, Path]) -> None:
-            self.ctx.open_run(*result)
-
-        self.runner.start(OPEN_JOB, task, label=f"Open run {folder.name}", on_finish=done)
+        label = f"Open run {folder.name}"
+        self.runner.start(OPEN_JOB, task, label=label, on_finish=lambda r: self.ctx.open_run(*r))
 
     def _show_state(self) -> None:
         s = self.session

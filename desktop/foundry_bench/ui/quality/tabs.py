@@ -156,13 +156,19 @@ class ResultsTab(QWidget):
             "Quality against speed (★ and dashed line: the Pareto front, no model is "
             "both faster and better)"
         )
-        split.addWidget(_column(title, self.scatter, stretch=self.scatter, top=6))
         self.arena_model = RowsModel(ARENA_COLUMNS, self)
         self.arena = ArenaPanel(_table(self.arena_model), self.arena_model)
-        split.addWidget(self.arena)
+        # Side by side, not stacked: three panes on top of each other made the page (and so
+        # the window) at least 718 px tall.
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(_column(title, self.scatter, stretch=self.scatter, top=6))
+        charts.addWidget(self.arena)
+        charts.setStretchFactor(0, 3)
+        charts.setStretchFactor(1, 2)
+        charts.setChildrenCollapsible(False)
+        split.addWidget(charts)
         split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 2)
-        split.setStretchFactor(2, 1)
+        split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.results_note)
