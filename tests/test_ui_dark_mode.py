@@ -53,15 +53,18 @@ def test_the_focused_row_is_readable_after_switching_to_dark(qtbot, qapp, palett
 def test_charts_follow_a_palette_switch(qtbot, qapp, palettes):
     from foundry_bench.ui.charts.distribution import BoxChart
     from foundry_bench.ui.charts.quality import QualityScatter
+    from foundry_bench.ui.quality.arena_view import ArenaChart
 
     apply_palette(qapp, "light")
     box = BoxChart("tpot", "Time per output token", "tpot_ms", "TPOT (ms)")
     scatter = QualityScatter()
-    for widget in (box, scatter):
+    arena = ArenaChart()  # it stayed black on white, and said "(x0.001)" under its ratings
+    for widget in (box, scatter, arena):
         qtbot.addWidget(widget)
     apply_palette(qapp, "dark")
     base = qapp.palette().color(QPalette.ColorRole.Base)
-    for plot in (box.plot, scatter.plot):
+    assert "x0.001" not in arena.plot.getPlotItem().getAxis("bottom").labelString()
+    for plot in (box.plot, scatter.plot, arena.plot):
         qtbot.waitUntil(lambda plot=plot: plot.backgroundBrush().color() == base)
     axis = box.item.getAxis("left")
     assert contrast(axis.textPen().color(), base) >= 4.5

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from foundry_bench.core.units import Scale, time_scale
@@ -33,6 +33,19 @@ def still_plot(bottom: str, left: str | None = None, *, min_height: int = 200) -
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     return plot
+
+
+def palette_plot(plot: pg.PlotWidget) -> QColor:
+    """Colour a still plot from the application palette (light or dark); its text colour."""
+    palette = QApplication.palette()
+    plot.setBackground(palette.color(QPalette.ColorRole.Base))
+    text = palette.color(QPalette.ColorRole.Text)
+    for axis in ("left", "bottom"):
+        ax = plot.getPlotItem().getAxis(axis)
+        ax.setPen(pg.mkPen(palette.color(QPalette.ColorRole.PlaceholderText)))
+        ax.setTextPen(pg.mkPen(text))
+        ax.enableAutoSIPrefix(False)  # "(x0.001)" on a seconds or Elo axis reads as a bug
+    return text
 
 
 class QualityScatter(QWidget):
@@ -63,15 +76,9 @@ class QualityScatter(QWidget):
             self.apply_palette()
 
     def apply_palette(self) -> None:
-        palette = QApplication.palette()
-        self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
-        text = palette.color(QPalette.ColorRole.Text)
-        for axis in ("left", "bottom"):
-            ax = self.plot.getPlotItem().getAxis(axis)
-            ax.setPen(pg.mkPen(palette.color(QPalette.ColorRole.PlaceholderText)))
-            ax.setTextPen(pg.mkPen(text))
-            ax.enableAutoSIPrefix(False)  # "(x0.001)" on a seconds axis reads as a bug
-        self.error_bars.setOpts(pen=pg.mkPen(palette.color(QPalette.ColorRole.PlaceholderText)))
+        text = palette_plot(self.plot)
+        muted = QApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+        self.error_bars.setOpts(pen=pg.mkPen(muted))
         for label in self.labels:
             label.setColor(text)
 

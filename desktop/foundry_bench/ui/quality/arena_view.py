@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from foundry_bench.core.reports.extras import ARENA_NOTE
 from foundry_bench.core.reports.text import truncate
 from foundry_bench.ui.base.plain_text import plain_label
-from foundry_bench.ui.charts.quality import still_plot
+from foundry_bench.ui.charts.quality import palette_plot, still_plot
 from foundry_bench.ui.quality.table_models import Col, RowsModel, fmt
 from foundry_bench.ui.quality.widgets import heading, muted
 
@@ -51,9 +52,16 @@ class ArenaChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        palette_plot(self.plot)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            palette_plot(self.plot)
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
+        self.setVisible(bool(rows))  # an empty rating axis only raises questions
         y = np.arange(len(rows), dtype=float)[::-1]  # the best on top
         x = np.array([r["rating"] for r in rows], dtype=float)
         low = np.array([r["ci_low"] for r in rows], dtype=float)
