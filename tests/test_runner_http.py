@@ -117,13 +117,15 @@ def test_measured_timings_match_the_servers_truth(tmp_path: Path) -> None:
     assert len(run.samples) == len(truth) == 3
     # Exact accuracy is measured by benchmarks/timing_accuracy.py and test_endpoint.py; here
     # the run must carry the endpoint's measurements through unchanged (a loose bound, since
-    # the CI machine may be busy).
+    # the CI machine may be busy). The server stamps a write once it returns, so the client's
+    # thread can read the bytes first (seen: 0.1 ms "early" under load): a little slack below.
+    early = -0.002
     for sample, rec in zip(run.samples, truth, strict=True):
         assert sample.completion_tokens == 25 and sample.tokens_source == "usage"
         assert len(sample.itl_s) == 24
         assert rec.ttft_s is not None and rec.latency_s is not None
-        assert sample.ttft_s is not None and 0 <= sample.ttft_s - rec.ttft_s < 0.02
-        assert sample.latency_s is not None and 0 <= sample.latency_s - rec.latency_s < 0.02
+        assert sample.ttft_s is not None and early <= sample.ttft_s - rec.ttft_s < 0.02
+        assert sample.latency_s is not None and early <= sample.latency_s - rec.latency_s < 0.02
         assert sample.decode_s == pytest.approx(sample.latency_s - sample.ttft_s)
         assert sample.tpot_s == pytest.approx(sample.decode_s / 24)
 
