@@ -231,7 +231,7 @@ def test_throughput_is_in_the_summary_the_reports_and_the_table(qtbot: object) -
     run = make_run(samples)
     entry = ensure_summary(run)[0]
     assert entry["throughput_tps"] == pytest.approx(80 / 2.0)
-    assert "| 40.0 |" in to_markdown(run).split("## Summary", 1)[1].split("##", 1)[0]
+    assert "| 40.0 |" in to_markdown(run).split("## Summary", 1)[1].split("\n## ", 1)[0]
     assert '<td class="num">40.0</td>' in render_html(run)
     assert "throughput_tps" in to_summary_csv(run).splitlines()[0]
     table = ResultsTableModel()

@@ -191,10 +191,11 @@ def test_html_tables_match_the_markdown(run: Run) -> None:
     md = to_markdown(run, QUALITY, CONSTRAINTS)
     rows = _table_rows(html, "summary")
     assert rows[0][0] == "Model" and rows[0][-1] == "Quality (1-5, 95% CI)"
-    phi = next(r for r in rows if r[0] == MODELS[0])
-    md_row = next(line for line in md.splitlines() if line.startswith(f"| {MODELS[0]} | ok |"))
-    assert phi == [c.strip() for c in md_row.strip("|").split("|")]
-    assert phi[2:4] == ["60", "0"] and phi[-1] == "4.30 (4.00–4.60)"
+    phi = [r for r in rows if r[0] == MODELS[0]][:2]
+    md_rows = [line for line in md.splitlines() if line.startswith(f"| {MODELS[0]} |")][:2]
+    # the key figures and the detail, in both formats alike
+    assert phi == [[c.strip() for c in line.strip("|").split("|")] for line in md_rows]
+    assert phi[0][2:4] == ["60", "0"] and phi[0][-1] == "4.30 (4.00–4.60)"
 
     rec = _table_rows(html, "recommendation")
     assert [r[:2] for r in rec[1:]] == [
@@ -209,13 +210,13 @@ def test_html_tables_match_the_markdown(run: Run) -> None:
     assert env["Versions"] == "foundry-local-sdk 0.5.1, onnxruntime 1.22.0"
     assert env["Endpoint"] == "kind embedded, url http://127.0.0.1:5273/v1"
     assert env["Rounds"] == "20" and env["Max tokens"] == "64" and env["Seed"] == "42"
-    # Criteria are rows, by readable name; models are the columns (a few, not 15 criteria).
+    # A few criteria: a row per model, a column per criterion by its readable name.
     quality = _table_rows(html, "quality")
-    assert quality[0] == ["Criterion", *MODELS, HOSTILE_MODEL]
-    assert [r[0] for r in quality[1:]] == [
-        "Quality (1-5, 95% CI)", "Scores", "Correctness", "Clarity", "<b>crit</b>",
+    assert quality[0] == [
+        "Model", "Scores", "Quality (1-5, 95% CI)", "Correctness", "Clarity", "<b>crit</b>",
     ]  # fmt: skip
-    assert quality[1][1] == "4.30 (4.00–4.60)" and quality[3][1:4] == ["4.40", "3.20", "4.00"]
+    assert quality[1] == [MODELS[0], "30", "4.30 (4.00–4.60)", "4.40", "4.20", "–"]
+    assert [r[0] for r in quality[1:]] == [*MODELS, HOSTILE_MODEL]
 
 
 def test_html_charts(run: Run) -> None:
@@ -373,7 +374,7 @@ def test_chromium_renders_the_charts_without_console_errors(run: Run, tmp_path: 
 def test_report_time_charts_take_the_unit_their_values_suit(latency_s: float, unit: str) -> None:
     """The box plots and the ECDF were drawn in ms whatever the values (12.5 s as 12,500 ms)."""
     from foundry_bench.core.analysis.stats import ensure_summary
-    from foundry_bench.core.reports.html import charts
+    from foundry_bench.core.reports.run_charts import charts
 
     samples = [
         make_measured_sample(

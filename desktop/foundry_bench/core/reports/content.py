@@ -1,4 +1,4 @@
-"""What every report format says about a run: environment, settings, highlights, summary rows.
+"""What every report format says about a run: environment, settings, highlights, table cells.
 
 Each function returns plain text cells; the format (Markdown, HTML) escapes them its own way.
 """
@@ -9,22 +9,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from foundry_bench.core.analysis.recommend import Recommendation
-from foundry_bench.core.quality.rows import (
-    QualityRow,
-    quality_by_model,
-)
+from foundry_bench.core.quality.rows import QualityRow
 from foundry_bench.core.redaction import is_secret_name, redact_url
 from foundry_bench.core.reports.text import (
     DASH,
     ERROR_LIMIT,
     fmt_number,
-    fmt_size,
     is_number,
     md_text,
     plain_text,
     stat_of,
 )
-from foundry_bench.core.results.records import ModelRecord, Run
+from foundry_bench.core.results.records import Run
 from foundry_bench.core.units import Scale, fmt_seconds, number_scale, time_scale
 
 _ENV_ORDER = (
@@ -234,56 +230,33 @@ def table_scales(run: Run, entries: Sequence[Mapping[str, Any]]) -> Scales:
     return scales
 
 
-_COUNT_HEADERS = ("OK", "Failed", "Cancelled")
+COUNT_HEADERS = ("OK", "Failed", "Cancelled")
 
 
-def _time_headers(scales: Scales, *, p99: bool) -> list[str]:
+def metric_headers(scales: Scales) -> dict[str, str]:
+    """The header of each statistic column, with the unit its scale chose."""
     latency = scales["latency_s"]
-    tails = ("p50", "p95", "p99") if p99 else ("p50", "p95")
-    return [latency.label(f"{p} latency") for p in tails] + [
-        scales["ttft_s"].label("p50 TTFT"),
-        scales["tpot_s"].label("p50 TPOT"),
-        "Mean output tok/s",
-    ]
+    return {
+        **{p: latency.label(f"{p} latency") for p in ("p50", "p95", "p99")},
+        "ttft": scales["ttft_s"].label("p50 TTFT"),
+        "tpot": scales["tpot_s"].label("p50 TPOT"),
+        "tps": "Mean output tok/s",
+    }
 
 
-def prompt_header(scales: Scales) -> list[str]:
-    return ["Model", "Prompt", *_COUNT_HEADERS, *_time_headers(scales, p99=False), "First answer"]
+def metric_cells(entry: Mapping[str, Any], scales: Scales) -> dict[str, str]:
+    """An entry's statistics as text, keyed as :func:`metric_headers`."""
+    latency = scales["latency_s"]
+    return {
+        **{p: latency.text(stat_of(entry, "latency_s", p)) for p in ("p50", "p95", "p99")},
+        "ttft": scales["ttft_s"].text(stat_of(entry, "ttft_s", "p50")),
+        "tpot": scales["tpot_s"].text(stat_of(entry, "tpot_s", "p50")),
+        "tps": scales["output_tps"].text(stat_of(entry, "output_tps", "mean")),
+    }
 
 
-def prompt_cells(entry: Mapping[str, Any], answer: str | None, scales: Scales) -> list[str]:
-    """One per-prompt row as display text (not escaped), in ``prompt_header`` order."""
-    return [
-        str(entry.get("model")),
-        str(entry.get("prompt_id")),
-        *_count_cells(entry),
-        scales["latency_s"].text(stat_of(entry, "latency_s", "p50")),
-        scales["latency_s"].text(stat_of(entry, "latency_s", "p95")),
-        scales["ttft_s"].text(stat_of(entry, "ttft_s", "p50")),
-        scales["tpot_s"].text(stat_of(entry, "tpot_s", "p50")),
-        scales["output_tps"].text(stat_of(entry, "output_tps", "mean")),
-        plain_text(answer),
-    ]
-
-
-def summary_header(scales: Scales) -> list[str]:
-    record = [scales["load_time_s"].label("Load"), "Memory Δ (MB)", "Size (MB)", "License"]
-    throughput = "Throughput tok/s"  # all completion tokens of the timed rounds / their wall time
-    return [
-        "Model",
-        "Status",
-        *_COUNT_HEADERS,
-        *_time_headers(scales, p99=True),
-        throughput,
-        *record,
-    ]
-
-
-#: The summary columns that hold text (model, status, licence); the others are numbers.
-SUMMARY_TEXT_COLUMNS = frozenset({0, 1, 15})
-
-
-def _count_cells(entry: Mapping[str, Any]) -> list[str]:
+def count_cells(entry: Mapping[str, Any]) -> list[str]:
+    """OK, failed and cancelled requests (:data:`COUNT_HEADERS`)."""
     return [
         fmt_number(entry.get("n_ok"), 0),
         fmt_number(entry.get("n_failed"), 0),
@@ -291,28 +264,24 @@ def _count_cells(entry: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def summary_cells(run: Run, entry: Mapping[str, Any], scales: Scales | None = None) -> list[str]:
-    """The summary row of one model as display text (not escaped), in ``summary_header``
-    order; the Markdown and HTML reports share it so they always agree."""
-    scales = scales or table_scales(run, [entry])
-    model = str(entry.get("model"))
-    record = run.model(model) or ModelRecord(id=model)
-    latency = scales["latency_s"]
+_PROMPT_METRICS = ("p50", "p95", "ttft", "tpot", "tps")
+
+
+def prompt_header(scales: Scales) -> list[str]:
+    headers = metric_headers(scales)
+    metrics = [headers[k] for k in _PROMPT_METRICS]
+    return ["Model", "Prompt", *COUNT_HEADERS, *metrics, "First answer"]
+
+
+def prompt_cells(entry: Mapping[str, Any], answer: str | None, scales: Scales) -> list[str]:
+    """One per-prompt row as display text (not escaped), in ``prompt_header`` order."""
+    metrics = metric_cells(entry, scales)
     return [
-        model,
-        str(entry.get("status") or record.status),
-        *_count_cells(entry),
-        latency.text(stat_of(entry, "latency_s", "p50")),
-        latency.text(stat_of(entry, "latency_s", "p95")),
-        latency.text(stat_of(entry, "latency_s", "p99")),
-        scales["ttft_s"].text(stat_of(entry, "ttft_s", "p50")),
-        scales["tpot_s"].text(stat_of(entry, "tpot_s", "p50")),
-        scales["output_tps"].text(stat_of(entry, "output_tps", "mean")),
-        scales["output_tps"].text(entry.get("throughput_tps")),
-        scales["load_time_s"].text(record.load_time_s),
-        scales["memory_delta_mb"].text(record.memory_delta_mb),
-        fmt_size(record.size_mb),
-        record.license or DASH,
+        str(entry.get("model")),
+        str(entry.get("prompt_id")),
+        *count_cells(entry),
+        *(metrics[k] for k in _PROMPT_METRICS),
+        plain_text(answer),
     ]
 
 
@@ -348,22 +317,6 @@ def fmt_quality(row: Mapping[str, Any] | None) -> str:
     if isinstance(ci, list | tuple) and len(ci) == 2:
         text += f" ({fmt_number(ci[0], 2)}–{fmt_number(ci[1], 2)})"
     return text
-
-
-def summary_rows(
-    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
-) -> list[list[str]]:
-    """The Markdown summary rows (escaped), under ``summary_header(table_scales(...))``."""
-    by_model = quality_by_model(quality)
-    scales = table_scales(run, summary)
-    rows = []
-    for entry in summary:
-        cells = summary_cells(run, entry, scales)
-        row = [md_text(c) if i in SUMMARY_TEXT_COLUMNS else c for i, c in enumerate(cells)]
-        if quality is not None:
-            row.append(fmt_quality(by_model.get(str(entry.get("model")))))
-        rows.append(row)
-    return rows
 
 
 def quality_highlight(quality: Sequence[QualityRow] | None) -> tuple[str, float] | None:

@@ -11,39 +11,28 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import jinja2
-import numpy as np
 from markupsafe import Markup, escape
 
 from foundry_bench import __version__
 from foundry_bench.core.analysis.recommend import Constraints, recommend
 from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_prompt
-from foundry_bench.core.quality.rows import (
-    QualityRow,
-    quality_by_model,
-)
-from foundry_bench.core.reports import svg as svg_charts
+from foundry_bench.core.quality.rows import QualityRow
 from foundry_bench.core.reports.content import (
-    QUALITY_HEADER,
-    SUMMARY_TEXT_COLUMNS,
     candidate_cells,
     environment_items,
     first_answers,
-    fmt_quality,
     highlight_items,
     model_details,
     prompt_cells,
     prompt_header,
     prompt_text,
     settings_items,
-    summary_cells,
-    summary_header,
     table_scales,
 )
-from foundry_bench.core.reports.extras import arena_html, checks_html, extra_charts
+from foundry_bench.core.reports.extras import arena_html, checks_html
 from foundry_bench.core.reports.quality_table import quality_table
 from foundry_bench.core.reports.reasoning import (
     REASONING_HEADER,
@@ -57,10 +46,11 @@ from foundry_bench.core.reports.resources import (
     has_resources,
     resource_rows,
 )
+from foundry_bench.core.reports.run_charts import safe_charts, tall_chart
+from foundry_bench.core.reports.summary_table import summary_tables
 from foundry_bench.core.reports.sweep_section import sweep_html
-from foundry_bench.core.reports.text import ANSWER_LIMIT, fmt_number, plain_text, stat_of
+from foundry_bench.core.reports.text import ANSWER_LIMIT, plain_text
 from foundry_bench.core.results.records import Run
-from foundry_bench.core.units import arrays_time_scale
 
 _BREAK_AFTER = re.compile(r"(?<=[-:_/.])(?=\w)")
 
@@ -69,6 +59,19 @@ def breakable(text: object) -> Markup:
     """``text`` escaped, with a line-break opportunity after each ``-``, ``:``, ``_``, ``/``
     and ``.``: a model id wraps between its parts, never in the middle of a word."""
     return Markup("<wbr>").join(escape(part) for part in _BREAK_AFTER.split(str(text)))
+
+
+#: A model id this long or shorter stays on one line (48 characters fit the tables at
+#: 1280 px); a longer one wraps between its parts.
+ID_LINE_CHARS = 48
+
+
+def model_id(text: object) -> Markup:
+    """A model id for a table cell, escaped: on one line, or wrapping only after ``-``,
+    ``:``, ``_``, ``/`` or ``.`` when it is too long for one."""
+    if len(str(text)) <= ID_LINE_CHARS:
+        return Markup('<span class="id">{}</span>').format(text)
+    return breakable(text)
 
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -92,16 +95,20 @@ h2 { font-size: 18px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1
 table { border-collapse: collapse; background: #fff; font-size: 13px; }
 th, td { border: 1px solid #dde1e6; padding: 4px 8px; vertical-align: top; }
 th { background: #eef1f5; text-align: left; font-weight: 600; }
+th.num { text-align: right; }
+th[title] { text-decoration: underline dotted; cursor: help; }
+.id { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.text { max-width: 36em; overflow-wrap: break-word; white-space: pre-wrap; }
-td.long { max-width: 36em; overflow-wrap: anywhere; white-space: pre-wrap; }
+td.long { min-width: 16em; max-width: 36em; overflow-wrap: anywhere; white-space: pre-wrap; }
 th { overflow-wrap: break-word; }
 tr.no td { color: #777; }
 .yes { color: #0a7a4f; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
   gap: 12px; align-items: stretch; }
 .charts figure { margin: 0; background: #fff; border: 1px solid #dde1e6; border-radius: 8px;
-  padding: 6px; display: flex; flex-direction: column; justify-content: center; }
+  padding: 6px; display: flex; flex-direction: column; justify-content: flex-start; }
+.charts figure.tall { grid-row: span 2; }
 svg.chart { width: 100%; height: auto; display: block; }
 ul { padding-left: 1.3em; }
 li { overflow-wrap: anywhere; }
@@ -129,8 +136,11 @@ TEMPLATE = (
     """
 {%- macro cells(row) %}{% for cell, num in row -%}
 <td class="{{ 'num' if num else ('long' if num is none else 'text') }}">
-{{- cell | breakable if loop.first and not num else cell }}</td>
+{{- cell | model_id if loop.first and not num else cell }}</td>
 {%- endfor %}{% endmacro -%}
+{%- macro header(names, text_columns) %}<tr>{% for h in names -%}
+<th class="{{ 'text' if loop.index0 in text_columns else 'num' }}">{{ h }}</th>
+{%- endfor %}</tr>{% endmacro -%}
 """
     + PAGE_START
     + """<h1>Benchmark report: {{ run.run_id }}</h1>
@@ -149,7 +159,7 @@ request(s)</p>
 <div class="scroll"><table>
 <tr>{% for h in candidate_header %}<th>{{ h }}</th>{% endfor %}</tr>
 {% for r in candidate_rows %}<tr class="{{ r[1] }}">
-<td class="text">{{ r[0] }}</td>
+<td class="text">{{ r[0] | model_id }}</td>
 <td>{% if r[1] == "yes" %}<span class="yes">yes</span>{% else %}no{% endif %}</td>
 <td class="num">{{ r[2] }}</td><td class="num">{{ r[3] }}</td>
 <td class="num">{{ r[4] }}</td><td class="text">{{ r[5] }}</td></tr>
@@ -158,18 +168,19 @@ request(s)</p>
 
 <section id="summary">
 <h2>Summary</h2>
+{% for table, rows in summary_tables %}{% if table.title %}<h3>{{ table.title }}</h3>{% endif %}
 <div class="scroll"><table>
-<tr>{% for h in summary_header %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for row in summary_rows %}<tr>{{ cells(row) }}</tr>
+{{ header(table.header, table.text_columns) }}
+{% for row in rows %}<tr>{{ cells(row) }}</tr>
 {% endfor %}</table></div>
-{% if resource_rows %}<h3>Load and resources</h3>
+{% endfor %}{% if resource_rows %}<h3>Load and resources</h3>
 <div class="scroll"><table>
-<tr>{% for h in resource_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{{ header(resource_header, resource_text) }}
 {% for row in resource_rows %}<tr>{{ cells(row) }}</tr>
 {% endfor %}</table></div>{% endif %}
 {% if reasoning_rows %}<h3>Reasoning</h3>
 <div class="scroll"><table>
-<tr>{% for h in reasoning_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{{ header(reasoning_header, reasoning_text) }}
 {% for row in reasoning_rows %}<tr>{{ cells(row) }}</tr>
 {% endfor %}</table></div>{% endif %}
 <h3>Highlights</h3>
@@ -182,7 +193,8 @@ request(s)</p>
 <section id="charts">
 <h2>Charts</h2>
 <div class="charts">
-{% for chart in charts %}<figure>{{ chart }}</figure>
+{% for chart in charts %}<figure{% if loop.index0 == tall_chart %} class="tall"{% endif %}>
+{{- chart }}</figure>
 {% endfor %}</div>
 </section>
 
@@ -194,8 +206,12 @@ request(s)</p>
 <h2>Quality</h2>
 <p>Mean of every score (all criteria, all annotators) per model, and the mean per criterion.</p>
 <div class="scroll"><table>
-<tr>{% for h in quality_table[0] %}<th>{{ h | breakable }}</th>{% endfor %}</tr>
-{% for row in quality_table[1] %}<tr><td class="text">{{ row[0] }}</td>
+<tr>{% for h in quality.header %}<th class="{{ 'text' if loop.first else 'num' }}"
+{%- if h.full %} title="{{ h.full }}"{% endif %}>
+{{- h.text | model_id if quality.by_criterion and not loop.first else h.text }}</th>
+{%- endfor %}</tr>
+{% for row in quality.rows %}<tr><td class="text">
+{{- row[0] if quality.by_criterion else row[0] | model_id }}</td>
 {% for cell in row[1:] %}<td class="num">{{ cell }}</td>{% endfor %}</tr>
 {% endfor %}</table></div>
 {{ arena_html }}
@@ -204,7 +220,7 @@ request(s)</p>
 {% if prompt_rows %}<section id="per-prompt">
 <h2>Per prompt</h2>
 <div class="scroll"><table>
-<tr>{% for h in prompt_header %}<th>{{ h }}</th>{% endfor %}</tr>
+{{ header(prompt_header, prompt_text) }}
 {% for row in prompt_rows %}<tr>{{ cells(row) }}</tr>
 {% endfor %}</table></div>
 </section>{% endif %}
@@ -243,102 +259,20 @@ bootstrap. Model output is shown as text only.</footer>
 )
 
 
-def _timed_values(run: Run, metric: str) -> dict[str, list[float]]:
-    values: dict[str, list[float]] = {}
-    for s in run.samples:
-        value = getattr(s, metric)
-        if not s.warmup and s.status == "ok" and value is not None:
-            values.setdefault(s.model, []).append(float(value))
-    return values
-
-
-def _safe_charts(
-    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
-) -> list[str]:
-    """The charts, or none: absurd but valid numbers (1e308 s) must not cost the report."""
-    try:
-        with np.errstate(all="ignore"):
-            return charts(run, summary, quality)
-    except (ValueError, IndexError, OverflowError, ZeroDivisionError):
-        return []
-
-
-def _time_unit(groups: Sequence[tuple[str, np.ndarray]]) -> dict[str, Any]:
-    """The unit of a chart of durations in seconds, from its values: µs, ms or s."""
-    scale = arrays_time_scale(values for _, values in groups)
-    return {"unit": scale.unit, "scale": scale.factor}
-
-
-def charts(
-    run: Run, summary: Sequence[Mapping[str, Any]], quality: Sequence[QualityRow] | None
-) -> list[str]:
-    """The report's SVG charts: latency and TTFT box plots (and TTFA where a model reasons),
-    the latency ECDF, median output tokens/s with its 95% CI, and quality with its CI when
-    scores exist."""
-    models = [str(e.get("model")) for e in summary]
-    latency = _timed_values(run, "latency_s")
-    ttft = _timed_values(run, "ttft_s")
-    groups = [(m, np.asarray(latency.get(m, []))) for m in models]
-    out = [
-        svg_charts.box_plot(groups, title="End-to-end latency", **_time_unit(groups)),
-        svg_charts.ecdf_chart(
-            groups, title="Latency, cumulative share of requests", **_time_unit(groups)
-        ),
-    ]
-    # TTFA only where a model reasons: what a user waits for when the thinking is hidden.
-    times = [(ttft, "Time to first token")]
-    if has_reasoning(run):
-        times.append((_timed_values(run, "ttfa_s"), "Time to first answer token (after thinking)"))
-    for values, title in times:
-        if any(values.values()):
-            series = [(m, np.asarray(values.get(m, []))) for m in models]
-            out.append(svg_charts.box_plot(series, title=title, **_time_unit(series)))
-    tps = []
-    for entry in summary:
-        ci = stat_of(entry, "output_tps", "p50_ci")
-        p50 = stat_of(entry, "output_tps", "p50")
-        tps.append(
-            (
-                str(entry.get("model")),
-                float(p50) if isinstance(p50, int | float) else None,
-                (float(ci[0]), float(ci[1])) if isinstance(ci, list | tuple) else None,
-            )
-        )
-    out.append(svg_charts.bar_chart(tps, title="Median output tokens/s (95% CI)", unit="tokens/s"))
-    if quality:
-        by_model = quality_by_model(quality)
-        items = []
-        for m in models:
-            q = by_model.get(m)
-            ci = q.get("ci") if q else None
-            items.append((m, q.get("mean") if q else None, (ci[0], ci[1]) if ci else None))
-        out.append(
-            svg_charts.bar_chart(
-                items, title="Mean quality score (95% CI)", unit="score 1-5", digits=2, limit=5
-            )
-        )
-    out += extra_charts(summary, quality)
-    return out
-
-
 def render_html(
     run: Run,
     quality: Sequence[QualityRow] | None = None,
     constraints: Constraints | None = None,
 ) -> str:
     summary = ensure_summary(run)
-    by_model = quality_by_model(quality)
-    summary_rows = []
-    scales = table_scales(run, summary)
-    for entry in summary:
-        cells = summary_cells(run, entry, scales)
-        row = [(c, i not in SUMMARY_TEXT_COLUMNS) for i, c in enumerate(cells)]
-        if quality is not None:
-            row.append((fmt_quality(by_model.get(str(entry.get("model")))), True))
-        summary_rows.append(row)
+    tables = [
+        (t, [[(c, i not in t.text_columns) for i, c in enumerate(r)] for r in t.rows])
+        for t in summary_tables(run, summary, quality)
+    ]
     answers = first_answers(run)
     by_prompt = summarize_by_prompt(run)
     prompt_scales = table_scales(run, by_prompt)
+    header_row = prompt_header(prompt_scales)
     prompt_rows: list[list[tuple[str, bool | None]]] = []
     for e in by_prompt:
         cells = prompt_cells(e, answers.get((e["model"], e["prompt_id"])), prompt_scales)
@@ -349,7 +283,7 @@ def render_html(
     rec = recommend(run, quality, constraints)
     candidate_header, candidate_rows = candidate_cells(rec)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["breakable"] = breakable
+    env.filters["model_id"] = model_id
     return env.from_string(TEMPLATE).render(
         csp=CSP,
         style=Markup(STYLE),
@@ -362,26 +296,26 @@ def render_html(
         candidate_header=candidate_header,
         candidate_rows=candidate_rows,
         constraints=" · ".join(rec.constraints.describe()),
-        fmt=fmt_number,
-        fmt_quality=fmt_quality,
-        summary_header=summary_header(scales) + ([QUALITY_HEADER] if quality is not None else []),
-        summary_rows=summary_rows,
+        summary_tables=tables,
         resource_header=RESOURCE_HEADER,
+        resource_text=RESOURCE_TEXT_COLUMNS,
         resource_rows=[
             [(c, i not in RESOURCE_TEXT_COLUMNS) for i, c in enumerate(row)]
             for row in (resource_rows(run) if has_resources(run) else [])
         ],
         reasoning_header=REASONING_HEADER,
+        reasoning_text=REASONING_TEXT_COLUMNS,
         reasoning_rows=[
             [(c, i not in REASONING_TEXT_COLUMNS) for i, c in enumerate(row)]
             for row in (reasoning_rows(run, summary) if has_reasoning(run) else [])
         ],
         highlights=highlight_items(run, summary, quality),
-        charts=[Markup(svg) for svg in _safe_charts(run, summary, quality)],
-        quality_header=QUALITY_HEADER,
+        charts=[Markup(svg) for svg in safe_charts(run, summary, quality)],
+        tall_chart=tall_chart(summary),
         quality_rows=quality or [],
-        quality_table=quality_table(run, quality or []),
-        prompt_header=prompt_header(prompt_scales),
+        quality=quality_table(run, quality or []),
+        prompt_header=header_row,
+        prompt_text=(0, 1, len(header_row) - 1),
         checks_html=checks_html(summary),
         arena_html=arena_html(quality),
         prompt_rows=prompt_rows,
@@ -392,4 +326,4 @@ def render_html(
     )
 
 
-__all__ = ["CSP", "PAGE_START", "STYLE", "charts", "render_html"]
+__all__ = ["CSP", "PAGE_START", "STYLE", "render_html"]

@@ -11,18 +11,11 @@ from collections.abc import Sequence
 
 from foundry_bench.core.analysis.recommend import Constraints, Recommendation, recommend
 from foundry_bench.core.analysis.stats import ensure_summary, summarize_by_prompt
-from foundry_bench.core.quality.rows import (
-    QualityRow,
-    arena_of,
-    criteria_of,
-)
+from foundry_bench.core.quality.rows import QualityRow, arena_of
 from foundry_bench.core.reports.content import (
-    QUALITY_HEADER,
-    SUMMARY_TEXT_COLUMNS,
     candidate_cells,
     environment_items,
     first_answers,
-    fmt_quality,
     highlights,
     model_details,
     prompt_cells,
@@ -30,12 +23,10 @@ from foundry_bench.core.reports.content import (
     prompt_text,
     settings_items,
     settings_line,
-    summary_header,
-    summary_rows,
     table_scales,
 )
 from foundry_bench.core.reports.extras import ARENA_NOTE, CHECKS_HEADER, checks_rows
-from foundry_bench.core.reports.quality_table import criterion_labels
+from foundry_bench.core.reports.quality_table import quality_table
 from foundry_bench.core.reports.reasoning import (
     REASONING_HEADER,
     REASONING_TEXT_COLUMNS,
@@ -48,6 +39,7 @@ from foundry_bench.core.reports.resources import (
     has_resources,
     resource_rows,
 )
+from foundry_bench.core.reports.summary_table import summary_tables
 from foundry_bench.core.reports.sweep_section import sweep_markdown
 from foundry_bench.core.reports.text import (
     ANSWER_LIMIT,
@@ -68,25 +60,18 @@ from foundry_bench.core.results.records import Run
 
 
 def _quality_section(run: Run, quality: Sequence[QualityRow]) -> list[str]:
-    rows = list(quality or [])
-    criteria = criteria_of(rows)
-    labels = criterion_labels(run, criteria)
-    header = ["Model", "Scores", QUALITY_HEADER, *(labels[c] for c in criteria)]
-    body = (
-        [
-            md_text(r["model"]),
-            fmt_number(r["n"], 0),
-            fmt_quality(r),
-            *(fmt_number(r["criteria"].get(c), 2) for c in criteria),
-        ]
-        for r in rows
-    )
+    table = quality_table(run, quality)
     lines = ["", "## Quality", ""]
     lines.append(
         "Mean of every score (all criteria, all annotators) per model, and the mean per criterion."
     )
     lines.append("")
-    lines += md_table([md_text(h) for h in header], body, "lrl" + "r" * len(criteria))
+    header = [md_text(h.text) for h in table.header]
+    rows = ([md_text(r[0]), *r[1:]] for r in table.rows)
+    lines += md_table(header, rows, "l" + "r" * (len(header) - 1))
+    if table.legend:
+        lines += ["", "Criteria in full:", ""]
+        lines += [f"- {md_text(h.text)}: {md_text(h.full)}" for h in table.legend]
     return lines
 
 
@@ -144,10 +129,14 @@ def to_markdown(
     ]
     lines += ["", "## Summary", ""]
     if summary:
-        header = summary_header(table_scales(run, summary))
-        header += [QUALITY_HEADER] if quality is not None else []
-        align = "".join("l" if i in SUMMARY_TEXT_COLUMNS else "r" for i in range(len(header)))
-        lines += md_table(header, summary_rows(run, summary, quality), align)
+        for table in summary_tables(run, summary, quality):
+            lines += ["", f"### {table.title}", ""] if table.title else []
+            text = table.text_columns
+            lines += md_table(
+                table.header,
+                ([md_text(c) if i in text else c for i, c in enumerate(r)] for r in table.rows),
+                "".join("l" if i in text else "r" for i in range(len(table.header))),
+            )
     else:
         lines.append("No models.")
     if has_resources(run):

@@ -47,8 +47,15 @@ def md_escape(text: str) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + _ELLIPSIS
+def truncate(text: str, limit: int, *, words: bool = False) -> str:
+    """``text`` cut to ``limit`` characters, the ellipsis included; with ``words``, at the
+    last space when one is in the second half, so a label does not end in half a word."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if words and head.rfind(" ") >= limit // 2:
+        head = head[: head.rfind(" ")].rstrip(",;:")
+    return head.rstrip() + _ELLIPSIS
 
 
 def md_text(text: object, limit: int | None = None) -> str:
