@@ -188,8 +188,11 @@ def test_the_sweep_command_writes_a_run_folder(
         assert "--prompt-tokens: 'abc' is not a whole number" in capsys.readouterr().err
         args += ["--prompt-tokens", "64,256", "--output-tokens", "8", "--concurrency", "1,2"]
         args += ["--rounds", "2", "--probe-max-tokens", "1024", "--out", str(out)]
-        assert main(args) == EXIT_OK
+        assert main([*args, "--label", "bad\x07label"]) == EXIT_BAD_INPUT
+        assert "--label must not hold control characters" in capsys.readouterr().err
+        assert main([*args, "--label", "lab-laptop-7"]) == EXIT_OK
     run = load_run(out)
+    assert run.environment["label"] == "lab-laptop-7"  # a sweep is a fleet row too
     assert run.sweep is not None and set(run.sweep["models"]["m"]) >= {"calibration", "context"}
     assert {s.prompt_id for s in run.samples} == {"p64-o8-d0-c1", "p256-o8-d0-c1", "p64-o8-d0-c2"}
     assert (out / "benchmark_report.md").exists()

@@ -131,22 +131,23 @@ def test_test_connection_failure_is_explained(qtbot, dialog, models_server):
 def test_save_builds_app_settings(qtbot, dialog):
     assert dialog.embedded_radio.isChecked()
     assert not dialog.url_edit.isEnabled()
-    assert dialog.rounds.value() == 5 and not dialog.seed.isEnabled()
+    assert dialog.run_form.rounds.value() == 5 and not dialog.run_form.seed.isEnabled()
     dialog.url_radio.setChecked(True)
     dialog.url_edit.setText("localhost:11434")
     dialog.accept()
     assert dialog.isVisible()  # a bad URL keeps the dialog open with the reason
     assert "not an http(s) URL" in dialog.error_label.text()
     dialog.url_edit.setText("http://localhost:11434")
-    dialog.warmup.setValue(2)
-    dialog.seed_box.setChecked(True)
-    dialog.seed.setValue(7)
+    dialog.run_form.warmup.setValue(2)
+    dialog.run_form.seed_box.setChecked(True)
+    dialog.run_form.seed.setValue(7)
+    dialog.run_form.deadline.setValue(90)  # the page had a deadline field, the defaults none
     dialog.accept()
     saved = dialog.result_settings
     assert saved is not None and not dialog.isVisible()
     assert saved.endpoint == "http://localhost:11434/v1"
     assert saved.defaults.rounds == 5 and saved.defaults.warmup_rounds == 2
-    assert saved.defaults.seed == 7
+    assert saved.defaults.seed == 7 and saved.defaults.deadline_s == 90
 
 
 def test_the_device_label_is_a_setting(qtbot, dialog):

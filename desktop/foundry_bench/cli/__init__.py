@@ -19,6 +19,7 @@ from foundry_bench.cli._common import (
     EXIT_OK,
     EXIT_REGRESSION,
     BadInput,
+    add_label_option,
 )
 from foundry_bench.cli.terminal import guarded_output
 from foundry_bench.core.redaction import install_log_redaction
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
     demo.add_argument("--rounds", type=int, default=2)
     demo.add_argument("--warmup", type=int, default=1)
-    _add_label_option(demo)
+    add_label_option(demo)
     return parser
 
 
@@ -148,16 +149,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="timed requests in flight at once, each timed on its own (warm-ups: one at a time)",
     )
     p.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
-    _add_label_option(p)
-
-
-def _add_label_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--label",
-        metavar="NAME",
-        help="the device this run measures, a row of `foundry-bench fleet` "
-        "(default: the settings' label, else the host name)",
-    )
+    add_label_option(p)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ found by ``compare --fail-on-regression``; 2 bad input (a message, never a trace
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from pathlib import Path
@@ -76,3 +77,13 @@ def write_output(text: str, out: Path | None) -> None:
         print(f"wrote {out}", file=sys.stderr)
     else:
         write_out(text)
+
+
+def add_label_option(p: argparse.ArgumentParser) -> None:
+    """``--label NAME``: the device a run measures (``run``, ``demo``, ``sweep``)."""
+    p.add_argument(
+        "--label",
+        metavar="NAME",
+        help="the device this run measures, a row of `foundry-bench fleet` "
+        "(default: the settings' label, else the host name)",
+    )

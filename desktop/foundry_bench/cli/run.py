@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             seed=args.seed,
             stream=not args.no_stream,
             timeout_s=args.timeout,
-            label=_label(args, app_settings),
+            label=label_of(args, app_settings),
             deadline_s=args.deadline,
             concurrency=args.concurrency,
         )
@@ -73,7 +73,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             warmup_rounds=args.warmup,
             max_tokens=128,
             timeout_s=60.0,
-            label=_label(args, app_settings),
+            label=label_of(args, app_settings),
         )
     )
     try:
@@ -91,7 +91,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return execute(plan, provider, args.out, app_settings)
 
 
-def _label(args: argparse.Namespace, app_settings: AppSettings) -> str:
+def label_of(args: argparse.Namespace, app_settings: AppSettings) -> str:
     """``--label``, else the label saved in the settings (empty: the host name at run time)."""
     return str(args.label) if args.label is not None else app_settings.defaults.label
 

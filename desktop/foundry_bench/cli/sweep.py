@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from foundry_bench.cli._common import BadInput, checked
+from foundry_bench.cli._common import BadInput, add_label_option, checked
 from foundry_bench.core.results.run_settings import MAX_CONCURRENCY, RunSettings
 from foundry_bench.core.sweep.grid import (
     MAX_OUTPUT_TOKENS,
@@ -47,11 +47,12 @@ def add_sweep_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="largest prompt to probe (default: the advertised context, else 32768)",
     )
     p.add_argument("--out", type=Path, help="run folder (default: the app's runs folder)")
+    add_label_option(p)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     # Here, not at the top: the parser is built for every command, and only this one runs.
-    from foundry_bench.cli.run import execute, provider_for, read_app_settings
+    from foundry_bench.cli.run import execute, label_of, provider_for, read_app_settings
     from foundry_bench.core.config.loading import ConfigError
     from foundry_bench.core.config.models import load_models
     from foundry_bench.core.run.runner import new_run_id
@@ -79,7 +80,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             seed=args.seed,
             timeout_s=args.timeout,
             concurrency=max(grid.concurrency),
-            label=app.defaults.label,
+            label=label_of(args, app),
         )
     )
     try:

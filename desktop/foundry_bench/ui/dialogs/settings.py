@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +33,6 @@ from foundry_bench.core import keychain
 from foundry_bench.core.paths import AppPaths
 from foundry_bench.core.redaction import API_KEY_ENV, has_credentials, redact_url
 from foundry_bench.core.results.run_settings import (
-    MAX_CONCURRENCY,
     MAX_LABEL_CHARS,
     RunSettings,
     host_label,
@@ -45,6 +42,7 @@ from foundry_bench.core.run.providers import ENDPOINT_ENV, normalize_base_url
 from foundry_bench.core.settings import AppSettings
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.workers import JobContext, JobRunner, Task
+from foundry_bench.ui.benchmark.settings_form import RunSettingsForm
 
 TEST_TIMEOUT_S = 5.0
 
@@ -196,27 +194,9 @@ class SettingsDialog(QDialog):
     def _defaults_group(self, defaults: RunSettings) -> QGroupBox:
         group = QGroupBox("Default benchmark settings")
         form = QFormLayout(group)
-        self.rounds = _spin(1, 1000, defaults.rounds)
-        self.warmup = _spin(0, 100, defaults.warmup_rounds)
-        self.max_tokens = _spin(1, 32768, defaults.max_tokens)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 2.0)
-        self.temperature.setSingleStep(0.1)
-        self.temperature.setDecimals(2)
-        self.temperature.setValue(defaults.temperature)
-        self.seed_box = QCheckBox("Fixed seed:")
-        self.seed = _spin(0, 2**31 - 1, defaults.seed if defaults.seed is not None else 42)
-        self.seed_box.setChecked(defaults.seed is not None)
-        self.seed_box.toggled.connect(self.seed.setEnabled)
-        self.seed.setEnabled(defaults.seed is not None)
-        self.stream = QCheckBox("Stream responses (needed for time to first token)")
-        self.stream.setChecked(defaults.stream)
-        self.timeout = QDoubleSpinBox()
-        self.timeout.setRange(1.0, 3600.0)
-        self.timeout.setSuffix(" s")
-        self.timeout.setDecimals(1)
-        self.timeout.setValue(defaults.timeout_s)
-        self.concurrency = _spin(1, MAX_CONCURRENCY, defaults.concurrency)
+        # The Benchmark page's own form, so every run setting (the request deadline too) has
+        # a default here, with the same ranges and checks.
+        self.run_form = RunSettingsForm(defaults)
         self.label_edit = QLineEdit(defaults.label)
         self.label_edit.setMaxLength(MAX_LABEL_CHARS)
         self.label_edit.setPlaceholderText(host_label())
@@ -224,18 +204,8 @@ class SettingsDialog(QDialog):
             "names this device in results.json (environment.label) and in the fleet table "
             "that merges runs of many machines; empty: the host name"
         )
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_box)
-        seed_row.addWidget(self.seed, 1)
-        form.addRow("Rounds:", self.rounds)
-        form.addRow("Warm-up rounds:", self.warmup)
-        form.addRow("Max tokens:", self.max_tokens)
-        form.addRow("Temperature:", self.temperature)
-        form.addRow("Seed:", seed_row)
-        form.addRow("", self.stream)
-        form.addRow("Timeout (no byte for):", self.timeout)
-        form.addRow("Concurrent requests:", self.concurrency)
-        form.addRow("Device label:", self.label_edit)
+        form.addRow(self.run_form)
+        form.addRow("Device label", self.label_edit)
         return group
 
     # -- behaviour ----------------------------------------------------------------------------
@@ -279,19 +249,7 @@ class SettingsDialog(QDialog):
             self.error_label.setText(f"Device label {problem}")
             self.error_label.show()
             return
-        seed = self.seed.value() if self.seed_box.isChecked() else None
-        defaults = replace(
-            self._original.defaults,
-            rounds=self.rounds.value(),
-            warmup_rounds=self.warmup.value(),
-            max_tokens=self.max_tokens.value(),
-            temperature=round(self.temperature.value(), 2),
-            seed=seed,
-            stream=self.stream.isChecked(),
-            timeout_s=self.timeout.value(),
-            concurrency=self.concurrency.value(),
-            label=label,
-        )
+        defaults = replace(self.run_form.settings(), label=label)
         settings = AppSettings(
             endpoint=endpoint,
             runs_dir=self.runs_edit.text().strip() or None,
@@ -356,10 +314,3 @@ class SettingsDialog(QDialog):
         )
         if folder:
             self.runs_edit.setText(folder)
-
-
-def _spin(low: int, high: int, value: int) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setValue(value)
-    return spin
