@@ -192,7 +192,8 @@ def test_chart_data_counts_what_each_chart_holds():
     assert set(data.points) == set(CHART_NAMES)
     # 2 working models x 2 prompts x 3 timed rounds; warm-ups and errors never count.
     for name in CHART_NAMES:
-        expected = 24 if name == "timeline" else 12  # timeline: every request
+        # timeline: every request; TTFA: none, as no model reasons (it is the TTFT then)
+        expected = {"timeline": 24, "ttfa": 0}.get(name, 12)
         assert data.points[name] == expected, name
     assert sum(int(c.sum()) for c in data.hist_counts) == 12
     assert all(c.size == data.hist_edges.size - 1 for c in data.hist_counts)

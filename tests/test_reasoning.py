@@ -198,3 +198,25 @@ def test_the_results_table_offers_ttfa_while_a_model_reasons(qtbot, mixed_run: R
     plain = [e for e in summarize(mixed_run) if e["model"] == "plain"]
     table.model.set_summary(plain, mixed_run.models)
     assert "ttfa_s" not in offered() and table.model.metric != "ttfa_s"
+
+
+def test_the_charts_draw_ttfa_while_a_model_reasons(qtbot, mixed_run: Run) -> None:  # type: ignore[no-untyped-def]
+    """The app had TTFA in its table but in no chart; the HTML report had its box plot."""
+    from foundry_bench.core.analysis.chart_data import run_chart_data
+    from foundry_bench.ui.base.workers import JobRunner
+    from foundry_bench.ui.charts.view import ChartsView
+
+    view = ChartsView(JobRunner())
+    qtbot.addWidget(view)
+    view.show()
+    view.set_data(run_chart_data(mixed_run))
+    chart = view.show_chart("ttfa")
+    assert chart.isVisible() and view.tabs.tabText(view.tabs.currentIndex()) == "TTFT / TTFA / TPOT"
+    reasoner, plain = chart.stats  # both models, the plain one's TTFA is its TTFT
+    assert reasoner is not None and plain is not None and reasoner.n == plain.n == 2
+    ttft = view.show_chart("ttft").stats[0]
+    assert ttft is not None and reasoner.p50 > ttft.p50  # thinking comes before the answer
+    plain_only = [s for s in mixed_run.samples if s.model == "plain"]
+    view.set_data(run_chart_data(replace(mixed_run, samples=plain_only)))
+    assert view.charts["ttfa"].isHidden()
+    assert view.tabs.tabText(view.tabs.currentIndex()) == "TTFT / TPOT"

@@ -152,6 +152,7 @@ def test_a_run_with_a_failing_model(qtbot, make_window, server):
     # Charts: 2 working models x 2 prompts x 3 rounds; the timeline has every request.
     points = page.charts.points()
     assert points.pop("timeline") == 17
+    assert points.pop("ttfa") == 0  # no model reasons: TTFA is the TTFT, no chart of its own
     assert set(points.values()) == {12}
     assert page.results.model.rowCount() == 3
     missing_row = page.results.model.row_of("missing")
@@ -346,6 +347,7 @@ def test_a_run_of_the_demo_model_on_the_real_runtime(qtbot, make_window):
     assert progress[-1].done == progress[-1].total == 8
     points = page.charts.points()
     assert points.pop("timeline") == 8
+    assert points.pop("ttfa") == 0  # the demo model does not reason
     assert set(points.values()) == {6}
     entry = page.results.model.entries()[0]
     assert entry["n_ok"] == 6 and entry["output_tps"]["p50"] > 0

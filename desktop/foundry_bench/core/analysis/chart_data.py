@@ -49,12 +49,13 @@ MAX_OUTLIERS = 150
 #: Points of a violin's outline (a smoothed histogram of the values between the whiskers).
 VIOLIN_POINTS = 48
 
-BOX_METRICS = ("latency_ms", "ttft_ms", "tpot_ms")
+BOX_METRICS = ("latency_ms", "ttft_ms", "ttfa_ms", "tpot_ms")
 CHART_NAMES = (
     "latency_histogram",
     "latency_box",
     "latency_ecdf",
     "ttft",
+    "ttfa",
     "tpot",
     "throughput",
     "per_prompt",
@@ -340,6 +341,8 @@ def chart_data(
         "latency_box": sum(b.n for b in boxes["latency_ms"] if b),
         "latency_ecdf": n_ok,
         "ttft": sum(b.n for b in boxes["ttft_ms"] if b),
+        # Where no model reasons, TTFA is the TTFT: no chart of its own.
+        "ttfa": sum(b.n for b in boxes["ttfa_ms"] if b) if cols.reasoned.any() else 0,
         "tpot": sum(b.n for b in boxes["tpot_ms"] if b),
         "throughput": sum(e.n for e in throughput if e),
         "per_prompt": int(breakdown.counts.sum()),

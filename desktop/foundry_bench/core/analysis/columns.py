@@ -51,8 +51,10 @@ class Columns:
     start_s: FloatArray  # seconds since the run started (NaN when unknown)
     latency_ms: FloatArray  # NaN when the sample has none
     ttft_ms: FloatArray
+    ttfa_ms: FloatArray  # the first answer token (after any thinking)
     tpot_ms: FloatArray
     output_tps: FloatArray
+    reasoned: BoolArray  # the model showed thinking in this answer
 
     def __len__(self) -> int:
         return int(self.model.size)
@@ -120,8 +122,10 @@ class SampleColumns:
             lists["start_s"].append(start - self._t0)
             lists["latency_ms"].append(_ms(s.latency_s))
             lists["ttft_ms"].append(_ms(s.ttft_s))
+            lists["ttfa_ms"].append(_ms(s.ttfa_s))
             lists["tpot_ms"].append(_ms(s.tpot_s))
             lists["output_tps"].append(_num(s.output_tps))
+            lists["reasoned"].append(s.reasoned)
         self._cache = None
 
     def columns(self) -> Columns:
@@ -135,8 +139,10 @@ class SampleColumns:
                 start_s=np.asarray(lists["start_s"], dtype=np.float64),
                 latency_ms=np.asarray(lists["latency_ms"], dtype=np.float64),
                 ttft_ms=np.asarray(lists["ttft_ms"], dtype=np.float64),
+                ttfa_ms=np.asarray(lists["ttfa_ms"], dtype=np.float64),
                 tpot_ms=np.asarray(lists["tpot_ms"], dtype=np.float64),
                 output_tps=np.asarray(lists["output_tps"], dtype=np.float64),
+                reasoned=np.asarray(lists["reasoned"], dtype=np.bool_),
             )
         return self._cache
 
@@ -157,8 +163,10 @@ _FIELDS = (
     "start_s",
     "latency_ms",
     "ttft_ms",
+    "ttfa_ms",
     "tpot_ms",
     "output_tps",
+    "reasoned",
 )
 
 

@@ -103,6 +103,7 @@ class ChartsView(QWidget):
             ),
             "latency_ecdf": EcdfChart(),
             "ttft": BoxChart("ttft", "Time to first token", "ttft_ms", "TTFT (ms)"),
+            "ttfa": BoxChart("ttfa", "Time to first answer token", "ttfa_ms", "TTFA (ms)"),
             "tpot": BoxChart("tpot", "Time per output token", "tpot_ms", "TPOT (ms)"),
             "throughput": ThroughputChart(),
             "per_prompt": PerPromptChart(),
@@ -112,7 +113,8 @@ class ChartsView(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._row("latency_box", "latency_histogram"), "Latency")
         self.tabs.addTab(self._row("latency_ecdf"), "ECDF")
-        self.tabs.addTab(self._row("ttft", "tpot"), "TTFT / TPOT")
+        self._times_tab = self.tabs.addTab(self._row("ttft", "ttfa", "tpot"), "TTFT / TPOT")
+        self.charts["ttfa"].hide()  # shown while a model reasons (TTFA is then not the TTFT)
         self.tabs.addTab(self._row("throughput", "per_prompt"), "Throughput")
         self.tabs.addTab(self._row("timeline"), "Timeline")
         layout = QVBoxLayout(self)
@@ -152,6 +154,9 @@ class ChartsView(QWidget):
         self._stale = set(self.charts)
         for name, chart in self.charts.items():
             chart.points = data.points.get(name, 0)
+        reasons = data.points.get("ttfa", 0) > 0
+        self.charts["ttfa"].setVisible(reasons)
+        self.tabs.setTabText(self._times_tab, "TTFT / TTFA / TPOT" if reasons else "TTFT / TPOT")
         self._live = staggered if live is None else live
         if staggered:
             self._queue = self._tab_charts(self.tabs.currentIndex())
@@ -170,7 +175,11 @@ class ChartsView(QWidget):
         tab = self.tabs.widget(index)
         if tab is None:
             return []
-        return [name for name, chart in self.charts.items() if tab.isAncestorOf(chart)]
+        return [
+            name
+            for name, chart in self.charts.items()
+            if tab.isAncestorOf(chart) and not chart.isHidden()
+        ]
 
     def _refresh_visible(self) -> None:
         for name in self._tab_charts(self.tabs.currentIndex()):
