@@ -126,3 +126,37 @@ def test_checks_run_on_every_answer_and_count_in_summary_reports_and_recommendat
     bad = next(c for c in rec["candidates"] if c["model"] == "bad")
     assert "checks passed 50% under the 90% minimum" in bad["reasons"]
     assert main(["report", str(out), "--min-checks-pass", "90"]) == EXIT_BAD_INPUT
+
+
+def test_the_results_table_shows_the_checks_pass_rate_when_there_are_checks(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The Benchmark page's table had no checks column; the reports had."""
+    from foundry_bench.ui.base.qt_models import BEST_ROLE
+    from foundry_bench.ui.benchmark.results_columns import Col
+    from foundry_bench.ui.benchmark.results_table import ResultsView
+
+    view = ResultsView()
+    qtbot.addWidget(view)
+    summary = [
+        {"model": "good", "checks": {"passed": 6, "total": 6}},
+        {"model": "bad", "checks": {"passed": 3, "total": 6}},
+        {"model": "odd", "checks": {"passed": "6", "total": True}},  # a damaged file
+    ]
+    view.model.set_summary(summary, [])
+    assert not view.table.isColumnHidden(Col.CHECKS)
+    cells = [view.model.index(r, Col.CHECKS).data() for r in range(3)]
+    assert cells == ["100% (6/6)", "50% (3/6)", ""]
+    assert view.model.index(0, Col.CHECKS).data(BEST_ROLE) is True
+    view.model.set_summary([{"model": "plain"}], [])
+    assert view.table.isColumnHidden(Col.CHECKS)  # no prompt had checks: no empty column
+
+
+@pytest.mark.parametrize(
+    ("value", "tally"),
+    [({"passed": 3, "total": 6}, (3, 6)), ({"passed": 0, "total": 0}, None),
+     ({"passed": 7, "total": 6}, None), ({"passed": True, "total": 6}, None),
+     ({"passed": "3", "total": 6}, None), ([3, 6], None), (None, None)],
+)  # fmt: skip
+def test_a_stored_tally_is_read_defensively(value: object, tally: object) -> None:
+    from foundry_bench.core.config.checks import stored_tally
+
+    assert stored_tally(value) == tally

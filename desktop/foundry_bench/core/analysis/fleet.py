@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from foundry_bench.core.analysis.recommend import Constraints, recommend
 from foundry_bench.core.analysis.stats import ensure_summary
+from foundry_bench.core.config.checks import stored_tally
 from foundry_bench.core.quality.rows import (
     QualityRow,
     find_annotation_files,
@@ -158,15 +159,6 @@ def _ci(value: object, scale: float) -> CI | None:
     return None if lo is None or hi is None else (lo * scale, hi * scale)
 
 
-def _checks(value: object) -> tuple[int, int] | None:
-    if not isinstance(value, Mapping):
-        return None
-    passed, total = value.get("passed"), value.get("total")
-    if isinstance(passed, int) and isinstance(total, int) and not isinstance(passed, bool):
-        return (passed, total) if 0 <= passed <= total else None
-    return None
-
-
 def _cell(
     device: str,
     run: Run,
@@ -197,7 +189,7 @@ def _cell(
         model=model,
         values=values,
         cis=cis,
-        checks=_checks(entry.get("checks")),
+        checks=stored_tally(entry.get("checks")),
         qualifies=not reasons,
         reasons=tuple(reasons),
     )

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from foundry_bench.core.analysis.stats import ensure_summary
+from foundry_bench.core.config.checks import stored_tally
 from foundry_bench.core.quality.rows import QualityRow, quality_by_model
 from foundry_bench.core.results.records import Run
 from foundry_bench.core.units import fmt_seconds, number_scale, time_scale
@@ -130,8 +131,8 @@ def _candidate(
             reasons.append("no quality scores")
         elif quality < c.min_quality:
             reasons.append(f"quality {quality:.2f} under the {c.min_quality:g} minimum")
-    tally = entry.get("checks")
-    checks_pass = tally["passed"] / tally["total"] if tally and tally.get("total") else None
+    tally = stored_tally(entry.get("checks"))
+    checks_pass = tally[0] / tally[1] if tally else None
     if c.min_checks_pass is not None:
         if checks_pass is None:
             reasons.append("no automatic checks ran")

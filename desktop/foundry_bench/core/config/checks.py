@@ -136,3 +136,14 @@ def checks_tally(results: Sequence[object]) -> dict[str, int] | None:
                 total += 1
                 passed += r["passed"]
     return {"passed": passed, "total": total} if total else None
+
+
+def stored_tally(value: object) -> tuple[int, int] | None:
+    """``(passed, total)`` of a tally read back from a file (a summary's ``checks``), or None
+    when it is missing or not a tally (the file may be damaged or hostile)."""
+    if not isinstance(value, Mapping):
+        return None
+    passed, total = value.get("passed"), value.get("total")
+    if type(passed) is not int or type(total) is not int:  # bool is an int too
+        return None
+    return (passed, total) if 0 <= passed <= total and total > 0 else None

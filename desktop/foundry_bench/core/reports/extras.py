@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from foundry_bench.core.config.checks import stored_tally
 from foundry_bench.core.quality.rows import QualityRow, arena_of
 from foundry_bench.core.reports import svg as svg_charts
 from foundry_bench.core.reports.text import fmt_number
@@ -52,9 +53,9 @@ def checks_rows(summary: Sequence[Mapping[str, Any]]) -> list[tuple[str, int, in
     """(model, passed, total, pass rate) of every model whose answers had automatic checks."""
     rows = []
     for entry in summary:
-        tally = entry.get("checks")
-        if isinstance(tally, Mapping) and tally.get("total"):
-            passed, total = int(tally["passed"]), int(tally["total"])
+        tally = stored_tally(entry.get("checks"))
+        if tally is not None:
+            passed, total = tally
             rows.append((str(entry.get("model")), passed, total, passed / total))
     return rows
 

@@ -35,6 +35,7 @@ class Col(IntEnum):
     THROUGHPUT = 19  # one number per model (the summary's), whatever the metric shown
     CPU = 20
     COLD_TTFT = 21
+    CHECKS = 22  # shown only when the prompts have automatic checks
 
 
 HEADERS = {
@@ -60,6 +61,7 @@ HEADERS = {
     Col.THROUGHPUT: "Throughput tok/s",
     Col.CPU: "CPU (%)",
     Col.COLD_TTFT: "Cold TTFT",
+    Col.CHECKS: "Checks passed",
 }
 STAT_OF = {
     Col.MEAN: "mean",
@@ -84,6 +86,10 @@ RECORD_OF = {
     Col.CPU: "cpu_percent",
     Col.COLD_TTFT: "cold_ttft_s",
 }
+CHECKS_TIP = (
+    "the prompts' automatic checks of the timed answers that passed; the highest share is "
+    "highlighted"
+)
 COUNT_TIPS = {
     Col.OK: "timed requests that ended ok",
     Col.FAILED: "timed requests that ended in an error or a timeout",

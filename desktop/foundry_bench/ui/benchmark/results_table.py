@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foundry_bench.core.config.checks import stored_tally
 from foundry_bench.core.results.records import ModelRecord
 from foundry_bench.core.units import Scale, number_scale, time_scale
 from foundry_bench.ui.base.plain_text import plain_label
 from foundry_bench.ui.base.qt_models import BEST_ROLE, ID_ROLE, RIGHT, SORT_ROLE, RowTableModel
 from foundry_bench.ui.base.tables import row_table, sort_proxy
 from foundry_bench.ui.benchmark.results_columns import (
+    CHECKS_TIP,
     CI_OF,
     COUNT_OF,
     COUNT_TIPS,
@@ -93,7 +95,11 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
                 better = "highest" if higher and col != Col.STD else "lowest"
                 unit = self.scale(self._metric).unit
                 return f"{label}: {HEADERS[col]} ({unit}); the {better} value is highlighted"
-            return COUNT_TIPS.get(col) or RECORD_TIPS.get(col)
+            return (
+                COUNT_TIPS.get(col)
+                or RECORD_TIPS.get(col)
+                or (CHECKS_TIP if col == Col.CHECKS else None)
+            )
         return None
 
     def cell(self, entry: dict[str, Any], column: int, role: int) -> Any:
@@ -227,6 +233,9 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
             return self._status(entry)
         if col in COUNT_OF:
             return str(entry.get(COUNT_OF[col], 0))
+        if col == Col.CHECKS:
+            tally = stored_tally(entry.get("checks"))
+            return "" if tally is None else f"{tally[0] / tally[1]:.0%} ({tally[0]}/{tally[1]})"
         if col in RECORD_OF:
             value = self._record_value(entry, col)
             return "" if value is None else self.scale(RECORD_OF[col]).text(value)
@@ -244,6 +253,9 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
             return self._display(entry, col)
         if col in COUNT_OF:
             return int(entry.get(COUNT_OF[col], 0))
+        if col == Col.CHECKS:
+            tally = stored_tally(entry.get("checks"))
+            return -math.inf if tally is None else -tally[0] / tally[1]  # the best first
         if col in RECORD_OF:
             value = self._record_value(entry, col)
         elif col in STAT_OF:
@@ -282,7 +294,15 @@ class ResultsTableModel(RowTableModel[dict[str, Any]]):
         ]
         if len(rates) >= 2:
             best[Col.THROUGHPUT] = max(rates, key=lambda pair: pair[0])[1]
+        shares = [
+            (t[0] / t[1], e["model"]) for e in self._rows if (t := stored_tally(e.get("checks")))
+        ]
+        if len(shares) >= 2:
+            best[Col.CHECKS] = max(shares, key=lambda pair: pair[0])[1]
         return best
+
+    def has_checks(self) -> bool:
+        return any(stored_tally(e.get("checks")) for e in self._rows)
 
 
 class ResultsView(QWidget):
@@ -348,6 +368,7 @@ class ResultsView(QWidget):
                 self.metric_box.setItemText(i, text)
 
     def _fit_columns(self) -> None:
+        self.table.setColumnHidden(Col.CHECKS, not self.model.has_checks())
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(Col.MODEL, min(max(self.table.columnWidth(Col.MODEL), 160), 320))
 
