@@ -160,3 +160,18 @@ def test_a_stored_tally_is_read_defensively(value: object, tally: object) -> Non
     from foundry_bench.core.config.checks import stored_tally
 
     assert stored_tally(value) == tally
+
+
+def test_a_damaged_checks_tally_in_a_stored_summary_is_no_checks() -> None:
+    """A results.json whose summary says ``"checks": {"passed": "6", "total": 6}`` made the
+    recommendation raise TypeError; now that model simply has no checks."""
+    from tests.factories import make_measured_sample, make_run
+
+    from foundry_bench.core.analysis.recommend import Constraints, recommend
+    from foundry_bench.core.analysis.stats import summarize
+
+    run = make_run([make_measured_sample("m", "p1", i, latency_s=0.01) for i in (1, 2, 3)])
+    run.summary = summarize(run)
+    run.summary[0]["checks"] = {"passed": "6", "total": 6}
+    rec = recommend(run, None, Constraints(min_checks_pass=0.5))
+    assert "no automatic checks ran" in rec.candidates[0].reasons
