@@ -3,6 +3,8 @@ another way (Newton's method on the log-likelihood), and shown in every report f
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 
@@ -133,6 +135,12 @@ def test_every_report_format_shows_the_arena(tmp_path) -> None:
     assert "## Arena ranking" in md and "<b>" not in md
     html = render(run, "html", quality)
     assert "Arena ranking" in html and "Arena rating (95% CI)" in html and "<b>m</b>" not in html
+    rows = list(csv.DictReader(io.StringIO(render(run, "summary-csv", quality))))
+    by_model = {r["model"]: r for r in rows}  # summary.csv had no arena columns
+    alpha = data["arena"][0]
+    assert float(by_model["alpha"]["arena_rating"]) == pytest.approx(alpha["rating"])
+    assert float(by_model["alpha"]["arena_ci_lo"]) == pytest.approx(alpha["ci_low"])
+    assert float(by_model[hostile]["arena_rating"]) < float(by_model["alpha"]["arena_rating"])
 
 
 def test_report_counts_judge_votes_only_with_the_option(tmp_path, capsys) -> None:

@@ -4,6 +4,8 @@ request, results stored per sample, tallied per model, shown in reports, and req
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -115,6 +117,9 @@ def test_checks_run_on_every_answer_and_count_in_summary_reports_and_recommendat
     data = json.loads(capsys.readouterr().out)
     tallies = {e["model"]: e["checks"] for e in data["summary"]}
     assert tallies == {"good": {"passed": 6, "total": 6}, "bad": {"passed": 3, "total": 6}}
+    assert main(["report", str(out), "--format", "summary-csv"]) == EXIT_OK
+    rows = {r["model"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert (rows["bad"]["checks_passed"], rows["bad"]["checks_total"]) == ("3", "6")
     assert main(["report", str(out)]) == EXIT_OK
     md = capsys.readouterr().out
     assert "## Automatic checks" in md and "| bad | 3 | 6 | 50% |" in md

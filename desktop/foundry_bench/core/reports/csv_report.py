@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 
 from foundry_bench.core.analysis.stats import CI_KEYS, STAT_KEYS, SUMMARY_METRICS, ensure_summary
+from foundry_bench.core.config.checks import stored_tally
 from foundry_bench.core.quality.rows import (
     QualityRow,
     criteria_of,
@@ -54,7 +55,23 @@ def _summary_columns() -> tuple[str, ...]:
 QUALITY_COLUMNS = ("quality_mean", "quality_ci_lo", "quality_ci_hi", "quality_n")
 
 
-SUMMARY_COLUMNS = (*MODEL_COLUMNS, "throughput_tps", *_summary_columns(), *QUALITY_COLUMNS)
+#: The automatic checks (empty without any) and the arena rating of side-by-side votes
+#: (empty without votes), as the Markdown and HTML reports show them.
+CHECKS_ARENA_COLUMNS = (
+    "checks_passed",
+    "checks_total",
+    "arena_rating",
+    "arena_ci_lo",
+    "arena_ci_hi",
+)
+
+SUMMARY_COLUMNS = (
+    *MODEL_COLUMNS,
+    "throughput_tps",
+    *_summary_columns(),
+    *QUALITY_COLUMNS,
+    *CHECKS_ARENA_COLUMNS,
+)
 
 
 def _cell(value: object) -> object:
@@ -95,7 +112,8 @@ def _ci_bound(stats: object, ci: str, index: int) -> object:
 
 def to_summary_csv(run: Run, quality: Sequence[QualityRow] | None = None) -> str:
     """``summary.csv``: one row per model, its record facts, every statistic flattened
-    (``latency_s_p50``, ``latency_s_p50_ci_lo``, ...) and its quality scores."""
+    (``latency_s_p50``, ``latency_s_p50_ci_lo``, ...), its quality scores, its automatic
+    checks and its arena rating."""
     by_model = quality_by_model(quality)
     criteria = criteria_of(quality)
     rows = []
@@ -129,6 +147,11 @@ def to_summary_csv(run: Run, quality: Sequence[QualityRow] | None = None) -> str
             ci_q[1] if ci_q else None,
             q.get("n") if q else None,
         ]
+        tally = stored_tally(entry.get("checks"))
+        arena = q.get("arena") if q else None
+        arena = arena if isinstance(arena, Mapping) else {}
+        row += [*(tally or (None, None))]
+        row += [arena.get("rating"), arena.get("ci_low"), arena.get("ci_high")]
         row += [q["criteria"].get(c) if q else None for c in criteria]
         rows.append(row)
     return csv_table(SUMMARY_COLUMNS + tuple(f"quality_{c}" for c in criteria), rows)
