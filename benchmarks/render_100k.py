@@ -174,11 +174,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     best_draw = best_total = best_load = float("inf")
     worst_open_stall = worst_draw_stall = worst_switch_stall = 0.0
 
-    def shown_charts() -> list[str]:  # TTFA's chart waits for a model that reasons
-        return [name for name, chart in page.charts.charts.items() if not chart.isHidden()]
-
     def draw_all() -> None:
-        for name in shown_charts():
+        for name in page.charts.shown():
             chart = page.charts.show_chart(name)
             if chart.plot.grab().isNull():
                 raise RuntimeError(f"chart {name} did not render")
@@ -211,7 +208,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             worst_open_stall = max(worst_open_stall, heartbeat.max_stall_ms)
             heartbeat = Heartbeat()
             heartbeat.start()
-            for name in shown_charts():
+            for name in page.charts.shown():
                 if page.charts.show_chart(name).plot.grab().isNull():
                     raise RuntimeError(f"chart {name} did not render")
                 app.processEvents()

@@ -121,7 +121,7 @@ def test_a_pairs_hook_makes_every_object(small_pieces: None) -> None:
 @given(raw=st.binary(max_size=64) | st.text(max_size=40).map(lambda t: t.encode("utf-8")))
 def test_decoding_in_pieces_gives_the_same_text_or_message(raw: bytes) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        whole, pieces = _both(patch, lambda: jsonfile.decode_utf8(raw, PATH))
+        whole, pieces = _both(patch, lambda: "".join(jsonfile.decode_utf8_pieces(raw, PATH)))
     assert whole == pieces
 
 

@@ -72,12 +72,17 @@ class _Window:
 
 
 def parse_pieces(
-    pieces: list[str], decoder: json.JSONDecoder, object_pairs_hook: PairsHook | None, block: int
+    pieces: list[str],
+    block: int,
+    *,
+    object_pairs_hook: PairsHook | None,
+    parse_constant: Callable[[str], Any],
 ) -> object:
-    """What ``decoder.decode("".join(pieces))`` returns (or raises), without joining them and
-    with no one C call parsing more than one item of the lists and objects near the top. An
-    item cut by a piece's end is parsed again with more text, so a pairs hook may see its
-    objects twice: it must not count them."""
+    """What ``json.loads("".join(pieces), ...)`` returns (or raises) with these hooks, without
+    joining the pieces and with no one C call parsing more than one item of the lists and
+    objects near the top. An item cut by a piece's end is parsed again with more text, so a
+    pairs hook may see its objects twice: it must not count them."""
+    decoder = json.JSONDecoder(object_pairs_hook=object_pairs_hook, parse_constant=parse_constant)
     window = _Window(pieces, block)
     hook = object_pairs_hook
 

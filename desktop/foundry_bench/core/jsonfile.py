@@ -18,7 +18,7 @@ window froze as long (the parse in pieces is ``core.json_pieces``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +92,10 @@ def read_bytes(path: Path) -> bytes:
         raise JsonFileError(path, f"the file cannot be read ({exc.strerror or exc})") from None
 
 
-def decode_utf8(raw: bytes, path: Path) -> str:
-    """The text of ``raw`` (a UTF-8 byte order mark is dropped); UTF-16 and invalid bytes are
-    errors naming the byte and its line."""
-    pieces = decode_utf8_pieces(raw, path)
-    return pieces[0] if len(pieces) == 1 else "".join(pieces)
-
-
 def decode_utf8_pieces(raw: bytes, path: Path) -> list[str]:
-    """The text of ``raw`` as :func:`decode_utf8` gives it, in pieces of about
-    :data:`_BLOCK` characters (joining 90 MB of text into one string held the GIL 260 ms)."""
+    """The text of ``raw`` (a UTF-8 byte order mark is dropped) in pieces of about
+    :data:`_BLOCK` characters (joining 90 MB of text into one string held the GIL 260 ms);
+    UTF-16 and invalid bytes are errors naming the byte and its line."""
     offset = 0
     if raw.startswith(b"\xef\xbb\xbf"):
         raw, offset = raw[3:], 3
@@ -146,14 +140,7 @@ def parse_json_bytes(
     if all(not piece or piece.isspace() for piece in pieces):
         raise JsonFileError(path, f"the file is empty; expected {expected}")
     check_nesting(raw, path)
-    if len(pieces) == 1:
-        return parse_json_text(pieces[0], path, object_pairs_hook=object_pairs_hook)
-    return _parsed(
-        lambda decoder: parse_pieces(pieces, decoder, object_pairs_hook, _BLOCK),
-        path,
-        0,
-        object_pairs_hook,
-    )
+    return _parsed(pieces, path, 0, object_pairs_hook)
 
 
 def parse_json_text(
@@ -165,34 +152,22 @@ def parse_json_text(
 ) -> object:
     """Parse ``text`` whose nesting is already checked; ``line_offset`` is the line it starts
     on in ``path`` (a line of a JSON Lines file)."""
-    if len(text) > _BLOCK:
-        pieces = [text[at : at + _BLOCK] for at in range(0, len(text), _BLOCK)]
-        return _parsed(
-            lambda decoder: parse_pieces(pieces, decoder, object_pairs_hook, _BLOCK),
-            path,
-            line_offset,
-            object_pairs_hook,
-        )
-    return _parsed(
-        lambda decoder: json.loads(
-            text, object_pairs_hook=object_pairs_hook, parse_constant=_reject_constant
-        ),
-        path,
-        line_offset,
-        object_pairs_hook,
-    )
+    pieces = [text[at : at + _BLOCK] for at in range(0, len(text), _BLOCK)] or [text]
+    return _parsed(pieces, path, line_offset, object_pairs_hook)
 
 
 def _parsed(
-    parse: Callable[[json.JSONDecoder], object],
-    path: Path,
-    line_offset: int,
-    object_pairs_hook: PairsHook | None,
+    pieces: list[str], path: Path, line_offset: int, object_pairs_hook: PairsHook | None
 ) -> object:
-    """What ``parse`` returns with the app's decoder; its failures as :class:`JsonFileError`."""
-    decoder = json.JSONDecoder(object_pairs_hook=object_pairs_hook, parse_constant=_reject_constant)
+    """The document made of ``pieces``; its failures as :class:`JsonFileError`."""
     try:
-        return parse(decoder)
+        if len(pieces) == 1:
+            return json.loads(
+                pieces[0], object_pairs_hook=object_pairs_hook, parse_constant=_reject_constant
+            )
+        return parse_pieces(
+            pieces, _BLOCK, object_pairs_hook=object_pairs_hook, parse_constant=_reject_constant
+        )
     except json.JSONDecodeError as exc:
         raise JsonFileError(
             path,

@@ -98,8 +98,11 @@ def arrays_time_scale(arrays_s: Iterable[Any]) -> Scale:
 
     parts = [np.abs(np.asarray(a, dtype=np.float64).ravel()) for a in arrays_s]
     found = np.concatenate(parts) if parts else np.zeros(0)
-    found = np.sort(found[np.isfinite(found) & (found != 0)])
-    return time_scale([float(found[found.size // 2])] if found.size else [])
+    found = found[np.isfinite(found) & (found != 0)]
+    if not found.size:
+        return time_scale([])
+    middle = found.size // 2  # the element time_scale's sorted list has there
+    return time_scale([float(np.partition(found, middle)[middle])])
 
 
 def fmt_seconds(value_s: object) -> str:

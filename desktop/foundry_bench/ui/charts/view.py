@@ -171,15 +171,15 @@ class ChartsView(QWidget):
         if self._queue:
             self._drain.start()
 
+    def shown(self) -> list[str]:
+        """The charts a user can see (the TTFA chart waits for a model that reasons)."""
+        return [name for name, chart in self.charts.items() if not chart.isHidden()]
+
     def _tab_charts(self, index: int) -> list[str]:
         tab = self.tabs.widget(index)
         if tab is None:
             return []
-        return [
-            name
-            for name, chart in self.charts.items()
-            if tab.isAncestorOf(chart) and not chart.isHidden()
-        ]
+        return [name for name in self.shown() if tab.isAncestorOf(self.charts[name])]
 
     def _refresh_visible(self) -> None:
         for name in self._tab_charts(self.tabs.currentIndex()):

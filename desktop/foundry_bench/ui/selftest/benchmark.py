@@ -60,10 +60,8 @@ def step_run(ctx: SelfTestContext) -> None:
 
 def step_charts(ctx: SelfTestContext) -> None:
     page = _page(ctx)
-    for name, chart in page.charts.charts.items():
-        if chart.isHidden():
-            continue  # the TTFA chart, while no model reasons
-        page.charts.show_chart(name)
+    for name in page.charts.shown():
+        chart = page.charts.show_chart(name)
         ctx.app.processEvents()
         if chart.plot.grab().isNull():
             raise SelfTestFailure(f"chart {name} did not render")
